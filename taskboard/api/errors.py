@@ -1,0 +1,119 @@
+"""One error envelope for every status >= 400 (API.md "Conventions")."""
+
+import logging
+from typing import Any
+
+from django.core import exceptions as django_exceptions
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from taskboard.errors import ConflictError, PreconditionFailedError
+
+logger = logging.getLogger(__name__)
+
+CODES_BY_STATUS = {
+    400: "validation_error",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    412: "precondition_failed",
+    429: "throttled",
+    500: "server_error",
+}
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state."
+    default_code = "conflict"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The resource has changed since you read it."
+    default_code = "precondition_failed"
+
+
+def envelope(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields is not None:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def error_response(status_code: int, message: str) -> JsonResponse:
+    """The envelope for answers made outside DRF (unknown paths, crashes)."""
+    code = CODES_BY_STATUS.get(status_code, "validation_error" if status_code < 500 else "server_error")
+    return JsonResponse(envelope(code, message), status=status_code)
+
+
+def _as_drf_exception(exc: Exception) -> Exception:
+    if isinstance(exc, django_exceptions.ValidationError):
+        if hasattr(exc, "error_dict"):
+            return exceptions.ValidationError(exc.message_dict)
+        return exceptions.ValidationError({"non_field_errors": exc.messages})
+    if isinstance(exc, django_exceptions.ObjectDoesNotExist):
+        return exceptions.NotFound()
+    if isinstance(exc, ConflictError):
+        return Conflict(str(exc) or None)
+    if isinstance(exc, PreconditionFailedError):
+        return PreconditionFailed(str(exc) or None)
+    return exc
+
+
+def _flatten(detail: Any) -> Any:
+    """DRF error details to plain strings, keeping the field structure."""
+    if isinstance(detail, dict):
+        return {str(key): _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_flatten(item) for item in detail]
+    return str(detail)
+
+
+def _validation_envelope(detail: Any) -> dict[str, Any]:
+    if isinstance(detail, list):
+        detail = {"non_field_errors": detail}
+    fields = _flatten(detail)
+    non_field = fields.get("non_field_errors")
+    if non_field and len(fields) == 1:
+        message = str(non_field[0])
+    else:
+        names = [name for name in fields if name != "non_field_errors"]
+        message = "Invalid input: " + ", ".join(names) + "."
+    return envelope("validation_error", message, fields)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    exc = _as_drf_exception(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        # Not an API error: ApiErrorMiddleware logs it and answers 500 in the envelope.
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = _validation_envelope(exc.detail)
+        return response
+    if isinstance(exc, exceptions.AuthenticationFailed | exceptions.NotAuthenticated):
+        code = "authentication_failed" if isinstance(exc, exceptions.AuthenticationFailed) else "not_authenticated"
+    elif isinstance(exc, Http404 | exceptions.NotFound):
+        code = "not_found"
+    else:
+        code = CODES_BY_STATUS.get(response.status_code, "validation_error")
+    detail = getattr(exc, "detail", None)
+    if isinstance(detail, dict):
+        # SimpleJWT's InvalidToken carries {"detail", "code", "messages"}.
+        message = str(detail.get("detail", "")) or str(detail)
+    elif isinstance(exc, Http404):
+        message = "Not found."
+    else:
+        message = str(detail) if detail is not None else str(exc)
+    response.data = envelope(code, message)
+    return response
+
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Unknown paths under /api/ answer in the envelope, not with an HTML page."""
+    return error_response(404, "No such endpoint.")

@@ -1,0 +1,24 @@
+"""The Celery app. Tasks take ids, call a service, and are queued only from on_commit."""
+
+import os
+from typing import Any
+
+from celery import Celery, Task
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taskboard.settings.local")
+
+
+class PrimaryReadsTask(Task):  # type: ignore[misc]
+    """Tasks are queued by a write that just committed: read it back from the primary,
+    which a replica may not have replayed yet."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from taskboard.db.routing import primary_reads
+
+        with primary_reads():
+            return super().__call__(*args, **kwargs)
+
+
+app = Celery("taskboard", task_cls=PrimaryReadsTask)
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

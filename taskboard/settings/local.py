@@ -1,0 +1,16 @@
+"""The embedded default for `make run`: SQLite, local memory, in-memory channel layer."""
+
+from .base import *  # noqa: F403
+from .base import SIMPLE_JWT, TASKBOARD_VAR_DIR, env
+
+DEBUG = env.bool("DEBUG", default=True)
+# Development-only keys; production refuses to start without real ones.
+SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-secret-key-change-me")
+SIMPLE_JWT["SIGNING_KEY"] = env.str("JWT_SIGNING_KEY", default="dev-only-insecure-jwt-key")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# The SQLite file, the mail folder and the broker folder live here.
+TASKBOARD_VAR_DIR.mkdir(parents=True, exist_ok=True)

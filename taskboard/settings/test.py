@@ -1,0 +1,19 @@
+"""The suite: real PostgreSQL primary + replica, Redis, Celery and SMTP, all started by
+tests/plugins/services.py, which exports their URLs in the environment before this loads."""
+
+from .base import *  # noqa: F403
+from .base import SIMPLE_JWT, env
+
+DEBUG = False
+SECRET_KEY = env.str("SECRET_KEY", default="test-secret-key-not-for-production")
+SIMPLE_JWT["SIGNING_KEY"] = env.str("JWT_SIGNING_KEY", default="test-jwt-signing-key")
+# Argon2 at full strength would make the suite minutes slower; PBKDF2 with few rounds
+# is first so new hashes are cheap, Argon2 stays to verify hashes made by it.
+PASSWORD_HASHERS = [
+    "taskboard.testing.FastPBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

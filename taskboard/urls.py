@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from taskboard.api.errors import api_not_found
+from taskboard.ops.views import healthz
+from taskboard.views import home
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", include(("taskboard.api.urls", "api"), namespace="api")),
+    re_path(r"^api/", api_not_found),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("", home, name="home"),
+]
