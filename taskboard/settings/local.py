@@ -14,3 +14,7 @@ STORAGES = {
 
 # The SQLite file, the mail folder and the broker folder live here.
 TASKBOARD_VAR_DIR.mkdir(parents=True, exist_ok=True)
+(TASKBOARD_VAR_DIR / "celery").mkdir(exist_ok=True)
+# Static files straight from the source folders, no collectstatic needed.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG

@@ -1,0 +1,49 @@
+# Two commands do everything: `make run` (the app with demo data, embedded default) and
+# `make test` (lint + the whole suite against real PostgreSQL, Redis, Celery and SMTP).
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+DEPS := $(VENV)/.deps-installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format migrations deps clean
+
+$(PY):
+	PYTHON=$(PYTHON) deploy/local/install-system-packages.sh venv
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalls whenever the pinned requirements change.
+$(DEPS): requirements/dev.txt requirements/production.txt requirements/base.txt | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/dev.txt
+	touch $@
+
+deps: $(DEPS)
+
+run: $(DEPS)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py run_local --host $(HOST) --port $(PORT)
+
+lint: $(DEPS)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+	DJANGO_SETTINGS_MODULE=taskboard.settings.local $(PY) manage.py makemigrations --check --dry-run
+
+test: $(DEPS) lint
+	deploy/local/install-system-packages.sh test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+format: $(DEPS)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Recompile the pinned requirements after editing requirements/*.in.
+requirements: $(DEPS)
+	cd requirements && for f in base production dev; do \
+	  ../$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links -o $$f.txt $$f.in; done
+
+clean:
+	rm -rf var staticfiles .mypy_cache .ruff_cache .pytest_cache

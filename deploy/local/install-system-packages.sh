@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages a target needs when they are missing: apt-get when root,
+# otherwise a message naming them. Usage: install-system-packages.sh venv|test
+set -euo pipefail
+what=${1:?usage: $0 venv|test}
+need=()
+
+if [ "$what" = venv ]; then
+  py=${PYTHON:-python3.11}
+  command -v "$py" >/dev/null || need+=(python3.11)
+  "$py" -c 'import venv, ensurepip' 2>/dev/null || need+=(python3.11-venv)
+fi
+if [ "$what" = test ]; then
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
+    need+=(postgresql)
+  fi
+  command -v redis-server >/dev/null || need+=(redis-server)
+fi
+
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  echo "Installing Debian packages: ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+else
+  echo "Missing Debian packages: ${need[*]}" >&2
+  echo "Install them with: sudo apt-get install ${need[*]}" >&2
+  exit 1
+fi

@@ -1,0 +1,52 @@
+"""`make run`: the whole app in one command — the ASGI server (HTTP and, later, WebSockets
+on the in-memory channel layer) plus a Celery worker on the on-disk broker, so mail is
+really delivered (console + var/mail/*.eml) without the user starting anything else."""
+
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+import uvicorn
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Serve the app and run a Celery worker beside it (the embedded default)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-worker", action="store_true", help="Don't start the Celery worker.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        worker = None if options["no_worker"] else self._start_worker()
+        try:
+            self.stdout.write(f"Taskboard on http://{options['host']}:{options['port']}/  (Ctrl-C stops)")
+            uvicorn.run(
+                "taskboard.asgi:application",
+                host=options["host"],
+                port=options["port"],
+                log_level="info",
+                lifespan="off",
+            )
+        finally:
+            if worker is not None and worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+
+    def _start_worker(self) -> subprocess.Popen[bytes]:
+        for option in ("data_folder_in", "data_folder_out"):
+            folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get(option)
+            if folder:
+                os.makedirs(str(folder), exist_ok=True)
+        command = [sys.executable, "-m", "celery", "-A", "taskboard", "worker", "--pool=solo"]
+        command += ["--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"]}
+        self.stdout.write("Starting the Celery worker (mail is printed here and saved in var/mail/)")
+        return subprocess.Popen(command, env=env)
