@@ -8,7 +8,7 @@ from celery import Celery, Task
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taskboard.settings.local")
 
 
-class PrimaryReadsTask(Task):  # type: ignore[misc]
+class PrimaryReadsTask(Task):
     """Tasks are queued by a write that just committed: read it back from the primary,
     which a replica may not have replayed yet."""
 

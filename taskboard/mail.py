@@ -25,7 +25,7 @@ class LocalMailBackend(BaseEmailBackend):
         self.directory.mkdir(parents=True, exist_ok=True)
         sent = 0
         for message in email_messages:
-            raw = message.message().as_bytes(linesep="\n")
+            raw = message.message().as_bytes()
             name = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.eml"
             (self.directory / name).write_bytes(raw)
             with self._lock:

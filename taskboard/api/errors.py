@@ -97,7 +97,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = _validation_envelope(exc.detail)
         return response
     if isinstance(exc, exceptions.AuthenticationFailed | exceptions.NotAuthenticated):
-        code = "authentication_failed" if isinstance(exc, exceptions.AuthenticationFailed) else "not_authenticated"
+        code = (
+            "authentication_failed"
+            if isinstance(exc, exceptions.AuthenticationFailed)
+            else "not_authenticated"
+        )
     elif isinstance(exc, Http404 | exceptions.NotFound):
         code = "not_found"
     else:

@@ -3,7 +3,6 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-
 urlpatterns = [
     path("", include("accounts.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

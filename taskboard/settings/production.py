@@ -10,9 +10,7 @@ if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random string of 50+ characters.")
 # HS256 wants a key of at least 256 bits; a leaked SECRET_KEY must not also mint tokens.
 if len(SIMPLE_JWT["SIGNING_KEY"]) < 32 or SIMPLE_JWT["SIGNING_KEY"] == SECRET_KEY:
-    raise ImproperlyConfigured(
-        "JWT_SIGNING_KEY must be set (32+ characters), and differ from SECRET_KEY."
-    )
+    raise ImproperlyConfigured("JWT_SIGNING_KEY must be set (32+ characters), and differ from SECRET_KEY.")
 
 # nginx terminates TLS and says so in X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -132,7 +132,9 @@ def test_bad_bearer_token_is_authentication_failed(client: Client) -> None:
         ("precondition", 412, "precondition_failed", "The resource has changed since you read it."),
     ],
 )
-def test_domain_errors_map_to_statuses(client: Client, kind: str, status: int, code: str, message: str) -> None:
+def test_domain_errors_map_to_statuses(
+    client: Client, kind: str, status: int, code: str, message: str
+) -> None:
     response = client.post("/api/v1/test/domain/", {"kind": kind}, content_type="application/json")
 
     assert response.status_code == status

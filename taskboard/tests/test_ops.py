@@ -1,6 +1,6 @@
+from django.db import connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.db import connections
 
 
 def test_healthz_answers_ok_without_touching_the_database(client: Client) -> None:

@@ -25,7 +25,7 @@ class Command(BaseCommand):
                     User.objects.create_user(
                         email, DEMO_PASSWORD, name=name, is_staff=is_staff, is_superuser=is_staff
                     )
-        self.stdout.write("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for email, name, is_staff in DEMO_USERS:
             role = "  (staff: /admin/)" if is_staff else ""
             self.stdout.write(f"  {email:<22} {name}{role}")
