@@ -13,3 +13,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", home, name="home"),
 ]
+
+handler400 = "taskboard.views.bad_request"
+handler403 = "taskboard.views.permission_denied"
+handler404 = "taskboard.views.page_not_found"
+handler500 = "taskboard.views.server_error"

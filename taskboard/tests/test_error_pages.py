@@ -1,0 +1,31 @@
+"""Errors outside DRF: a bad Host header, unknown pages, crashes in HTML views."""
+
+import pytest
+from django.test import Client
+
+
+def test_disallowed_host_under_api_is_a_400_envelope(client: Client) -> None:
+    response = client.get("/api/v1/users/me/", HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert response.json() == {"error": {"code": "validation_error", "message": "Bad request."}}
+
+
+@pytest.mark.django_db
+def test_unknown_page_is_the_html_404_page(client: Client) -> None:
+    response = client.get("/no/such/page/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+    assert b"Page not found" in response.content
+
+
+def test_500_page_renders_without_a_request_context() -> None:
+    from django.test import RequestFactory
+
+    from taskboard.views import server_error
+
+    response = server_error(RequestFactory().get("/boards/1/"))
+
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.content
