@@ -1,15 +1,34 @@
 """The user: email is the login."""
 
+import functools
 import zoneinfo
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone as django_timezone
 
-TIMEZONE_CHOICES = sorted((name, name) for name in zoneinfo.available_timezones())
+
+@functools.cache
+def available_timezones() -> frozenset[str]:
+    """IANA zone names known to this machine (read once: it scans the tz database)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(available_timezones())]
+
+
+def validate_timezone(value: str) -> None:
+    # Checked at run time rather than through model choices: the set of zones changes
+    # with each tzdata release, and choices baked into a migration would drift from it.
+    if value not in available_timezones():
+        raise ValidationError(
+            "%(value)s is not a known time zone.", code="invalid_timezone", params={"value": value}
+        )
 
 
 class UserManager(BaseUserManager["User"]):
@@ -33,7 +52,7 @@ def normalize_email(email: str) -> str:
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(max_length=254, unique=True)
     name = models.CharField(max_length=150, blank=True)
-    timezone = models.CharField(max_length=64, default="UTC", choices=TIMEZONE_CHOICES)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     email_notifications = models.BooleanField(default=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)

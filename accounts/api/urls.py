@@ -1,1 +1,20 @@
-urlpatterns: list = []
+"""Mounted at the root of /api/v1/ (taskboard/api/urls.py)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
+    path("auth/token/", views.TokenObtainView.as_view(), name="auth-token"),
+    path("auth/token/refresh/", views.TokenRefreshView.as_view(), name="auth-token-refresh"),
+    path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
+    path("auth/password-reset/", views.PasswordResetView.as_view(), name="auth-password-reset"),
+    path(
+        "auth/password-reset/confirm/",
+        views.PasswordResetConfirmView.as_view(),
+        name="auth-password-reset-confirm",
+    ),
+    path("users/me/", views.MeView.as_view(), name="users-me"),
+    path("users/me/password/", views.PasswordChangeView.as_view(), name="users-me-password"),
+]

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from taskboard.errors import ConflictError, PreconditionFailedError
 
@@ -62,6 +63,9 @@ def _as_drf_exception(exc: Exception) -> Exception:
         return Conflict(str(exc) or None)
     if isinstance(exc, PreconditionFailedError):
         return PreconditionFailed(str(exc) or None)
+    if isinstance(exc, TokenError):
+        # Views convert it (as SimpleJWT's own do); one that escapes is still a bad token, not a 500.
+        return InvalidToken(exc.args[0] if exc.args else None)
     return exc
 
 

@@ -6,7 +6,7 @@ from .base import SIMPLE_JWT, TASKBOARD_VAR_DIR, env
 DEBUG = env.bool("DEBUG", default=True)
 # Development-only keys; production refuses to start without real ones.
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-secret-key-change-me")
-SIMPLE_JWT["SIGNING_KEY"] = env.str("JWT_SIGNING_KEY", default="dev-only-insecure-jwt-key")
+SIMPLE_JWT["SIGNING_KEY"] = env.str("JWT_SIGNING_KEY", default="dev-only-insecure-jwt-signing-key-change-me")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

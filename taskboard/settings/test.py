@@ -6,7 +6,7 @@ from .base import SIMPLE_JWT, env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", default="test-secret-key-not-for-production")
-SIMPLE_JWT["SIGNING_KEY"] = env.str("JWT_SIGNING_KEY", default="test-jwt-signing-key")
+SIMPLE_JWT["SIGNING_KEY"] = env.str("JWT_SIGNING_KEY", default="test-jwt-signing-key-0123456789abcdef")
 # Argon2 at full strength would make the suite minutes slower; PBKDF2 with few rounds
 # is first so new hashes are cheap, Argon2 stays to verify hashes made by it.
 PASSWORD_HASHERS = [
@@ -17,3 +17,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Static files from the source folders: the suite never runs collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,8 +1,10 @@
+import pytest
 from django.db import connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 
+@pytest.mark.django_db
 def test_healthz_answers_ok_without_touching_the_database(client: Client) -> None:
     with CaptureQueriesContext(connections["default"]) as queries:
         response = client.get("/healthz")

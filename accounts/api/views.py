@@ -1,0 +1,249 @@
+"""Accounts endpoints (API.md "Accounts"): input serializer -> service -> output serializer."""
+
+from django.contrib.auth import update_session_auth_hash
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+
+from accounts import services
+from accounts.models import User
+from taskboard.api.throttles import LoginThrottled, client_address
+
+from .serializers import (
+    MeOutputSerializer,
+    MeUpdateInputSerializer,
+    PasswordChangeInputSerializer,
+    PasswordResetConfirmInputSerializer,
+    PasswordResetInputSerializer,
+    RefreshInputSerializer,
+    RegisterInputSerializer,
+    TokenObtainInputSerializer,
+    TokenPairOutputSerializer,
+    UserSummaryOutputSerializer,
+)
+
+TAGS = ["accounts"]
+
+ErrorEnvelope = inline_serializer(
+    name="ErrorEnvelope",
+    fields={
+        "error": inline_serializer(
+            name="Error",
+            fields={
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "fields": serializers.DictField(
+                    child=serializers.ListField(child=serializers.CharField()), required=False
+                ),
+            },
+        )
+    },
+)
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ErrorEnvelope, description=description)
+
+
+INVALID = _error("validation_error: the body is malformed or a value is not acceptable.")
+NOT_AUTHENTICATED = _error("not_authenticated / authentication_failed: no valid credentials.")
+BAD_TOKEN = _error("authentication_failed: the token is invalid, expired, used or revoked.")
+
+
+def _user(request: Request) -> User:
+    assert isinstance(request.user, User)  # IsAuthenticated ran first
+    return request.user
+
+
+class PublicView(APIView):
+    """Endpoints that take credentials in the body instead of a header or a session."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # Without this DRF turns a 401 into a 403 on views with no authenticator.
+        return 'Bearer realm="api"'
+
+
+def _invalid_token(exc: TokenError) -> InvalidToken:
+    return InvalidToken(exc.args[0] if exc.args else None)
+
+
+class RegisterView(PublicView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Create an account",
+        description="Sends a welcome email. Emails are case-insensitive and unique.",
+        request=RegisterInputSerializer,
+        responses={201: UserSummaryOutputSerializer, 400: INVALID},
+    )
+    def post(self, request: Request) -> Response:
+        data = RegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_register(**data.validated_data)
+        return Response(UserSummaryOutputSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class TokenObtainView(PublicView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Log in: get an access and a refresh token",
+        description="Failed logins are limited per address and per account (429 with Retry-After).",
+        request=TokenObtainInputSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Retry-After",
+                int,
+                OpenApiParameter.HEADER,
+                response=[429],
+                description="Seconds until a login for this address and account is allowed again.",
+            )
+        ],
+        responses={
+            200: TokenPairOutputSerializer,
+            400: INVALID,
+            401: _error("authentication_failed: no active account with these credentials."),
+            429: _error("throttled: too many failed logins; see Retry-After."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = TokenObtainInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            user = services.user_authenticate(
+                email=data.validated_data["email"],
+                password=data.validated_data["password"],
+                client_address=client_address(request),
+            )
+        except LoginThrottled as exc:
+            raise exceptions.Throttled(wait=exc.retry_after, detail="Too many failed logins.") from exc
+        except services.InvalidCredentials as exc:
+            raise exceptions.AuthenticationFailed(
+                "No active account found with the given credentials."
+            ) from exc
+        pair = services.token_pair_issue(user=user)
+        return Response(TokenPairOutputSerializer(pair).data)
+
+
+class TokenRefreshView(PublicView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Rotate a refresh token",
+        description="Answers a new pair; the refresh token sent stops working.",
+        request=RefreshInputSerializer,
+        responses={200: TokenPairOutputSerializer, 400: INVALID, 401: BAD_TOKEN},
+    )
+    def post(self, request: Request) -> Response:
+        data = RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            pair = services.token_pair_refresh(refresh=data.validated_data["refresh"])
+        except TokenError as exc:
+            raise _invalid_token(exc) from exc
+        return Response(TokenPairOutputSerializer(pair).data)
+
+
+class LogoutView(PublicView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Log out: revoke a refresh token",
+        request=RefreshInputSerializer,
+        responses={204: None, 400: INVALID, 401: BAD_TOKEN},
+    )
+    def post(self, request: Request) -> Response:
+        data = RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.refresh_token_revoke(refresh=data.validated_data["refresh"])
+        except TokenError as exc:
+            raise _invalid_token(exc) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetView(PublicView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Ask for a password reset email",
+        description=(
+            "Always 202, whether or not the address has an account. When it does, an email "
+            "with a link `.../accounts/reset/<uid>/<token>/` is sent; API clients take `uid` "
+            "and `token` from the link for the confirm call."
+        ),
+        request=PasswordResetInputSerializer,
+        responses={202: None, 400: INVALID},
+    )
+    def post(self, request: Request) -> Response:
+        data = PasswordResetInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_request(email=data.validated_data["email"])
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(PublicView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Set a new password from a reset link",
+        description="The link works once. Every refresh and access token of the user stops working.",
+        request=PasswordResetConfirmInputSerializer,
+        responses={204: None, 400: INVALID},
+    )
+    def post(self, request: Request) -> Response:
+        data = PasswordResetConfirmInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_confirm(
+            uidb64=data.validated_data["uid"],
+            token=data.validated_data["token"],
+            new_password=data.validated_data["new_password"],
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="The caller's profile",
+        responses={200: MeOutputSerializer, 401: NOT_AUTHENTICATED},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(MeOutputSerializer(_user(request)).data)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Change the caller's profile",
+        description="Any of `name`, `timezone` (IANA name), `email_notifications`.",
+        request=MeUpdateInputSerializer,
+        responses={200: MeOutputSerializer, 400: INVALID, 401: NOT_AUTHENTICATED},
+    )
+    def patch(self, request: Request) -> Response:
+        data = MeUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_update(user=_user(request), **data.validated_data)
+        return Response(MeOutputSerializer(user).data)
+
+
+class PasswordChangeView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Change the caller's password",
+        description=(
+            "Every refresh and access token of the user stops working, including the one used "
+            "for this call: API clients log in again. A browser session stays signed in."
+        ),
+        request=PasswordChangeInputSerializer,
+        responses={204: None, 400: INVALID, 401: NOT_AUTHENTICATED},
+    )
+    def post(self, request: Request) -> Response:
+        data = PasswordChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = _user(request)
+        services.user_password_change(user=user, **data.validated_data)
+        if isinstance(request.successful_authenticator, SessionAuthentication):
+            # Django ends sessions whose password hash changed; keep the caller's own.
+            update_session_auth_hash(request._request, user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

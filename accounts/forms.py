@@ -1,0 +1,178 @@
+"""Forms of the account pages. They check the shape of the input; the services (the same
+ones the API calls) decide, and their errors are shown next to the matching field."""
+
+from typing import Any, ClassVar
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+from taskboard.api.throttles import LoginThrottled, client_address
+
+from . import services
+from .models import User, normalize_email, timezone_choices
+
+
+class ServiceErrorsMixin:
+    """Puts a service's ValidationError on the form: each message next to its field."""
+
+    # Service error keys that the form calls differently.
+    service_field_names: ClassVar[dict[str, str]] = {}
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        assert isinstance(self, forms.Form)
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for name, errors in exc.error_dict.items():
+            field = self.service_field_names.get(name, name)
+            self.add_error(field if field in self.fields else None, errors)
+
+
+class LoginForm(forms.Form):
+    """Django's LoginView form contract (request in, get_user() out), through the limiter."""
+
+    email = forms.CharField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> None:
+        self.request = request
+        self.user_cache: User | None = None
+        self.retry_after: int | None = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        email, password = cleaned.get("email"), cleaned.get("password")
+        if email and password:
+            assert self.request is not None
+            try:
+                self.user_cache = services.user_authenticate(
+                    email=email, password=password, client_address=client_address(self.request)
+                )
+            except LoginThrottled as exc:
+                self.retry_after = exc.retry_after
+                minutes = max(1, -(-exc.retry_after // 60))
+                raise ValidationError(
+                    "Too many failed logins. Try again in %(minutes)s minute(s).",
+                    code="throttled",
+                    params={"minutes": minutes},
+                ) from exc
+            except services.InvalidCredentials as exc:
+                raise ValidationError(
+                    "That email and password don't match an active account.", code="invalid_login"
+                ) from exc
+        return cleaned
+
+    def get_user(self) -> User | None:
+        return self.user_cache
+
+
+class RegisterForm(ServiceErrorsMixin, forms.Form):
+    service_field_names: ClassVar[dict[str, str]] = {"password": "password1"}
+
+    name = forms.CharField(
+        label="Name",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Confirm password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_password2(self) -> str:
+        password1 = self.cleaned_data.get("password1")
+        password2 = self.cleaned_data.get("password2", "")
+        if password1 and password2 and password1 != password2:
+            raise ValidationError("The two passwords don't match.", code="password_mismatch")
+        return password2
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+
+class SetPasswordForm(ServiceErrorsMixin, forms.Form):
+    """Django's PasswordResetConfirmView hands it `user`; the service validates the password."""
+
+    service_field_names: ClassVar[dict[str, str]] = {"new_password": "new_password1"}
+
+    new_password1 = forms.CharField(
+        label="New password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autofocus": True, "autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    new_password2 = forms.CharField(
+        label="Confirm new password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, user: User | None = None, *args: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_new_password2(self) -> str:
+        password1 = self.cleaned_data.get("new_password1")
+        password2 = self.cleaned_data.get("new_password2", "")
+        if password1 and password2 and password1 != password2:
+            raise ValidationError("The two passwords don't match.", code="password_mismatch")
+        return password2
+
+
+# --- admin ----------------------------------------------------------------------------
+
+
+class _EmailFormMixin:
+    instance: User
+
+    def clean_email(self) -> str:
+        assert isinstance(self, forms.ModelForm)
+        email = normalize_email(self.cleaned_data["email"])
+        taken = User.objects.filter(email=email).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise ValidationError("An account with this email address already exists.", code="unique")
+        return email
+
+
+class AdminUserAddForm(_EmailFormMixin, AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "name")
+        field_classes: ClassVar[dict[str, type]] = {}
+
+
+class AdminUserChangeForm(_EmailFormMixin, DjangoUserChangeForm):
+    timezone = forms.ChoiceField(choices=timezone_choices)
+
+    class Meta:
+        model = User
+        fields = "__all__"
+        field_classes: ClassVar[dict[str, type]] = {}

@@ -1,0 +1,319 @@
+"""Writes on accounts: registration, login, JWT pairs, passwords, profile, account mail.
+
+The API views, the HTML pages and the Celery tasks all come through here.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone as django_timezone
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
+
+from taskboard.api.throttles import reserve_login_attempt
+
+from . import selectors, tasks
+from .models import User, normalize_email, validate_timezone
+
+INVALID_RESET_LINK = "This password reset link is invalid or has already been used."
+WELCOME_SENT_MARKER_SECONDS = 7 * 24 * 60 * 60
+
+
+class InvalidCredentials(Exception):
+    """No active account with this email and password."""
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access: str
+    refresh: str
+
+
+# --- registration and login -------------------------------------------------------------
+
+
+def user_register(*, email: str, password: str, name: str) -> User:
+    """Create an account and queue the welcome mail (sent once the transaction commits)."""
+    email = normalize_email(email)
+    name = name.strip()
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        errors["email"] = exc.messages
+    if not name:
+        errors["name"] = ["This field may not be blank."]
+    user = User(email=email, name=name)
+    try:
+        password_validation.validate_password(password, user=user)
+    except ValidationError as exc:
+        errors["password"] = exc.messages
+    if "email" not in errors and selectors.user_email_taken(email=email):
+        errors["email"] = ["An account with this email address already exists."]
+    if errors:
+        raise ValidationError(errors)
+
+    user.set_password(password)
+    with transaction.atomic():
+        try:
+            # A savepoint: a concurrent registration of the same address loses here
+            # (the case-insensitive unique constraint) without breaking an outer atomic.
+            with transaction.atomic():
+                user.save()
+        except IntegrityError as exc:
+            raise ValidationError({"email": ["An account with this email address already exists."]}) from exc
+        user_id = user.id
+        transaction.on_commit(lambda: tasks.send_welcome_email.delay(user_id=user_id))
+    return user
+
+
+def user_authenticate(*, email: str, password: str, client_address: str) -> User:
+    """The user with these credentials, counted by the failed-login limiter.
+
+    Raises taskboard.api.throttles.LoginThrottled (before the password is looked at) when
+    this address or account has used up its failures, InvalidCredentials otherwise.
+    """
+    email = normalize_email(email)
+    attempt = reserve_login_attempt(address=client_address, account=email)
+    try:
+        user = authenticate(request=None, email=email, password=password)
+    except BaseException:
+        attempt.release()  # not a failed login, an error: don't count it
+        raise
+    if user is None:
+        raise InvalidCredentials()  # the slot stays taken: this failure counts
+    attempt.release()
+    assert isinstance(user, User)
+    return user
+
+
+# --- JWT ------------------------------------------------------------------------------
+
+
+def token_pair_issue(*, user: User) -> TokenPair:
+    """A new access + refresh pair; the refresh token is recorded as outstanding."""
+    with transaction.atomic():
+        refresh = RefreshToken.for_user(user)
+        return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
+
+
+def _blacklist_once(token: RefreshToken) -> None:
+    """Blacklist `token`; TokenError if it already was (someone else used it first).
+
+    The blacklist row is unique per token, so of two concurrent uses exactly one creates it.
+    """
+    token.outstand()  # normally a no-op: every token we issue is recorded when issued
+    outstanding = OutstandingToken.objects.get(jti=token[jwt_settings.JTI_CLAIM])
+    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+    if not created:
+        raise TokenError("Token is blacklisted")
+
+
+def _token_user(token: RefreshToken) -> User:
+    user = selectors.user_get_active(user_id=token.get(jwt_settings.USER_ID_CLAIM))
+    if user is None:
+        raise TokenError("No active account found for the given token.")
+    # Tokens carry a hash of the password they were issued under: one made before a
+    # password change (even one rotated concurrently with the change) is refused.
+    if token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
+        raise TokenError("The user's password has been changed.")
+    return user
+
+
+def token_pair_refresh(*, refresh: str) -> TokenPair:
+    """Rotate: a new pair for a valid refresh token, which is blacklisted (works once)."""
+    with transaction.atomic():
+        token = RefreshToken(refresh)  # type: ignore[arg-type]  # verifies signature, expiry, blacklist
+        _token_user(token)
+        _blacklist_once(token)
+        token.set_jti()
+        token.set_exp()
+        token.set_iat()
+        token.outstand()
+        return TokenPair(access=str(token.access_token), refresh=str(token))
+
+
+def refresh_token_revoke(*, refresh: str) -> None:
+    """Log out: this refresh token stops working."""
+    with transaction.atomic():
+        token = RefreshToken(refresh)  # type: ignore[arg-type]
+        _blacklist_once(token)
+
+
+def user_refresh_tokens_revoke(*, user: User) -> int:
+    """Blacklist every unexpired refresh token of the user; how many were still live."""
+    with transaction.atomic():
+        live = OutstandingToken.objects.filter(
+            user=user, expires_at__gt=django_timezone.now(), blacklistedtoken__isnull=True
+        )
+        rows = [BlacklistedToken(token=token) for token in live]
+        BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
+        return len(rows)
+
+
+# --- passwords --------------------------------------------------------------------------
+
+
+def _set_password(*, user: User, new_password: str, field: str) -> None:
+    try:
+        password_validation.validate_password(new_password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    # Access tokens die with the old password hash (CHECK_REVOKE_TOKEN); refresh tokens
+    # are revoked here, so no credential issued before the change keeps working.
+    user_refresh_tokens_revoke(user=user)
+
+
+def user_password_change(*, user: User, current_password: str, new_password: str) -> None:
+    """Change the password; all the user's refresh and access tokens stop working."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(id=user.id)
+        if not locked.check_password(current_password):
+            raise ValidationError({"current_password": ["The current password is not correct."]})
+        _set_password(user=locked, new_password=new_password, field="new_password")
+    user.password = locked.password
+
+
+def password_reset_request(*, email: str) -> None:
+    """Queue a reset mail when an active account has this address; silent otherwise."""
+    user = selectors.user_get_active_by_email(email=email)
+    if user is None or not user.has_usable_password():
+        return
+    user_id = user.id
+    transaction.on_commit(lambda: tasks.send_password_reset_email.delay(user_id=user_id))
+
+
+def password_reset_user(*, uidb64: str, token: str) -> User | None:
+    """The user a reset link is for, if the link is still valid."""
+    try:
+        user_id = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    user = selectors.user_get_active(user_id=user_id)
+    if user is None or not default_token_generator.check_token(user, token):
+        return None
+    return user
+
+
+def password_reset_confirm(*, uidb64: str, token: str, new_password: str) -> User:
+    """Set a new password from a reset link. The link works once (the token hashes the
+    password), and every refresh and access token of the user stops working."""
+    with transaction.atomic():
+        user = password_reset_user(uidb64=uidb64, token=token)
+        if user is not None:
+            # Re-checked under a row lock: of two concurrent uses of one link, the second
+            # sees the new password hash and fails.
+            user = User.objects.select_for_update().get(id=user.id)
+        if user is None or not default_token_generator.check_token(user, token):
+            raise ValidationError({"token": [INVALID_RESET_LINK]})
+        _set_password(user=user, new_password=new_password, field="new_password")
+    return user
+
+
+def password_reset_link(*, user: User) -> str:
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uidb64, "token": token})
+    return f"{settings.SITE_URL}{path}"
+
+
+# --- profile ---------------------------------------------------------------------------
+
+_UNSET = object()
+
+
+def user_update(
+    *,
+    user: User,
+    name: str | object = _UNSET,
+    timezone: str | object = _UNSET,
+    email_notifications: bool | object = _UNSET,
+) -> User:
+    """Change the profile fields given; nothing changes if any of them is invalid."""
+    changes: dict[str, object] = {}
+    errors: dict[str, list[str]] = {}
+    if name is not _UNSET:
+        assert isinstance(name, str)
+        changes["name"] = name.strip()
+        if not changes["name"]:
+            errors["name"] = ["This field may not be blank."]
+    if timezone is not _UNSET:
+        assert isinstance(timezone, str)
+        try:
+            validate_timezone(timezone)
+        except ValidationError as exc:
+            errors["timezone"] = exc.messages
+        changes["timezone"] = timezone
+    if email_notifications is not _UNSET:
+        changes["email_notifications"] = bool(email_notifications)
+    if errors:
+        raise ValidationError(errors)
+    if changes:
+        with transaction.atomic():
+            for field_name, value in changes.items():
+                setattr(user, field_name, value)
+            user.save(update_fields=list(changes))
+    return user
+
+
+# --- mail (run by the Celery tasks) -----------------------------------------------------
+
+
+def _send(*, user: User, template: str, context: dict[str, object]) -> None:
+    context = {"user": user, "site_url": settings.SITE_URL, **context}
+    subject = " ".join(render_to_string(f"accounts/email/{template}_subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"accounts/email/{template}.txt", context),
+        to=[user.email],
+    )
+    message.attach_alternative(render_to_string(f"accounts/email/{template}.html", context), "text/html")
+    message.send()
+
+
+def welcome_email_send(*, user_id: int) -> bool:
+    """Send the welcome mail once per account; False when there was nothing to send."""
+    user = selectors.user_get_active(user_id=user_id)
+    if user is None:
+        return False
+    marker = f"accounts:welcome-sent:{user_id}"
+    # A redelivered task (acks_late) must not greet twice. None means the cache is down:
+    # send anyway, a rare duplicate beats a lost welcome.
+    if cache.add(marker, 1, timeout=WELCOME_SENT_MARKER_SECONDS) is False:
+        return False
+    try:
+        _send(user=user, template="welcome", context={"login_url": f"{settings.SITE_URL}/accounts/login/"})
+    except BaseException:
+        cache.delete(marker)  # not sent: a retry must try again
+        raise
+    return True
+
+
+def password_reset_email_send(*, user_id: int) -> bool:
+    """Mail a fresh reset link; False when the account is gone or can't reset."""
+    user = selectors.user_get_active(user_id=user_id)
+    if user is None or not user.has_usable_password():
+        return False
+    hours = max(1, settings.PASSWORD_RESET_TIMEOUT // 3600)
+    _send(
+        user=user,
+        template="password_reset",
+        context={"reset_url": password_reset_link(user=user), "valid_hours": hours},
+    )
+    return True

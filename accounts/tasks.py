@@ -1,0 +1,39 @@
+"""Account mail, sent by the worker. Thin: ids in, a service does the work.
+
+Queued only from services through transaction.on_commit, so a rolled-back registration
+sends nothing and the worker always finds the committed row.
+
+SMTP trouble is usually brief (a server restarting, greylisting, a dropped connection), so
+both retry on SMTP and socket errors with exponential backoff and jitter (5 s, 10 s, ...
+capped at 10 minutes; about an hour in all).
+"""
+
+from celery import shared_task
+
+from . import services
+
+RETRY_ON = (OSError,)  # smtplib.SMTPException and socket errors are all OSErrors
+
+
+@shared_task(
+    name="accounts.send_welcome_email",
+    autoretry_for=RETRY_ON,
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=10,
+)
+def send_welcome_email(*, user_id: int) -> bool:
+    return services.welcome_email_send(user_id=user_id)
+
+
+@shared_task(
+    name="accounts.send_password_reset_email",
+    autoretry_for=RETRY_ON,
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=10,
+)
+def send_password_reset_email(*, user_id: int) -> bool:
+    return services.password_reset_email_send(user_id=user_id)

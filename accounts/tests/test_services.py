@@ -1,0 +1,211 @@
+"""Account services against the real database, worker and SMTP server."""
+
+import logging
+import re
+import socket
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import connections, transaction
+from django.test import override_settings
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from accounts import services
+from accounts.models import User
+from accounts.tasks import send_welcome_email
+from accounts.tests.factories import KNOWN_PASSWORD, UserFactory
+
+RESET_LINK = re.compile(r"/accounts/reset/(?P<uid>[^/]+)/(?P<token>[^/]+)/$")
+
+
+def run_together(*calls: Callable[[], Any]) -> list[Any]:
+    """Run the calls in threads started at the same moment; each one's result or exception."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            results[index] = call()
+        except Exception as exc:
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+class _Rollback(Exception):
+    pass
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_registration_sends_no_mail(celery_worker: Any, mailbox: Any) -> None:
+    def register_then_fail() -> None:
+        with transaction.atomic():
+            services.user_register(email="ghost@example.com", password=KNOWN_PASSWORD, name="Ghost")
+            raise _Rollback()
+
+    with pytest.raises(_Rollback):
+        register_then_fail()
+
+    services.user_register(email="ada@example.com", password=KNOWN_PASSWORD, name="Ada")
+
+    [message] = mailbox.wait_for(count=1)
+    assert message["To"] == "ada@example.com"
+    assert list(User.objects.values_list("email", flat=True)) == ["ada@example.com"]
+
+
+@pytest.mark.django_db
+def test_the_welcome_mail_is_sent_once_even_if_the_task_runs_twice(mailoutbox: list[Any]) -> None:
+    user = UserFactory.create(name="Ada")
+
+    first = services.welcome_email_send(user_id=user.id)
+    second = services.welcome_email_send(user_id=user.id)
+
+    assert (first, second) == (True, False)
+    assert [message.to for message in mailoutbox] == [[user.email]]
+    assert mailoutbox[0].subject == "Welcome to Taskboard"
+    assert [mimetype for _, mimetype in mailoutbox[0].alternatives] == ["text/html"]
+
+
+@pytest.mark.django_db
+def test_mail_tasks_for_a_vanished_account_send_nothing(mailoutbox: list[Any]) -> None:
+    assert services.welcome_email_send(user_id=987654) is False
+    assert services.password_reset_email_send(user_id=987654) is False
+    assert mailoutbox == []
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.django_db
+def test_the_welcome_task_retries_on_smtp_errors_and_can_send_later(
+    mailoutbox: list[Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    user = UserFactory.create()
+    unreachable_smtp = {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": _closed_port(),
+        "EMAIL_TIMEOUT": 1,
+    }
+
+    with override_settings(**unreachable_smtp), caplog.at_level(logging.INFO, logger="celery.app.trace"):
+        # Run in this process; an eager retry re-runs at once, so all retries happen here.
+        result = send_welcome_email.apply(kwargs={"user_id": user.id})
+
+    assert result.failed()
+    assert isinstance(result.result, ConnectionRefusedError)
+    retries = [record for record in caplog.records if "Retry in" in record.getMessage()]
+    assert len(retries) == send_welcome_email.max_retries == 10
+    # Nothing was sent, so nothing is marked sent: the next run delivers.
+    assert send_welcome_email.apply(kwargs={"user_id": user.id}).get() is True
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_token_used_twice_at_once_rotates_once() -> None:
+    user = UserFactory.create()
+    pair = services.token_pair_issue(user=user)
+
+    results = run_together(
+        lambda: services.token_pair_refresh(refresh=pair.refresh),
+        lambda: services.token_pair_refresh(refresh=pair.refresh),
+    )
+
+    assert sorted(type(result).__name__ for result in results) == ["TokenError", "TokenPair"]
+    assert BlacklistedToken.objects.count() == 1
+    assert OutstandingToken.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reset_link_used_twice_at_once_works_once() -> None:
+    user = UserFactory.create()
+    link = RESET_LINK.search(services.password_reset_link(user=user))
+    assert link is not None
+
+    results = run_together(
+        lambda: services.password_reset_confirm(
+            uidb64=link["uid"], token=link["token"], new_password="first new pw 1"
+        ),
+        lambda: services.password_reset_confirm(
+            uidb64=link["uid"], token=link["token"], new_password="second new pw 2"
+        ),
+    )
+
+    assert sorted(type(result).__name__ for result in results) == ["User", "ValidationError"]
+    winner = 0 if isinstance(results[0], User) else 1
+    user.refresh_from_db()
+    assert user.check_password(["first new pw 1", "second new pw 2"][winner])
+
+
+@pytest.mark.django_db
+def test_a_refresh_token_from_before_a_password_change_is_refused_even_if_not_blacklisted() -> None:
+    user = UserFactory.create()
+    pair = services.token_pair_issue(user=user)
+    # A password set outside the services (the admin's password form, say).
+    user.set_password("changed elsewhere 9")
+    user.save()
+
+    with pytest.raises(TokenError, match="password has been changed"):
+        services.token_pair_refresh(refresh=pair.refresh)
+
+
+@pytest.mark.django_db
+def test_revoking_all_refresh_tokens_counts_only_live_ones() -> None:
+    user = UserFactory.create()
+    other = UserFactory.create()
+    pairs = [services.token_pair_issue(user=user) for _ in range(3)]
+    services.token_pair_issue(user=other)
+    services.refresh_token_revoke(refresh=pairs[0].refresh)
+
+    revoked = services.user_refresh_tokens_revoke(user=user)
+
+    assert revoked == 2
+    assert BlacklistedToken.objects.filter(token__user=user).count() == 3
+    assert BlacklistedToken.objects.filter(token__user=other).count() == 0
+
+
+@pytest.mark.django_db
+def test_user_update_changes_nothing_when_one_value_is_invalid() -> None:
+    user = UserFactory.create(name="Ada", timezone="UTC")
+
+    with pytest.raises(ValidationError) as raised:
+        services.user_update(user=user, name="Changed", timezone="Not/AZone")
+
+    assert raised.value.message_dict == {"timezone": ["Not/AZone is not a known time zone."]}
+    user.refresh_from_db()
+    assert (user.name, user.timezone) == ("Ada", "UTC")
+
+
+@pytest.mark.django_db
+def test_a_registration_racing_for_the_same_address_is_a_validation_error() -> None:
+    # The other registration committed after this one's existence check: simulated by a
+    # row the case-sensitive check misses but the case-insensitive unique constraint catches.
+    UserFactory.create(email="ada@example.com")
+    User.objects.filter(email="ada@example.com").update(email="ADA@example.com")
+
+    with pytest.raises(ValidationError) as raised:
+        services.user_register(email="ada@example.com", password=KNOWN_PASSWORD, name="Second")
+
+    assert raised.value.message_dict == {"email": ["An account with this email address already exists."]}
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_agree() -> None:
+    # The time zone list is not baked into a migration, so tzdata updates don't show up here.
+    call_command("makemigrations", "accounts", "--check", "--dry-run", verbosity=0)

@@ -1,0 +1,112 @@
+"""Account pages: log in and out, sign up, reset a forgotten password.
+
+They call the same services as the API (login limiter, registration, reset), so a page
+can't skip the limiter, the welcome mail or the token revocation.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import redirect, resolve_url
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic import FormView, TemplateView
+
+from . import services
+from .forms import LoginForm, PasswordResetRequestForm, RegisterForm, SetPasswordForm
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm  # type: ignore[assignment]
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        if isinstance(form, LoginForm) and form.retry_after is not None:
+            # The page says it in words; the status and header say it to machines.
+            response.status_code = 429
+            response["Retry-After"] = str(form.retry_after)
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django 5); then back to the login page."""
+
+
+@method_decorator(
+    [sensitive_post_parameters("password1", "password2"), csrf_protect, never_cache], "dispatch"
+)
+class RegisterView(FormView):
+    form_class = RegisterForm
+    template_name = "accounts/register.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.user.is_authenticated:
+            return redirect(settings.LOGIN_REDIRECT_URL)
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form: RegisterForm) -> HttpResponse:
+        try:
+            user = services.user_register(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                name=form.cleaned_data["name"],
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+            return self.form_invalid(form)
+        # Signed up means signed in: straight to the app.
+        login(self.request, user, backend=MODEL_BACKEND)
+        return HttpResponseRedirect(resolve_url(settings.LOGIN_REDIRECT_URL))
+
+
+@method_decorator([csrf_protect, never_cache], "dispatch")
+class PasswordResetRequestView(FormView):
+    form_class = PasswordResetRequestForm
+    template_name = "accounts/password_reset_form.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: PasswordResetRequestForm) -> HttpResponse:
+        services.password_reset_request(email=form.cleaned_data["email"])
+        # The same page whether or not the address has an account: no enumeration here.
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(TemplateView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's view checks the link and moves the token out of the URL into the session
+    (so it can't leak in a Referer); the password is set by our service."""
+
+    form_class = SetPasswordForm  # type: ignore[assignment]
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        token = self.request.session.get(INTERNAL_RESET_SESSION_TOKEN, "")
+        try:
+            services.password_reset_confirm(
+                uidb64=self.kwargs["uidb64"], token=token, new_password=form.cleaned_data["new_password1"]
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+            return self.form_invalid(form)
+        del self.request.session[INTERNAL_RESET_SESSION_TOKEN]
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetCompleteView(TemplateView):
+    template_name = "accounts/password_reset_complete.html"

@@ -1,0 +1,135 @@
+"""The failed-login limiter and the real client address.
+
+API.md: failed logins are throttled per address and per account (LOGIN_FAILURE_LIMIT in
+LOGIN_FAILURE_WINDOW_SECONDS, then 429 with Retry-After). The API token view and the HTML
+login page both reach this through `accounts.services.user_authenticate`, so there is one
+limiter. It uses plain strings and the cache, nothing of DRF, so pages can use it too.
+
+How it counts: before the password is checked, the attempt reserves one slot on each key
+with `cache.add(key, 0)` + `cache.incr(key)`; both are atomic in Redis (INCRBY in a Lua
+script in django-redis) and under a lock in local memory. An attempt whose count passes
+the limit is refused without looking at the password, so any number of parallel attempts
+can't get more than the limit checked. A successful login, and a refused attempt, give
+their slot back: only failures keep counting. The window is fixed, from the key's first
+use.
+"""
+
+import contextlib
+import hashlib
+import ipaddress
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+
+class LoginThrottled(Exception):
+    """Too many failed logins for this address or account; try again in `retry_after` s."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many failed logins. Try again in {retry_after} seconds.")
+        self.retry_after = retry_after
+
+
+class _HasMeta(Protocol):
+    @property
+    def META(self) -> Mapping[str, Any]: ...
+
+
+def client_address(request: _HasMeta) -> str:
+    """The address of the client, not of the proxy in front of us.
+
+    Each of the TRUSTED_PROXY_COUNT proxies appends the address it was connected from to
+    X-Forwarded-For, so the real client is that many entries from the right. Anything left
+    of it was written by the client and is ignored; with no trusted proxy the header is
+    ignored entirely (anyone can send it).
+    """
+    remote = str(request.META.get("REMOTE_ADDR") or "")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return remote
+    forwarded = [hop.strip() for hop in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")]
+    forwarded = [hop for hop in forwarded if hop]
+    if len(forwarded) < proxies:
+        # Fewer hops than proxies: the request did not come through all of them, so the
+        # header can't be trusted; the peer we see is all we know.
+        return remote
+    candidate = forwarded[-proxies]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
+
+
+@dataclass
+class LoginAttempt:
+    """The slots one login attempt holds; `release()` gives them back (not a failure)."""
+
+    keys: list[str] = field(default_factory=list)
+
+    def release(self) -> None:
+        for key in self.keys:
+            # ValueError: the window ended meanwhile, nothing left to give back.
+            with contextlib.suppress(ValueError):
+                cache.decr(key)
+        self.keys = []
+
+
+def _key(kind: str, value: str) -> str:
+    # Hashed: addresses and emails stay out of Redis, and keys stay short and safe.
+    digest = hashlib.sha256(value.encode()).hexdigest()[:32]
+    return f"login-failures:{kind}:{digest}"
+
+
+def _reserve(key: str, window: int) -> int | None:
+    """One more slot on `key`; its count afterwards, or None when the cache is down."""
+    for _ in range(3):
+        try:
+            cache.add(key, 0, timeout=window)
+            count = cache.incr(key)
+        except ValueError:
+            # The key expired between add and incr: a new window starts, try again.
+            continue
+        return count if isinstance(count, int) else None
+    return None
+
+
+def _retry_after(keys: list[str], window: int) -> int:
+    ttl = getattr(cache, "ttl", None)
+    if ttl is None:
+        # Local memory can't tell a key's remaining time; the whole window is the
+        # safe upper bound.
+        return window
+    remaining = [ttl(key) for key in keys]
+    seconds = [value for value in remaining if isinstance(value, int) and value > 0]
+    return max(seconds) if seconds else window
+
+
+def reserve_login_attempt(*, address: str, account: str) -> LoginAttempt:
+    """Reserve a login attempt for this address and account, or raise LoginThrottled.
+
+    Fail-open: when the cache (Redis) is unreachable, django-redis answers None instead of
+    raising (IGNORE_EXCEPTIONS) and the attempt goes ahead unthrottled. Locking everyone
+    out during a Redis outage would turn a cache failure into a login outage; nginx's
+    per-address request limit still bounds guessing meanwhile, and the outage is logged.
+    """
+    limit = settings.LOGIN_FAILURE_LIMIT
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    attempt = LoginAttempt()
+    for key in (_key("address", address), _key("account", account)):
+        count = _reserve(key, window)
+        if count is None:
+            logger.warning("Login limiter: cache unavailable, attempt not counted.")
+            continue
+        attempt.keys.append(key)
+        if count > limit:
+            # Refused here, so the account's count is not touched by an address that is
+            # already blocked; the slots taken are given back (a refusal is not a failure).
+            attempt.release()
+            raise LoginThrottled(retry_after=_retry_after([key], window))
+    return attempt
