@@ -18,3 +18,6 @@ TASKBOARD_VAR_DIR.mkdir(parents=True, exist_ok=True)
 # Static files straight from the source folders, no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# SQLite can't create the deferrable unique constraints on positions (PostgreSQL enforces
+# them); the board row lock keeps positions consistent there.
+SILENCED_SYSTEM_CHECKS = ["models.W038"]

@@ -1,0 +1,67 @@
+"""What happened on a board (Activity, numbered per board) and what a user should know."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from boards.models import Board
+
+
+class Activity(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="activities", db_index=False)
+    # 1, 2, 3, ... per board with no gaps, in commit order (assigned under the board's row
+    # lock). The live event of the activity carries the same number.
+    seq = models.PositiveBigIntegerField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    verb = models.CharField(max_length=40)
+    target_type = models.CharField(max_length=20)
+    target_id = models.BigIntegerField()
+    target_title = models.CharField(max_length=200, blank=True)
+    # The target as the API shows it right after the change: the payload of the live event,
+    # kept so a client that missed events can be replayed exactly what it missed.
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["board", "-seq"]
+        verbose_name_plural = "activities"
+        constraints = [
+            # Its index also serves the newest-first feed: a B-tree is read backwards as
+            # cheaply as forwards, so a separate (board, -seq) index would only cost writes.
+            models.UniqueConstraint(fields=["board", "seq"], name="activity_activity_board_seq_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.verb} on {self.board_id}"
+
+
+class NotificationKind(models.TextChoices):
+    MENTION = "mention", "Mention"
+    ASSIGNED = "assigned", "Assigned"
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="+")
+    # Kept (without its task) when the task is deleted: the text still says what happened.
+    task = models.ForeignKey("tasks.Task", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    text = models.CharField(max_length=500)
+    read = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The feed, newest first.
+            models.Index(fields=["user", "-created_at", "-id"], name="activity_notif_user_idx"),
+            # Unread counts and "unread only".
+            models.Index(fields=["user", "read", "-created_at"], name="activity_notif_unread_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}"

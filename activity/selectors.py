@@ -1,0 +1,34 @@
+"""Reads of the activity feed and notifications (DESIGN.md rule 2)."""
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+from boards.models import Board
+
+from .models import Activity, Notification
+
+
+def activity_list(*, board: Board) -> QuerySet[Activity]:
+    """The board's feed, newest first (`board` from board_get_for_user), ready for
+    activity_representation(). Ordered by the unique seq, as cursor pagination needs."""
+    return Activity.objects.filter(board=board).select_related("actor").order_by("-seq")
+
+
+def activity_after(*, board: Board, seq: int, limit: int) -> list[Activity]:
+    """Up to `limit` activities with a seq above `seq`, oldest first: what a client that
+    saw `seq` last has missed."""
+    return list(
+        Activity.objects.filter(board=board, seq__gt=seq).select_related("actor").order_by("seq")[:limit]
+    )
+
+
+def notification_list(*, user: User, read: bool | None = None) -> QuerySet[Notification]:
+    """The caller's notifications, newest first; `read` narrows to read or unread ones."""
+    notifications = Notification.objects.filter(user=user)
+    if read is not None:
+        notifications = notifications.filter(read=read)
+    return notifications.order_by("-created_at", "-id")
+
+
+def unread_notification_count(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read=False).count()

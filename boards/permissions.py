@@ -1,0 +1,75 @@
+"""Who may do what on a board, declared per action (API.md "Roles on a board").
+
+`owner` > `admin` > `member` > `viewer`. A caller with no role on the board must not learn
+that the thing exists (404); a member whose role is too low is refused (403). Rules that
+depend on more than the role (authors of comments, leaving a board, nobody touches the
+owner) are checked by the services on top of these.
+"""
+
+from enum import StrEnum
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+
+from .models import Board, Role
+
+
+class Action(StrEnum):
+    BOARD_VIEW = "board.view"
+    BOARD_UPDATE = "board.update"
+    BOARD_DELETE = "board.delete"
+    BOARD_TRANSFER = "board.transfer"
+    MEMBER_VIEW = "member.view"
+    MEMBER_MANAGE = "member.manage"
+    INVITATION_VIEW = "invitation.view"
+    INVITATION_REVOKE = "invitation.revoke"
+    LIST_CHANGE = "list.change"
+    LABEL_CHANGE = "label.change"
+    TASK_CHANGE = "task.change"
+    COMMENT_CREATE = "comment.create"
+    # Editing or deleting one's own comment; anybody else's needs COMMENT_MODERATE.
+    COMMENT_CHANGE_OWN = "comment.change_own"
+    COMMENT_MODERATE = "comment.moderate"
+
+
+REQUIRED_ROLE: dict[Action, Role] = {
+    Action.BOARD_VIEW: Role.VIEWER,
+    Action.BOARD_UPDATE: Role.ADMIN,
+    Action.BOARD_DELETE: Role.OWNER,
+    Action.BOARD_TRANSFER: Role.OWNER,
+    Action.MEMBER_VIEW: Role.VIEWER,
+    Action.MEMBER_MANAGE: Role.ADMIN,
+    Action.INVITATION_VIEW: Role.ADMIN,
+    Action.INVITATION_REVOKE: Role.ADMIN,
+    Action.LIST_CHANGE: Role.MEMBER,
+    Action.LABEL_CHANGE: Role.ADMIN,
+    Action.TASK_CHANGE: Role.MEMBER,
+    Action.COMMENT_CREATE: Role.MEMBER,
+    Action.COMMENT_CHANGE_OWN: Role.MEMBER,
+    Action.COMMENT_MODERATE: Role.ADMIN,
+}
+
+
+def as_role(value: str | Role | None) -> Role | None:
+    return None if value is None else Role(value)
+
+
+def can(role: str | Role | None, action: Action) -> bool:
+    """True when a member with `role` may do `action` (False for non-members)."""
+    member_role = as_role(role)
+    return member_role is not None and member_role.rank >= REQUIRED_ROLE[action].rank
+
+
+def require(
+    role: str | Role | None,
+    action: Action,
+    *,
+    not_found: type[ObjectDoesNotExist] = Board.DoesNotExist,
+) -> Role:
+    """The caller's role when it allows `action`; otherwise `not_found` for non-members
+    (they must not learn the thing exists) and PermissionDenied for members."""
+    member_role = as_role(role)
+    if member_role is None:
+        raise not_found(f"{not_found.__qualname__.split('.')[0]} not found.")
+    if member_role.rank < REQUIRED_ROLE[action].rank:
+        raise PermissionDenied("Your role on this board does not allow this.")
+    return member_role

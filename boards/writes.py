@@ -1,0 +1,89 @@
+"""The transaction every write to a board runs in.
+
+`board_write()` opens the transaction, locks the board row and reads the actor's role in
+one query. Holding that lock serializes the board's writers, which is what makes the
+Activity `seq` gap-free and in commit order, and what keeps list and task positions
+consistent. `record()` adds an Activity with the next `seq` and queues its live event for
+after the commit; on the way out the board's version, seq and updated_at are saved in one
+UPDATE.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from accounts.models import User
+from activity.events import publish_on_commit
+from activity.models import Activity
+
+from . import permissions
+from .models import Board, Membership, Role
+from .permissions import Action
+
+
+@dataclass
+class BoardWrite:
+    board: Board
+    actor: User
+    role: Role | None
+    # Whether the board's version has been bumped in this write (at most once per write).
+    touched: bool = False
+
+    def require(self, action: Action, *, not_found: type[ObjectDoesNotExist] = Board.DoesNotExist) -> Role:
+        return permissions.require(self.role, action, not_found=not_found)
+
+    def touch(self) -> None:
+        """Bump the board's version (once per write): its ETag and cached reads go stale."""
+        if not self.touched:
+            self.board.version += 1
+            self.board.updated_at = timezone.now()
+            self.touched = True
+
+    def record(self, *, verb: str, target_id: int, target_title: str, data: dict[str, Any]) -> Activity:
+        """Add the Activity with the board's next seq; its event is sent after commit."""
+        self.touch()
+        self.board.event_seq += 1
+        activity = Activity.objects.create(
+            board=self.board,
+            seq=self.board.event_seq,
+            actor=self.actor,
+            verb=verb,
+            target_type=verb.split(".", 1)[0],
+            target_id=target_id,
+            target_title=target_title[:200],
+            data=data,
+        )
+        publish_on_commit(activity, actor=self.actor)
+        return activity
+
+    def save(self) -> None:
+        if self.touched:
+            Board.objects.filter(pk=self.board.pk).update(
+                version=self.board.version,
+                event_seq=self.board.event_seq,
+                updated_at=self.board.updated_at,
+            )
+
+
+@contextmanager
+def board_write(*, board_id: int, actor: User) -> Iterator[BoardWrite]:
+    """Run a write to the board in one transaction, holding the board's row lock."""
+    with transaction.atomic():
+        actor_role = Membership.objects.filter(board=OuterRef("pk"), user=actor).values("role")[:1]
+        board = Board.objects.select_for_update().annotate(actor_role=Subquery(actor_role)).get(pk=board_id)
+        role = permissions.as_role(board.actor_role)
+        write = BoardWrite(board=board, actor=actor, role=role)
+        yield write
+        write.save()
+
+
+def new_board_write(*, board: Board, actor: User) -> BoardWrite:
+    """The write that creates `board` (inside the caller's transaction): the board starts
+    at version 1, so creating it records without a bump."""
+    return BoardWrite(board=board, actor=actor, role=Role.OWNER, touched=True)

@@ -1,0 +1,506 @@
+"""Writes to tasks and comments (DESIGN.md rule 1).
+
+Like every board write (boards.writes), each service is one transaction holding the
+board's row lock: role check, validation, the change, the Activity with the next seq, the
+board's version bumped (and the task's, when the task changed), events after commit.
+Non-members get Task.DoesNotExist / Comment.DoesNotExist (404), members without the role
+PermissionDenied (403).
+"""
+
+from collections.abc import Iterable, Sequence, Set
+from datetime import datetime
+from typing import Any, TypedDict, Unpack
+
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from activity.models import NotificationKind
+from activity.services import notifications_create
+from boards.models import Board, BoardList, Label
+from boards.ordering import append_position, place_at_index
+from boards.permissions import Action
+from boards.validation import (
+    FieldErrors,
+    clean_ids,
+    clean_index,
+    clean_optional_text,
+    clean_required_text,
+)
+from boards.writes import BoardWrite, board_write
+from taskboard.errors import ConflictError, PreconditionFailedError
+
+from .markdown_rendering import render_markdown
+from .mentions import mentioned_emails
+from .models import Comment, Priority, Task
+from .representations import comment_representation, task_representation
+
+TITLE_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 20000
+COMMENT_MAX_LENGTH = 10000
+MAX_ASSIGNEES = 50
+MAX_LABELS = 50
+
+
+# Validation shared by create and update
+
+
+def _clean_priority(errors: FieldErrors, value: object) -> Priority:
+    if isinstance(value, str):
+        try:
+            return Priority.from_name(value)
+        except ValueError:
+            pass
+    errors.add("priority", f'"{value}" is not a valid choice.')
+    return Priority.MEDIUM
+
+
+def _clean_due_at(errors: FieldErrors, value: object) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        errors.add("due_at", "Datetime has wrong format.")
+        return None
+    if timezone.is_naive(value):
+        errors.add("due_at", "Give the time zone (UTC: a trailing Z).")
+        return None
+    return value
+
+
+def _clean_list(errors: FieldErrors, board: Board, value: object) -> BoardList | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors.add("list_id", "A valid integer is required.")
+        return None
+    board_list = BoardList.objects.filter(pk=value, board=board).first()
+    if board_list is None:
+        errors.add("list_id", "No list with this id on this board.")
+    return board_list
+
+
+def _clean_assignees(errors: FieldErrors, board: Board, value: object) -> list[User]:
+    ids = clean_ids(errors, "assignee_ids", value)
+    if len(ids) > MAX_ASSIGNEES:
+        errors.add("assignee_ids", f"Ensure this field has no more than {MAX_ASSIGNEES} elements.")
+        return []
+    if not ids:
+        return []
+    users = list(User.objects.filter(pk__in=ids, memberships__board=board).only("id", "name", "email"))
+    missing = sorted(set(ids) - {user.pk for user in users})
+    if missing:
+        errors.add("assignee_ids", f"Not members of this board: {', '.join(map(str, missing))}.")
+    return users
+
+
+def _clean_labels(errors: FieldErrors, board: Board, value: object) -> list[Label]:
+    ids = clean_ids(errors, "label_ids", value)
+    if len(ids) > MAX_LABELS:
+        errors.add("label_ids", f"Ensure this field has no more than {MAX_LABELS} elements.")
+        return []
+    if not ids:
+        return []
+    labels = list(Label.objects.filter(pk__in=ids, board=board))
+    missing = sorted(set(ids) - {label.pk for label in labels})
+    if missing:
+        errors.add("label_ids", f"No labels with these ids on this board: {', '.join(map(str, missing))}.")
+    return labels
+
+
+def _check_wip_limit(board_list: BoardList) -> None:
+    if board_list.wip_limit is None:
+        return
+    if Task.objects.filter(list=board_list).count() >= board_list.wip_limit:
+        raise ConflictError(
+            f"The list “{board_list.title}” is at its WIP limit of {board_list.wip_limit} tasks."
+        )
+
+
+def _notify_assigned(write: BoardWrite, task: Task, users: Iterable[User]) -> None:
+    others = [user for user in users if user.pk != write.actor.pk]
+    if others:
+        notifications_create(
+            users=others,
+            kind=NotificationKind.ASSIGNED,
+            board=write.board,
+            task_id=task.pk,
+            text=f"{write.actor.name or write.actor.email} assigned you to “{task.title}”",
+        )
+
+
+def _fresh_task(write: BoardWrite, task: Task) -> Task:
+    # Re-read under the board's lock: the caller's instance may predate another write.
+    return Task.objects.select_related("created_by").get(pk=task.pk, board=write.board)
+
+
+def _task_data(task: Task) -> dict[str, Any]:
+    """The task's representation, reading only what it shows of the assignees."""
+    return task_representation(task, assignees=task.assignees.only("id", "name"), labels=task.labels.all())
+
+
+def _record_task(write: BoardWrite, verb: str, task: Task, data: dict[str, Any]) -> None:
+    write.record(verb=verb, target_id=task.pk, target_title=task.title, data=data)
+
+
+# Tasks
+
+
+def task_create(
+    *,
+    board: Board,
+    actor: User,
+    list_id: int,
+    title: str,
+    description: str = "",
+    priority: str = "medium",
+    due_at: datetime | None = None,
+    assignee_ids: Sequence[int] = (),
+    label_ids: Sequence[int] = (),
+) -> Task:
+    """Create a task at the end of its list (member+); assignees are notified."""
+    with board_write(board_id=board.pk, actor=actor) as write:
+        write.require(Action.TASK_CHANGE)
+        errors = FieldErrors()
+        board_list = _clean_list(errors, write.board, list_id)
+        title = clean_required_text(errors, "title", title, max_length=TITLE_MAX_LENGTH)
+        description = clean_optional_text(
+            errors, "description", description, max_length=DESCRIPTION_MAX_LENGTH
+        )
+        priority_value = _clean_priority(errors, priority)
+        due = _clean_due_at(errors, due_at)
+        assignees = _clean_assignees(errors, write.board, assignee_ids)
+        labels = _clean_labels(errors, write.board, label_ids)
+        errors.raise_if_any()
+        assert board_list is not None
+
+        now = timezone.now()
+        task = Task.objects.create(
+            board=write.board,
+            list=board_list,
+            title=title,
+            description=description,
+            description_html=render_markdown(description),
+            position=append_position(Task.objects.filter(list=board_list)),
+            priority=priority_value,
+            due_at=due,
+            created_by=actor,
+            created_at=now,
+            updated_at=now,
+        )
+        if assignees:
+            Task.assignees.through.objects.bulk_create(
+                Task.assignees.through(task_id=task.pk, user_id=user.pk) for user in assignees
+            )
+            _notify_assigned(write, task, assignees)
+        if labels:
+            Task.labels.through.objects.bulk_create(
+                Task.labels.through(task_id=task.pk, label_id=label.pk) for label in labels
+            )
+        _record_task(
+            write, "task.created", task, task_representation(task, assignees=assignees, labels=labels)
+        )
+    return task
+
+
+class TaskChanges(TypedDict, total=False):
+    list_id: int
+    title: str
+    description: str
+    priority: str
+    due_at: datetime | None
+    completed: bool
+    assignee_ids: Sequence[int]
+    label_ids: Sequence[int]
+
+
+CONTENT_FIELDS = ("title", "description", "priority", "due_at")
+
+
+def task_update(
+    *, task: Task, actor: User, expected_version: int | None = None, **changes: Unpack[TaskChanges]
+) -> Task:
+    """Change the given fields of a task (member+), PATCH-style: absent keys stay.
+
+    `expected_version` is the client's If-Match: a task changed since raises
+    PreconditionFailedError. A new `list_id` appends the task to that list (a move, so
+    the WIP limit applies); `completed` completes or reopens it. Records task.updated,
+    task.moved, task.completed / task.reopened for what changed, nothing when nothing did.
+    """
+    with board_write(board_id=task.board_id, actor=actor) as write:
+        write.require(Action.TASK_CHANGE, not_found=Task.DoesNotExist)
+        current = _fresh_task(write, task)
+        if expected_version is not None and expected_version != current.version:
+            raise PreconditionFailedError(
+                f"The task has changed (version {current.version}, not {expected_version}): reload it."
+            )
+
+        errors = FieldErrors()
+        values: dict[str, Any] = {}
+        target_list: BoardList | None = None
+        if "list_id" in changes:
+            target_list = _clean_list(errors, write.board, changes["list_id"])
+        if "title" in changes:
+            values["title"] = clean_required_text(
+                errors, "title", changes["title"], max_length=TITLE_MAX_LENGTH
+            )
+        if "description" in changes:
+            values["description"] = clean_optional_text(
+                errors, "description", changes["description"], max_length=DESCRIPTION_MAX_LENGTH
+            )
+        if "priority" in changes:
+            values["priority"] = _clean_priority(errors, changes["priority"])
+        if "due_at" in changes:
+            values["due_at"] = _clean_due_at(errors, changes["due_at"])
+        completed: bool | None = None
+        if "completed" in changes:
+            if not isinstance(changes["completed"], bool):
+                errors.add("completed", "Must be a valid boolean.")
+            else:
+                completed = changes["completed"]
+        new_assignees = (
+            _clean_assignees(errors, write.board, changes["assignee_ids"])
+            if "assignee_ids" in changes
+            else None
+        )
+        new_labels = (
+            _clean_labels(errors, write.board, changes["label_ids"]) if "label_ids" in changes else None
+        )
+        errors.raise_if_any()
+
+        assignees = list(current.assignees.only("id", "name"))
+        labels = list(current.labels.all())
+        content_changed = [field for field, value in values.items() if getattr(current, field) != value]
+        added_assignees: list[User] = []
+        if new_assignees is not None:
+            if {user.pk for user in new_assignees} != {user.pk for user in assignees}:
+                added_assignees = _replace_assignees(current, old=assignees, new=new_assignees)
+                content_changed.append("assignees")
+            assignees = new_assignees
+        if new_labels is not None:
+            if {label.pk for label in new_labels} != {label.pk for label in labels}:
+                _replace_labels(current, old=labels, new=new_labels)
+                content_changed.append("labels")
+            labels = new_labels
+        moved = target_list is not None and target_list.pk != current.list_id
+        completion_changed = completed is not None and completed != current.completed
+
+        if not (content_changed or moved or completion_changed):
+            return current
+
+        fields = ["version", "updated_at"]
+        for field in content_changed:
+            if field in values:
+                setattr(current, field, values[field])
+                fields.append(field)
+        if "description" in content_changed:
+            current.description_html = render_markdown(current.description)
+            fields.append("description_html")
+        if moved:
+            assert target_list is not None
+            _check_wip_limit(target_list)
+            current.list = target_list
+            current.position = append_position(Task.objects.filter(list=target_list))
+            fields += ["list", "position"]
+        if completion_changed:
+            assert completed is not None
+            current.completed = completed
+            current.completed_at = timezone.now() if completed else None
+            fields += ["completed", "completed_at"]
+        current.version += 1
+        current.updated_at = timezone.now()
+        current.save(update_fields=fields)
+        _notify_assigned(write, current, added_assignees)
+
+        data = task_representation(current, assignees=assignees, labels=labels)
+        if content_changed:
+            _record_task(write, "task.updated", current, data)
+        if moved:
+            _record_task(write, "task.moved", current, data)
+        if completion_changed:
+            _record_task(write, "task.completed" if current.completed else "task.reopened", current, data)
+    return current
+
+
+def _replace_assignees(task: Task, *, old: list[User], new: list[User]) -> list[User]:
+    """Set the task's assignees to `new`; returns the users who were not assigned before."""
+    old_ids = {user.pk for user in old}
+    new_ids = {user.pk for user in new}
+    through = Task.assignees.through
+    if old_ids - new_ids:
+        through.objects.filter(task_id=task.pk, user_id__in=old_ids - new_ids).delete()
+    added = [user for user in new if user.pk not in old_ids]
+    if added:
+        through.objects.bulk_create(through(task_id=task.pk, user_id=user.pk) for user in added)
+    return added
+
+
+def _replace_labels(task: Task, *, old: list[Label], new: list[Label]) -> None:
+    old_ids = {label.pk for label in old}
+    new_ids = {label.pk for label in new}
+    through = Task.labels.through
+    if old_ids - new_ids:
+        through.objects.filter(task_id=task.pk, label_id__in=old_ids - new_ids).delete()
+    if new_ids - old_ids:
+        through.objects.bulk_create(through(task_id=task.pk, label_id=pk) for pk in new_ids - old_ids)
+
+
+def task_complete(*, task: Task, actor: User) -> Task:
+    """Mark the task completed (member+)."""
+    return task_update(task=task, actor=actor, completed=True)
+
+
+def task_reopen(*, task: Task, actor: User) -> Task:
+    """Mark the task not completed (member+)."""
+    return task_update(task=task, actor=actor, completed=False)
+
+
+def task_move(*, task: Task, actor: User, to_list_id: int, index: int) -> Task:
+    """Move the task to 0-based `index` among the other tasks of list `to_list_id`
+    (member+). Writes one task row in the common case. Moving into another list that is
+    at its WIP limit raises ConflictError."""
+    with board_write(board_id=task.board_id, actor=actor) as write:
+        write.require(Action.TASK_CHANGE, not_found=Task.DoesNotExist)
+        current = _fresh_task(write, task)
+        errors = FieldErrors()
+        target_list = _clean_list(errors, write.board, to_list_id)
+        index = clean_index(errors, "index", index)
+        errors.raise_if_any()
+        assert target_list is not None
+
+        same_list = target_list.pk == current.list_id
+        if not same_list:
+            _check_wip_limit(target_list)
+        placement = place_at_index(
+            Task.objects.filter(list=target_list).exclude(pk=current.pk),
+            index,
+            current_position=current.position if same_list else None,
+        )
+        if same_list and placement.position == current.position:
+            return current
+        current.list = target_list
+        current.position = placement.position
+        current.version += 1
+        current.updated_at = timezone.now()
+        current.save(update_fields=["list", "position", "version", "updated_at"])
+        data = _task_data(current)
+        if placement.renumbered:
+            # The other tasks' positions changed too: clients that order by position need them.
+            data["positions"] = [{"id": pk, "position": p} for pk, p in placement.renumbered.items()]
+        _record_task(write, "task.moved", current, data)
+    return current
+
+
+def task_delete(*, task: Task, actor: User) -> None:
+    """Delete a task with its comments (member+)."""
+    with board_write(board_id=task.board_id, actor=actor) as write:
+        write.require(Action.TASK_CHANGE, not_found=Task.DoesNotExist)
+        current = _fresh_task(write, task)
+        data = _task_data(current)
+        current.delete()
+        write.record(verb="task.deleted", target_id=data["id"], target_title=data["title"], data=data)
+
+
+# Comments
+
+
+def _clean_body(body: object) -> str:
+    errors = FieldErrors()
+    text = clean_optional_text(errors, "body", body, max_length=COMMENT_MAX_LENGTH)
+    if "body" not in errors and not text.strip():
+        errors.add("body", "This field may not be blank.")
+    errors.raise_if_any()
+    return text
+
+
+def _notify_mentions(write: BoardWrite, task: Task, body: str, *, already: Set[str] = frozenset()) -> None:
+    emails = mentioned_emails(body) - already - {write.actor.email.lower()}
+    if not emails:
+        return
+    members = User.objects.filter(memberships__board=write.board, email__in=emails).only("id")
+    notifications_create(
+        users=members,
+        kind=NotificationKind.MENTION,
+        board=write.board,
+        task_id=task.pk,
+        text=f"{write.actor.name or write.actor.email} mentioned you on “{task.title}”",
+    )
+
+
+def _require_comment_change(write: BoardWrite, comment: Comment) -> None:
+    own = comment.author_id is not None and comment.author_id == write.actor.pk
+    write.require(
+        Action.COMMENT_CHANGE_OWN if own else Action.COMMENT_MODERATE, not_found=Comment.DoesNotExist
+    )
+
+
+def comment_create(*, task: Task, actor: User, body: str) -> Comment:
+    """Comment on a task (member+); members mentioned as @<email> are notified."""
+    with board_write(board_id=task.board_id, actor=actor) as write:
+        write.require(Action.COMMENT_CREATE, not_found=Task.DoesNotExist)
+        current = Task.objects.only("id", "title", "board_id").get(pk=task.pk, board=write.board)
+        text = _clean_body(body)
+        now = timezone.now()
+        comment = Comment.objects.create(
+            task=current,
+            author=actor,
+            body=text,
+            body_html=render_markdown(text),
+            created_at=now,
+            updated_at=now,
+        )
+        Task.objects.filter(pk=current.pk).update(comment_count=F("comment_count") + 1)
+        _notify_mentions(write, current, text)
+        write.record(
+            verb="comment.created",
+            target_id=comment.pk,
+            target_title=current.title,
+            data=comment_representation(comment),
+        )
+    return comment
+
+
+def _fresh_comment(write: BoardWrite, comment: Comment) -> Comment:
+    return Comment.objects.select_related("author", "task").get(pk=comment.pk, task__board=write.board)
+
+
+def _comment_board_id(comment: Comment) -> int:
+    board_id = Task.objects.filter(pk=comment.task_id).values_list("board_id", flat=True).first()
+    if board_id is None:
+        raise Comment.DoesNotExist("Comment not found.")
+    return board_id
+
+
+def comment_update(*, comment: Comment, actor: User, body: str) -> Comment:
+    """Edit a comment (its author, or an admin+); newly mentioned members are notified."""
+    with board_write(board_id=_comment_board_id(comment), actor=actor) as write:
+        if write.role is None:
+            raise Comment.DoesNotExist("Comment not found.")
+        current = _fresh_comment(write, comment)
+        _require_comment_change(write, current)
+        text = _clean_body(body)
+        if text == current.body:
+            return current
+        previous = current.body
+        current.body = text
+        current.body_html = render_markdown(text)
+        current.updated_at = timezone.now()
+        current.save(update_fields=["body", "body_html", "updated_at"])
+        _notify_mentions(write, current.task, text, already=mentioned_emails(previous))
+        write.record(
+            verb="comment.updated",
+            target_id=current.pk,
+            target_title=current.task.title,
+            data=comment_representation(current),
+        )
+    return current
+
+
+def comment_delete(*, comment: Comment, actor: User) -> None:
+    """Delete a comment (its author, or an admin+)."""
+    with board_write(board_id=_comment_board_id(comment), actor=actor) as write:
+        if write.role is None:
+            raise Comment.DoesNotExist("Comment not found.")
+        current = _fresh_comment(write, comment)
+        _require_comment_change(write, current)
+        data = comment_representation(current)
+        current.delete()
+        Task.objects.filter(pk=current.task_id).update(comment_count=F("comment_count") - 1)
+        write.record(verb="comment.deleted", target_id=data["id"], target_title=current.task.title, data=data)

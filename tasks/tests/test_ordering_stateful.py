@@ -1,0 +1,142 @@
+"""Positions stay consistent under any sequence of creates, moves and deletes.
+
+A hypothesis state machine applies random operations through the services and compares the
+order the board read shows with a plain Python model of lists of ids. It runs twice: with
+the real position step, and with a step of 1, where there are no gaps at all and every
+move into the middle renumbers (the rare path, made the usual one).
+"""
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from accounts.tests.factories import UserFactory
+from boards import ordering
+from boards import services as board_services
+from boards.models import BoardList
+from boards.selectors import board_detail
+from tasks import services as task_services
+from tasks.models import Task
+
+INDEXES = st.integers(min_value=0, max_value=8)
+
+
+class BoardOrdering(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.actor = UserFactory.create()
+        self.board = board_services.board_create(actor=self.actor, title="Ordering", list_titles=[])
+        # The model: list ids in board order, and each list's task ids in order.
+        self.lists: list[int] = []
+        self.tasks: dict[int, list[int]] = {}
+        self.counter = 0
+
+    def _title(self) -> str:
+        self.counter += 1
+        return f"#{self.counter}"
+
+    def _all_tasks(self) -> list[int]:
+        return [task for tasks in self.tasks.values() for task in tasks]
+
+    @rule()
+    def create_list(self) -> None:
+        board_list = board_services.list_create(board=self.board, actor=self.actor, title=self._title())
+        self.lists.append(board_list.pk)
+        self.tasks[board_list.pk] = []
+
+    @precondition(lambda self: self.lists)
+    @rule(data=st.data(), index=INDEXES)
+    def move_list(self, data: Any, index: int) -> None:
+        list_id = data.draw(st.sampled_from(self.lists))
+        board_services.list_move(board_list=BoardList.objects.get(pk=list_id), actor=self.actor, index=index)
+        self.lists.remove(list_id)
+        self.lists.insert(min(index, len(self.lists)), list_id)
+
+    @precondition(lambda self: self.lists)
+    @rule(data=st.data())
+    def delete_list(self, data: Any) -> None:
+        list_id = data.draw(st.sampled_from(self.lists))
+        board_services.list_delete(board_list=BoardList.objects.get(pk=list_id), actor=self.actor)
+        self.lists.remove(list_id)
+        del self.tasks[list_id]
+
+    @precondition(lambda self: self.lists)
+    @rule(data=st.data())
+    def create_task(self, data: Any) -> None:
+        list_id = data.draw(st.sampled_from(self.lists))
+        task = task_services.task_create(
+            board=self.board, actor=self.actor, list_id=list_id, title=self._title()
+        )
+        self.tasks[list_id].append(task.pk)
+
+    @precondition(lambda self: any(self.tasks.values()))
+    @rule(data=st.data(), index=INDEXES)
+    def move_task(self, data: Any, index: int) -> None:
+        task_id = data.draw(st.sampled_from(self._all_tasks()))
+        to_list = data.draw(st.sampled_from(self.lists))
+        task_services.task_move(
+            task=Task.objects.get(pk=task_id), actor=self.actor, to_list_id=to_list, index=index
+        )
+        for tasks in self.tasks.values():
+            if task_id in tasks:
+                tasks.remove(task_id)
+        target = self.tasks[to_list]
+        target.insert(min(index, len(target)), task_id)
+
+    @precondition(lambda self: any(self.tasks.values()))
+    @rule(data=st.data())
+    def delete_task(self, data: Any) -> None:
+        task_id = data.draw(st.sampled_from(self._all_tasks()))
+        task_services.task_delete(task=Task.objects.get(pk=task_id), actor=self.actor)
+        for tasks in self.tasks.values():
+            if task_id in tasks:
+                tasks.remove(task_id)
+
+    @invariant()
+    def the_board_shows_the_models_order(self) -> None:
+        self.board.refresh_from_db()
+        detail = board_detail(board=self.board)
+        assert [board_list["id"] for board_list in detail["lists"]] == self.lists
+        for board_list in detail["lists"]:
+            assert [task["id"] for task in board_list["tasks"]] == self.tasks[board_list["id"]]
+            positions = [task["position"] for task in board_list["tasks"]]
+            assert positions == sorted(set(positions))
+        list_positions = [board_list["position"] for board_list in detail["lists"]]
+        assert list_positions == sorted(set(list_positions))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("step", [None, 1])
+def test_positions_follow_a_plain_list_model(step: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    renumbered: list[int] = []
+    real_renumber = ordering._renumber
+
+    def counting_renumber(siblings: Any, index: int) -> ordering.Placement:
+        renumbered.append(index)
+        return real_renumber(siblings, index)
+
+    monkeypatch.setattr(ordering, "_renumber", counting_renumber)
+    if step is not None:
+        monkeypatch.setattr(ordering, "POSITION_STEP", step)
+
+    run_state_machine_as_test(
+        BoardOrdering,
+        settings=settings(
+            max_examples=40,
+            stateful_step_count=30,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        ),
+    )
+
+    if step is not None:
+        assert renumbered, "the renumbering path was never taken"
