@@ -1,0 +1,1 @@
+"""pytest plugins of the suite: `services` starts the real servers the tests talk to."""

@@ -1,0 +1,381 @@
+"""pytest plugin (`-p tests.plugins.services`): the real servers the suite talks to.
+
+Before Django's settings are loaded it starts, each on a free port in one temporary
+directory: a PostgreSQL primary and a streaming replica, Redis and an SMTP server. It
+exports DATABASE_URL, DATABASE_REPLICA_URLS, REDIS_URL, CELERY_BROKER_URL and EMAIL_URL,
+which taskboard.settings.test reads. A Celery worker is started on first use. Everything is
+stopped and deleted when pytest ends (or exits on Ctrl-C / SIGTERM); a run that was killed
+outright is cleaned up by the next one. See docs/testing.md.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pytest
+
+from .celery_worker import CeleryWorker
+from .postgres import PostgresCluster, ReplicaDelay, stop_abandoned
+from .processes import ServiceStartError, free_port, pid_alive, wait_until
+from .redis_server import BROKER_DB, CACHE_DB, RedisServer
+from .smtp_server import Mailbox, SmtpServer
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DATABASE_NAME = "taskboard"
+RUN_DIR_PREFIX = "taskboard-tests-"
+# Set to 1 to keep the temporary directory (data, logs) after the run, for debugging.
+KEEP_ENV = "TASKBOARD_TEST_KEEP_TMP"
+# Where the run directory goes; by default RAM (/dev/shm) when there is room, else $TMPDIR.
+TMPDIR_ENV = "TASKBOARD_TEST_TMPDIR"
+SHM_DIR = Path("/dev/shm")
+SHM_MIN_FREE_BYTES = 1 << 30
+# The variables the settings read; `--help` and `--collect-only` get placeholders.
+_PLACEHOLDER_ENV = {
+    "DATABASE_URL": f"postgres://postgres@127.0.0.1:1/{DATABASE_NAME}",
+    "DATABASE_REPLICA_URLS": f"postgres://postgres@127.0.0.1:1/{DATABASE_NAME}",
+    "REDIS_URL": f"redis://127.0.0.1:1/{CACHE_DB}",
+    "CELERY_BROKER_URL": f"redis://127.0.0.1:1/{BROKER_DB}",
+    "EMAIL_URL": "smtp://127.0.0.1:1",
+}
+
+
+class Services:
+    """Everything this run started, and how to stop it (idempotent, safe to call twice)."""
+
+    def __init__(self) -> None:
+        self.base_dir = Path(tempfile.mkdtemp(prefix=RUN_DIR_PREFIX, dir=_run_root())).resolve()
+        # Marks the directory as in use; the next run deletes it once this pid is gone.
+        (self.base_dir / "owner.pid").write_text(str(os.getpid()))
+        if os.geteuid() == 0:
+            # The postgres user must reach its own subdirectories.
+            self.base_dir.chmod(0o711)
+        self.postgres = PostgresCluster(
+            base_dir=self.base_dir, primary_port=free_port(), replica_port=free_port()
+        )
+        self.redis = RedisServer(directory=self.base_dir / "redis", port=free_port())
+        self.smtp = SmtpServer(port=free_port())
+        self.worker: CeleryWorker | None = None
+        self.startup_seconds = 0.0
+        self._stopped = False
+
+    def start(self) -> None:
+        started = time.monotonic()
+        self.smtp.start()
+        self.redis.start()
+        self.postgres.start(database=DATABASE_NAME)
+        self.startup_seconds = time.monotonic() - started
+
+    def environment(self) -> dict[str, str]:
+        return {
+            "DATABASE_URL": self.postgres.primary.url(DATABASE_NAME),
+            "DATABASE_REPLICA_URLS": self.postgres.replica.url(DATABASE_NAME),
+            "REDIS_URL": self.redis.url(CACHE_DB),
+            "CELERY_BROKER_URL": self.redis.url(BROKER_DB),
+            "EMAIL_URL": self.smtp.url,
+        }
+
+    def starts(self) -> dict[str, int]:
+        return {
+            "redis": self.redis.starts,
+            "primary": self.postgres.primary.starts,
+            "replica": self.postgres.replica.starts,
+        }
+
+    def restore(self, starts_before: dict[str, int]) -> None:
+        """After each test: bring back what the test stopped, undo a replica delay it set,
+        and drop this process's connections to servers it restarted."""
+        if not self.redis.running:
+            self.redis.start()
+        for server in (self.postgres.primary, self.postgres.replica):
+            if not server.running:
+                server.start()
+        if self.postgres.replica.apply_delay:
+            ReplicaDelay(self.postgres.replica).reset()
+
+        starts = self.starts()
+        if starts["redis"] != starts_before["redis"]:
+            _reset_broker_connections()
+            if self.worker is not None and self.worker.running:
+                # The worker reconnects by itself, after a pause: the next test gets it back.
+                wait_until(self.worker.ping, timeout=30, interval=0.2, what="the Celery worker to reconnect")
+        restarted_ports = {
+            server.port
+            for server in (self.postgres.primary, self.postgres.replica)
+            if starts[server.name] != starts_before[server.name]
+        }
+        if restarted_ports:
+            _close_django_pools(restarted_ports)
+
+    def stop(self) -> None:
+        # Every step is idempotent: a second call (atexit, after a Ctrl-C that cut the first
+        # one short) finishes what is left.
+        for name, stop in (
+            ("celery worker", self.worker.stop if self.worker else None),
+            ("smtp server", self.smtp.stop),
+            ("redis server", self.redis.stop),
+            ("postgres", self.postgres.stop),
+        ):
+            if stop is None:
+                continue
+            try:
+                stop()
+            except Exception as exc:
+                print(f"tests/plugins/services.py: could not stop the {name}: {exc}", file=sys.stderr)
+        if os.environ.get(KEEP_ENV) != "1":
+            shutil.rmtree(self.base_dir, ignore_errors=True)
+        elif not self._stopped:
+            (self.base_dir / "keep").touch()
+            print(f"tests/plugins/services.py: kept {self.base_dir} ({KEEP_ENV}=1)", file=sys.stderr)
+        self._stopped = True
+
+
+_services_key = pytest.StashKey[Services]()
+
+
+def _services(config: pytest.Config) -> Services:
+    services = config.stash.get(_services_key, None)
+    if services is None:
+        pytest.fail("The test servers were not started (pytest ran with --help or --collect-only?)")
+    return services
+
+
+def _reset_broker_connections() -> None:
+    """Forget the broker connections the in-process Celery app (which queues tasks and pings
+    the worker) holds: after a Redis restart they are dead, and broadcasts do not retry."""
+    if "taskboard" not in sys.modules:
+        return
+    from kombu import pools
+
+    from taskboard import celery_app
+
+    pools.reset()
+    # What Celery does in a forked child: build new pools on next use. (Private, and not
+    # in the type stubs, but the one reset Celery has.)
+    celery_app._after_fork()  # type: ignore[attr-defined]
+    with contextlib.suppress(AttributeError):
+        celery_app.control._after_fork()  # type: ignore[attr-defined]
+
+
+def _close_django_pools(ports: set[int]) -> None:
+    """A pool to a restarted server may be backing off from failed reconnects: start afresh."""
+    from django.conf import settings
+
+    if not settings.configured:
+        return
+    from django.db import DatabaseError, connections
+
+    for alias in connections:
+        connection = connections[alias]
+        if int(connection.settings_dict.get("PORT") or 0) not in ports:
+            continue
+        with contextlib.suppress(DatabaseError):
+            connection.close()
+        close_pool = getattr(connection, "close_pool", None)
+        if close_pool is not None:
+            close_pool()
+
+
+def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
+    # pytest treats KeyboardInterrupt as "stop the run", and still tears everything down.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _run_root() -> Path:
+    if configured := os.environ.get(TMPDIR_ENV):
+        return Path(configured)
+    # Copying and writing a cluster on a disk costs seconds; in RAM, a tenth of that. But
+    # containers often get a 64MB /dev/shm, too small for two clusters.
+    try:
+        stat = os.statvfs(SHM_DIR)
+        if stat.f_bavail * stat.f_frsize >= SHM_MIN_FREE_BYTES and os.access(SHM_DIR, os.W_OK):
+            return SHM_DIR
+    except OSError:
+        pass
+    return Path(tempfile.gettempdir())
+
+
+def _reap_abandoned_runs() -> None:
+    """Stop the servers of earlier runs that were killed before they could clean up."""
+    roots = {Path(tempfile.gettempdir()), SHM_DIR, _run_root()}
+    for run_dir in (d for root in roots for d in root.glob(f"{RUN_DIR_PREFIX}*")):
+        try:
+            owner = int((run_dir / "owner.pid").read_text())
+        except (OSError, ValueError):
+            continue
+        if pid_alive(owner):
+            continue
+        for cluster in ("replica", "primary"):
+            stop_abandoned(run_dir / cluster / "data")
+        for pid_file in (run_dir / "redis" / "redis.pid", run_dir / "celery" / "worker.pid"):
+            _kill_if_ours(pid_file, run_dir)
+        if not (run_dir / "keep").exists():
+            shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def _kill_if_ours(pid_file: Path, run_dir: Path) -> None:
+    try:
+        pid = int(pid_file.read_text().strip())
+        proc = Path(f"/proc/{pid}")
+        cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+        cwd = str((proc / "cwd").resolve())
+    except (OSError, ValueError):
+        return
+    # Only a process that still works in (or names) that run's directory: pids are reused.
+    if cwd.startswith(str(run_dir)) or str(run_dir) in cmdline:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+# -- hooks ------------------------------------------------------------------------------------
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> Any:
+    # Wraps pytest-django's implementation, which loads the settings: the servers must be
+    # up and their URLs in the environment before that.
+    options = parser.parse_known_args(args)
+    if options.help or options.version or options.collectonly:
+        for name, value in _PLACEHOLDER_ENV.items():
+            os.environ.setdefault(name, value)
+        return (yield)
+
+    _reap_abandoned_runs()
+    try:
+        services = Services()
+    except (ServiceStartError, OSError) as exc:
+        raise pytest.UsageError(f"Could not prepare the test servers: {exc}") from None
+    atexit.register(services.stop)
+    try:
+        services.start()
+    except ServiceStartError as exc:
+        services.stop()
+        # A UsageError prints just the message (pytest.exit would add a traceback here).
+        raise pytest.UsageError(f"Could not start the test servers.\n{exc}") from None
+    except BaseException:
+        services.stop()
+        raise
+    early_config.stash[_services_key] = services
+    os.environ.update(services.environment())
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    try:
+        return (yield)
+    except BaseException:
+        services.stop()
+        raise
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("django"):
+        from . import django_databases
+
+        # Registered now, after pytest-django: the later plugin's `django_db_setup` wins.
+        config.pluginmanager.register(django_databases, "taskboard_django_databases")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    services = config.stash.get(_services_key, None)
+    if services is None:
+        return []
+    cluster = services.postgres
+    return [
+        f"test servers ({services.startup_seconds:.1f}s to start) in {services.base_dir}:",
+        f"  postgres {cluster.version} primary {cluster.primary.host}:{cluster.primary.port}, "
+        f"replica {cluster.replica.host}:{cluster.replica.port}; "
+        f"redis {services.redis.host}:{services.redis.port}; smtp {services.smtp.host}:{services.smtp.port}",
+    ]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    services = config.stash.get(_services_key, None)
+    if services is not None:
+        services.stop()
+        if signal.getsignal(signal.SIGTERM) is _raise_keyboard_interrupt:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+# -- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(pytestconfig: pytest.Config) -> PostgresCluster:
+    """The PostgreSQL primary (`.primary`) and its streaming replica (`.replica`)."""
+    return _services(pytestconfig).postgres
+
+
+@pytest.fixture
+def replica_delay(pg_cluster: PostgresCluster) -> Iterator[ReplicaDelay]:
+    """`replica_delay(2)`: the replica applies commits 2s late until the test ends."""
+    delay = ReplicaDelay(pg_cluster.replica)
+    try:
+        yield delay
+    finally:
+        delay.reset()
+
+
+@pytest.fixture(scope="session")
+def redis_server(pytestconfig: pytest.Config) -> RedisServer:
+    return _services(pytestconfig).redis
+
+
+@pytest.fixture(scope="session")
+def smtp_server(pytestconfig: pytest.Config) -> SmtpServer:
+    return _services(pytestconfig).smtp
+
+
+@pytest.fixture
+def mailbox(smtp_server: SmtpServer) -> Mailbox:
+    """The messages the SMTP server received during this test."""
+    smtp_server.mailbox.clear()
+    return smtp_server.mailbox
+
+
+@pytest.fixture(scope="session")
+def celery_worker(
+    pytestconfig: pytest.Config, django_db_setup: None, pg_cluster: PostgresCluster
+) -> Iterator[CeleryWorker]:
+    """A real `celery worker` on the test database. Tests using it need `transactional_db`:
+    the worker sees only committed rows, and on_commit callbacks (which queue tasks) run only
+    on a real commit."""
+    from django.db import connections
+
+    services = _services(pytestconfig)
+    test_database = connections["default"].settings_dict["NAME"]
+    # The worker does not run under pytest-django, so it is pointed at the test database.
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "taskboard.settings.test",
+        "DATABASE_URL": pg_cluster.primary.url(test_database),
+        "DATABASE_REPLICA_URLS": pg_cluster.replica.url(test_database),
+    }
+    env.pop("PYTEST_CURRENT_TEST", None)
+    worker = CeleryWorker(project_dir=PROJECT_DIR, directory=services.base_dir / "celery", env=env)
+    services.worker = worker
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_services(pytestconfig: pytest.Config) -> Iterator[None]:
+    """An empty Django cache for every test (throttle counters, cached sessions), and
+    afterwards every server back up, in case the test stopped one."""
+    services = pytestconfig.stash.get(_services_key, None)
+    if services is None:
+        yield
+        return
+    services.redis.flush_cache()
+    starts_before = services.starts()
+    yield
+    services.restore(starts_before)
