@@ -1,24 +1,60 @@
-"""Reads to a healthy replica, writes to the primary (being completed: see db helper)."""
+"""Reads to a healthy replica, writes to the primary, and the primary whenever a replica
+might not show the reader something it must see."""
 
+import random
 from typing import Any
 
-from django.db import connections
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
 
+from .replicas import ReplicaMonitor, get_monitor
 from .routing import current_scope
 
 
 class PrimaryReplicaRouter:
+    def __init__(self, monitor: ReplicaMonitor | None = None) -> None:
+        # Tests pass their own monitor; the app uses the process's one.
+        self._monitor = monitor
+
     def db_for_read(self, model: Any, **hints: Any) -> str:
-        return "default"
+        alias = self._read_alias(model)
+        scope = current_scope()
+        if scope is not None:
+            scope.read_aliases.add(alias)
+        return alias
 
     def db_for_write(self, model: Any, **hints: Any) -> str:
         scope = current_scope()
         if scope is not None:
             scope.wrote = True
-        return "default"
+        return DEFAULT_DB_ALIAS
 
     def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool:
+        # Every alias holds the same data.
         return True
 
     def allow_migrate(self, db: str, app_label: str, **hints: Any) -> bool:
-        return db == "default" and connections[db] is not None
+        # Replicas get the schema by replication.
+        return db == DEFAULT_DB_ALIAS
+
+    def _read_alias(self, model: Any) -> str:
+        scope = current_scope()
+        if (
+            scope is None
+            or not scope.allow_replicas
+            or scope.wrote
+            # Security-relevant rows (sessions, users, the token blacklist) are never stale.
+            or model._meta.app_label in settings.DATABASE_PRIMARY_ONLY_APPS
+            # A transaction must see its own writes and a consistent snapshot.
+            or connections[DEFAULT_DB_ALIAS].in_atomic_block
+        ):
+            return DEFAULT_DB_ALIAS
+        monitor = self._monitor or get_monitor()
+        healthy = monitor.healthy_replicas()
+        if not healthy:
+            return DEFAULT_DB_ALIAS
+        # One replica per scope, so two reads of one request see the same point in time.
+        replica = scope.replica if scope.replica in healthy else random.choice(healthy)
+        scope.replica = replica
+        scope.replicas_used.add(replica)
+        return replica

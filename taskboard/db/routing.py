@@ -1,4 +1,8 @@
-"""Per-request (or per-task) read routing state, kept in a context variable."""
+"""Per-request (or per-task) read routing state, kept in a context variable.
+
+Outside any scope (shell, management commands, Celery tasks) reads go to the primary:
+only web requests opt into replica reads, through ReadYourWritesMiddleware.
+"""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +16,13 @@ class ReadScope:
     allow_replicas: bool
     # Set by the router on the first write: later reads in the scope use the primary.
     wrote: bool = False
+    # The replica this scope reads from: one per scope, so two reads of a request never
+    # see two different points in time.
+    replica: str | None = None
+    # Every replica the scope read from (the failover blames these when a read fails).
     replicas_used: set[str] = field(default_factory=set)
+    # Every alias the router sent a read to, primary included (for X-Taskboard-Read-From).
+    read_aliases: set[str] = field(default_factory=set)
 
 
 _scope: ContextVar[ReadScope | None] = ContextVar("taskboard_read_scope", default=None)
@@ -34,5 +44,6 @@ def read_scope(*, allow_replicas: bool) -> Iterator[ReadScope]:
 
 @contextmanager
 def primary_reads() -> Iterator[ReadScope]:
+    """Every read inside goes to the primary (tasks reading back a write that just committed)."""
     with read_scope(allow_replicas=False) as scope:
         yield scope
