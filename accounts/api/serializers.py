@@ -1,43 +1,10 @@
 """Input serializers check shapes and types; services check meaning; output serializers
 shape answers. Unknown fields are ignored (DRF drops them)."""
 
-from typing import Any
-
 from rest_framework import serializers
 
 from accounts.models import User
-
-
-class StrictCharField(serializers.CharField):
-    """A string, and only a string: API.md makes wrong types a 400 (DRF would take 12)."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """JSON true or false only (DRF would also take "yes", 1, "on" ...)."""
-
-    def to_internal_value(self, data: Any) -> bool:
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
-
-
-class PasswordField(StrictCharField):
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 128)
-        super().__init__(trim_whitespace=False, write_only=True, style={"input_type": "password"}, **kwargs)
-
-
-class StrictEmailField(serializers.EmailField):
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
+from taskboard.api.fields import PasswordField, StrictBooleanField, StrictCharField, StrictEmailField
 
 # --- input ------------------------------------------------------------------------------
 

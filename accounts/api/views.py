@@ -1,8 +1,8 @@
 """Accounts endpoints (API.md "Accounts"): input serializer -> service -> output serializer."""
 
 from django.contrib.auth import update_session_auth_hash
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import exceptions, serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -12,6 +12,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from accounts import services
 from accounts.models import User
+from taskboard.api.schema import error
 from taskboard.api.throttles import LoginThrottled, client_address
 
 from .serializers import (
@@ -29,30 +30,9 @@ from .serializers import (
 
 TAGS = ["accounts"]
 
-ErrorEnvelope = inline_serializer(
-    name="ErrorEnvelope",
-    fields={
-        "error": inline_serializer(
-            name="Error",
-            fields={
-                "code": serializers.CharField(),
-                "message": serializers.CharField(),
-                "fields": serializers.DictField(
-                    child=serializers.ListField(child=serializers.CharField()), required=False
-                ),
-            },
-        )
-    },
-)
-
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(response=ErrorEnvelope, description=description)
-
-
-INVALID = _error("validation_error: the body is malformed or a value is not acceptable.")
-NOT_AUTHENTICATED = _error("not_authenticated / authentication_failed: no valid credentials.")
-BAD_TOKEN = _error("authentication_failed: the token is invalid, expired, used or revoked.")
+INVALID = error("validation_error: the body is malformed or a value is not acceptable.")
+NOT_AUTHENTICATED = error("not_authenticated / authentication_failed: no valid credentials.")
+BAD_TOKEN = error("authentication_failed: the token is invalid, expired, used or revoked.")
 
 
 def _user(request: Request) -> User:
@@ -108,8 +88,8 @@ class TokenObtainView(PublicView):
         responses={
             200: TokenPairOutputSerializer,
             400: INVALID,
-            401: _error("authentication_failed: no active account with these credentials."),
-            429: _error("throttled: too many failed logins; see Retry-After."),
+            401: error("authentication_failed: no active account with these credentials."),
+            429: error("throttled: too many failed logins; see Retry-After."),
         },
     )
     def post(self, request: Request) -> Response:

@@ -5,6 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 urlpatterns = [
     path("", include("accounts.api.urls")),
+    path("", include("boards.api.urls")),
+    path("", include("tasks.api.urls")),
+    path("", include("activity.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("admin/pools/", include("taskboard.db.urls")),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

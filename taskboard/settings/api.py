@@ -47,6 +47,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets share the field name `role`: name them, or the schema gets hashes.
+    "ENUM_NAME_OVERRIDES": {
+        "BoardRoleEnum": "boards.api.serializers.ALL_ROLES",
+        "AssignableRoleEnum": "boards.api.serializers.ASSIGNABLE_ROLES",
+    },
 }
 
 # Failed logins: this many per address and per account within the window, then 429.

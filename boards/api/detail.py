@@ -1,0 +1,30 @@
+"""The documented shape of the board read (GET boards/{id}/): the board with its lists,
+each with its tasks in order, its labels and its members.
+
+Apart from boards.api.serializers because it nests the task shape, and tasks.api
+depends on boards.api, not the other way round.
+"""
+
+from rest_framework import serializers
+
+from tasks.api.serializers import TaskOutputSerializer
+
+from .serializers import LabelOutputSerializer, ListOutputSerializer, MemberOutputSerializer
+
+
+class ListWithTasksOutputSerializer(ListOutputSerializer):
+    tasks = TaskOutputSerializer(many=True, help_text="In order (ascending position).")
+
+
+class BoardDetailOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    archived = serializers.BooleanField()
+    version = serializers.IntegerField(help_text='Bumped by every change; the ETag is "<id>-<version>".')
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    member_count = serializers.IntegerField()
+    lists = ListWithTasksOutputSerializer(many=True, help_text="In board order.")
+    labels = LabelOutputSerializer(many=True)
+    members = MemberOutputSerializer(many=True)

@@ -1,0 +1,122 @@
+"""The board read (GET boards/{id}/) as JSON bytes, cached under the board's version.
+
+Every write to a board bumps its version in the write's own transaction, and the key
+carries the version (and the instant of that write, so a restored database that reaches
+the same version number again can't meet an old entry): a write never leaves a stale read
+behind, there is nothing to invalidate. A hit hands out the stored bytes as they are, with
+no serializing or rendering at all.
+
+The bytes go to Redis raw, through django-redis' connection, not through the cache API,
+which would pickle them: no pickle (DESIGN.md rule 9), and the hit costs one GET. Without
+django-redis (the embedded default) the Django cache API stores them. Any Redis error is
+a miss: an outage makes board reads slower, never broken.
+
+Consistency: the parts of the board are read in several queries outside a transaction, so
+a write that commits in between could mix two versions. The version is read again after
+the parts; only when it has not moved is the payload cached under it (otherwise it is
+built again, up to MAX_BUILDS times, and served without caching if the board keeps changing).
+"""
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django_redis import get_redis_connection
+from redis.exceptions import RedisError
+
+from .models import Board
+from .selectors import board_detail
+
+logger = logging.getLogger(__name__)
+
+# Entries of old versions are never read again; the TTL only bounds the memory they hold.
+DEFAULT_TTL_SECONDS = 60 * 60
+MAX_BUILDS = 3
+
+
+@dataclass(frozen=True)
+class BoardDetailBody:
+    board_id: int
+    version: int
+    body: bytes
+
+    @property
+    def etag(self) -> str:
+        return board_etag(self.board_id, self.version)
+
+
+def board_etag(board_id: int, version: int) -> str:
+    """The ETag of a board at a version, as API.md writes it (quotes included)."""
+    return f'"{board_id}-{version}"'
+
+
+def board_detail_key(board: Board) -> str:
+    written_at = int(board.updated_at.timestamp() * 1_000_000)
+    return f"board-detail:{board.pk}:{board.version}:{written_at}"
+
+
+def encode(payload: Any) -> bytes:
+    """JSON as DRF's JSONRenderer writes it (compact, UTF-8)."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _ttl() -> int:
+    return int(getattr(settings, "BOARD_DETAIL_CACHE_SECONDS", DEFAULT_TTL_SECONDS))
+
+
+def _redis() -> Any | None:
+    """The Redis client behind the default cache, or None when it is not django-redis."""
+    try:
+        return get_redis_connection("default")
+    except NotImplementedError:
+        return None
+
+
+def cache_get(key: str) -> bytes | None:
+    client = _redis()
+    if client is None:
+        value = cache.get(key)
+        return value if isinstance(value, bytes) else None
+    try:
+        value = client.get(cache.make_key(key))
+    except (RedisError, OSError):
+        # Redis down or slow: a miss; the board is built from the database.
+        logger.warning("Board cache unavailable (get %s)", key, exc_info=True)
+        return None
+    return value if isinstance(value, bytes) else None
+
+
+def cache_set(key: str, body: bytes) -> None:
+    client = _redis()
+    if client is None:
+        cache.set(key, body, timeout=_ttl())
+        return
+    try:
+        client.set(cache.make_key(key), body, ex=_ttl())
+    except (RedisError, OSError):
+        logger.warning("Board cache unavailable (set %s)", key, exc_info=True)
+
+
+def board_detail_body(*, board: Board) -> BoardDetailBody:
+    """The board read for `board` (fetched and authorized by the caller) as JSON bytes:
+    from the cache when this version is there, else built, checked and cached."""
+    key = board_detail_key(board)
+    cached = cache_get(key)
+    if cached is not None:
+        return BoardDetailBody(board.pk, board.version, cached)
+    body = b""
+    for _ in range(MAX_BUILDS):
+        body = encode(board_detail(board=board))
+        current = Board.objects.filter(pk=board.pk).values_list("version", "updated_at").first()
+        if current is None:
+            raise Board.DoesNotExist("Board not found.")
+        if current == (board.version, board.updated_at):
+            cache_set(key, body)
+            return BoardDetailBody(board.pk, board.version, body)
+        # A write committed while the parts were read: read the board again and rebuild.
+        board = Board.objects.get(pk=board.pk)
+        key = board_detail_key(board)
+    return BoardDetailBody(board.pk, board.version, body)

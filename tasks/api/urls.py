@@ -1,0 +1,14 @@
+"""Mounted at the root of /api/v1/ (taskboard/api/urls.py)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("boards/<int:board_id>/tasks/", views.BoardTaskListView.as_view(), name="board-tasks"),
+    path("tasks/", views.MyTaskListView.as_view(), name="tasks"),
+    path("tasks/<int:task_id>/", views.TaskDetailView.as_view(), name="task"),
+    path("tasks/<int:task_id>/move/", views.TaskMoveView.as_view(), name="task-move"),
+    path("tasks/<int:task_id>/comments/", views.CommentListView.as_view(), name="task-comments"),
+    path("comments/<int:comment_id>/", views.CommentDetailView.as_view(), name="comment"),
+]

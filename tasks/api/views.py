@@ -1,0 +1,285 @@
+"""Tasks and comments (API.md "Tasks, comments"), as thin views: authorize (404 for
+non-members, then 403 by role) -> preconditions (If-Match: 412) -> validate (400) ->
+service -> the representation."""
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from boards import permissions
+from boards.api.views import BOARD_ID, board_for, role_of
+from boards.permissions import Action
+from taskboard.api.errors import PreconditionFailed
+from taskboard.api.requests import IfMatch, request_user, validated
+from taskboard.api.schema import (
+    BOARD_ERRORS,
+    CONFLICT,
+    INVALID,
+    NOT_AUTHENTICATED,
+    NOT_FOUND,
+    PAGE_NOT_FOUND,
+    PRECONDITION_FAILED,
+)
+from tasks import selectors, services
+from tasks.models import Comment, Task
+from tasks.representations import comment_representation, task_representation
+
+from .filters import TASK_FILTER_PARAMETERS, TaskFilterSet
+from .serializers import (
+    CommentInputSerializer,
+    CommentOutputSerializer,
+    TaskCreateInputSerializer,
+    TaskMoveInputSerializer,
+    TaskOutputSerializer,
+    TaskUpdateInputSerializer,
+)
+
+TASK_ID = OpenApiParameter("task_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+COMMENT_ID = OpenApiParameter("comment_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+TASK_ETAG_HEADER = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description='"<task version>", for If-Match on PATCH.',
+)
+
+
+def task_for(request: Request, task_id: int, action: Action) -> Task:
+    """The task (ready for task_representation) when the caller may do `action` on it."""
+    task = selectors.task_get_for_user(user=request_user(request), task_id=task_id)
+    permissions.require(role_of(task), action, not_found=Task.DoesNotExist)
+    return task
+
+
+def task_response(task: Task, *, status_code: int = 200) -> Response:
+    response = Response(task_representation(task), status=status_code)
+    response["ETag"] = f'"{task.version}"'
+    return response
+
+
+# --- tasks ------------------------------------------------------------------------------
+
+
+class BoardTaskListView(GenericAPIView):
+    @extend_schema(
+        tags=["tasks"],
+        summary="A board's tasks, filtered",
+        description="`q` searches the title and description; a parameter with a bad value is a 400.",
+        parameters=[BOARD_ID, *TASK_FILTER_PARAMETERS],
+        responses={
+            200: TaskOutputSerializer(many=True),
+            400: INVALID,
+            401: NOT_AUTHENTICATED,
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request: Request, board_id: int) -> Response:
+        board = board_for(request, board_id, Action.BOARD_VIEW)
+        tasks = TaskFilterSet(request.query_params, user=request_user(request), board=board).tasks()
+        page = self.paginate_queryset(tasks)
+        assert page is not None
+        return self.get_paginated_response([task_representation(task) for task in page])
+
+    @extend_schema(
+        tags=["tasks"],
+        summary="Add a task (member+)",
+        description="Appended last in its list. Assignees must be members of the board; they are notified.",
+        parameters=[BOARD_ID, TASK_ETAG_HEADER],
+        request=TaskCreateInputSerializer,
+        responses={201: TaskOutputSerializer, 400: INVALID, **BOARD_ERRORS},
+    )
+    def post(self, request: Request, board_id: int) -> Response:
+        board = board_for(request, board_id, Action.TASK_CHANGE)
+        data = validated(TaskCreateInputSerializer, request.data)
+        task = services.task_create(board=board, actor=request_user(request), **data)
+        response = task_response(task, status_code=status.HTTP_201_CREATED)
+        response["Location"] = reverse("api:task", kwargs={"task_id": task.pk})
+        return response
+
+
+class MyTaskListView(GenericAPIView):
+    @extend_schema(
+        tags=["tasks"],
+        summary="Tasks across all the caller's boards",
+        description="The same filters as a board's task list; `assignee=me` gives the caller's own tasks.",
+        parameters=TASK_FILTER_PARAMETERS,
+        responses={
+            200: TaskOutputSerializer(many=True),
+            400: INVALID,
+            401: NOT_AUTHENTICATED,
+            404: PAGE_NOT_FOUND,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        tasks = TaskFilterSet(request.query_params, user=request_user(request)).tasks()
+        page = self.paginate_queryset(tasks)
+        assert page is not None
+        return self.get_paginated_response([task_representation(task) for task in page])
+
+
+class TaskDetailView(APIView):
+    @extend_schema(
+        tags=["tasks"],
+        summary="A task",
+        parameters=[TASK_ID, TASK_ETAG_HEADER],
+        responses={200: TaskOutputSerializer, 401: NOT_AUTHENTICATED, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, task_id: int) -> Response:
+        return task_response(task_for(request, task_id, Action.BOARD_VIEW))
+
+    @extend_schema(
+        tags=["tasks"],
+        summary="Change a task (member+)",
+        description=(
+            "Any of the fields; absent ones stay. A new `list_id` appends the task to that list "
+            "(409 when it is at its WIP limit); `completed` completes or reopens it; "
+            "`assignee_ids` and `label_ids` replace the task's. With "
+            '`If-Match: "<version>"` the change is made only if the task is still at that '
+            "version, else 412."
+        ),
+        parameters=[
+            TASK_ID,
+            OpenApiParameter(
+                "If-Match",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description='"<task version>" as last read: 412 when the task has changed since.',
+            ),
+            TASK_ETAG_HEADER,
+        ],
+        request=TaskUpdateInputSerializer,
+        responses={
+            200: TaskOutputSerializer,
+            400: INVALID,
+            **BOARD_ERRORS,
+            409: CONFLICT,
+            412: PRECONDITION_FAILED,
+        },
+    )
+    def patch(self, request: Request, task_id: int) -> Response:
+        task = task_for(request, task_id, Action.TASK_CHANGE)
+        if_match = IfMatch(request.headers)
+        # Checked before the body: a stale client learns that first, whatever it sent.
+        if not if_match.matches(task.version):
+            raise PreconditionFailed(f"The task has changed (it is at version {task.version}): reload it.")
+        data = validated(TaskUpdateInputSerializer, request.data)
+        task = services.task_update(
+            task=task,
+            actor=request_user(request),
+            # The service checks it again under the board's lock, against a concurrent write.
+            expected_version=task.version if if_match.present and if_match.versions is not None else None,
+            **data,
+        )
+        return task_response(task)
+
+    @extend_schema(
+        tags=["tasks"],
+        summary="Delete a task with its comments (member+)",
+        parameters=[TASK_ID],
+        responses={204: None, **BOARD_ERRORS},
+    )
+    def delete(self, request: Request, task_id: int) -> Response:
+        task = task_for(request, task_id, Action.TASK_CHANGE)
+        services.task_delete(task=task, actor=request_user(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TaskMoveView(APIView):
+    @extend_schema(
+        tags=["tasks"],
+        summary="Move a task (member+)",
+        description=(
+            "To 0-based `index` in the list `list_id` of the same board; the other tasks keep "
+            "their order. Moving into another list that is at its WIP limit is a 409."
+        ),
+        parameters=[TASK_ID, TASK_ETAG_HEADER],
+        request=TaskMoveInputSerializer,
+        responses={200: TaskOutputSerializer, 400: INVALID, **BOARD_ERRORS, 409: CONFLICT},
+    )
+    def post(self, request: Request, task_id: int) -> Response:
+        task = task_for(request, task_id, Action.TASK_CHANGE)
+        data = validated(TaskMoveInputSerializer, request.data)
+        task = services.task_move(
+            task=task, actor=request_user(request), to_list_id=data["list_id"], index=data["index"]
+        )
+        return task_response(task)
+
+
+# --- comments ---------------------------------------------------------------------------
+
+
+class CommentListView(GenericAPIView):
+    @extend_schema(
+        tags=["comments"],
+        summary="A task's comments",
+        description="Oldest first.",
+        parameters=[TASK_ID],
+        responses={200: CommentOutputSerializer(many=True), 401: NOT_AUTHENTICATED, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, task_id: int) -> Response:
+        task = task_for(request, task_id, Action.BOARD_VIEW)
+        page = self.paginate_queryset(selectors.comment_list(task=task))
+        assert page is not None
+        return self.get_paginated_response([comment_representation(comment) for comment in page])
+
+    @extend_schema(
+        tags=["comments"],
+        summary="Comment on a task (member+)",
+        description=(
+            "Markdown; `body_html` is its sanitized HTML. Members mentioned as `@<email>` are notified."
+        ),
+        parameters=[TASK_ID],
+        request=CommentInputSerializer,
+        responses={201: CommentOutputSerializer, 400: INVALID, **BOARD_ERRORS},
+    )
+    def post(self, request: Request, task_id: int) -> Response:
+        task = task_for(request, task_id, Action.COMMENT_CREATE)
+        data = validated(CommentInputSerializer, request.data)
+        comment = services.comment_create(task=task, actor=request_user(request), body=data["body"])
+        return Response(comment_representation(comment), status=status.HTTP_201_CREATED)
+
+
+def comment_for_change(request: Request, comment_id: int) -> Comment:
+    """The comment when the caller may edit or delete it: its author (member+) or admin+."""
+    user = request_user(request)
+    comment = selectors.comment_get_for_user(user=user, comment_id=comment_id)
+    own = comment.author_id is not None and comment.author_id == user.pk
+    permissions.require(
+        role_of(comment),
+        Action.COMMENT_CHANGE_OWN if own else Action.COMMENT_MODERATE,
+        not_found=Comment.DoesNotExist,
+    )
+    return comment
+
+
+class CommentDetailView(APIView):
+    @extend_schema(
+        tags=["comments"],
+        summary="Edit a comment (its author, or admin+)",
+        description="Members newly mentioned are notified.",
+        parameters=[COMMENT_ID],
+        request=CommentInputSerializer,
+        responses={200: CommentOutputSerializer, 400: INVALID, **BOARD_ERRORS},
+    )
+    def patch(self, request: Request, comment_id: int) -> Response:
+        comment = comment_for_change(request, comment_id)
+        data = validated(CommentInputSerializer, request.data)
+        comment = services.comment_update(comment=comment, actor=request_user(request), body=data["body"])
+        return Response(comment_representation(comment))
+
+    @extend_schema(
+        tags=["comments"],
+        summary="Delete a comment (its author, or admin+)",
+        parameters=[COMMENT_ID],
+        responses={204: None, **BOARD_ERRORS},
+    )
+    def delete(self, request: Request, comment_id: int) -> Response:
+        comment = comment_for_change(request, comment_id)
+        services.comment_delete(comment=comment, actor=request_user(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
