@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone as django_timezone
@@ -269,7 +270,17 @@ def user_update(
             for field_name, value in changes.items():
                 setattr(user, field_name, value)
             user.save(update_fields=list(changes))
+            if "name" in changes:
+                _touch_boards_of(user)
     return user
+
+
+def _touch_boards_of(user: User) -> None:
+    """Board payloads show members' names and are cached by board version: a rename
+    bumps the version of every board the user is on, so no cached read keeps the old name."""
+    from boards.models import Board  # boards builds on accounts, not the other way round
+
+    Board.objects.filter(memberships__user=user).update(version=F("version") + 1)
 
 
 # --- mail (run by the Celery tasks) -----------------------------------------------------

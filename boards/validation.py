@@ -54,6 +54,12 @@ def clean_color(errors: FieldErrors, field: str, value: object) -> str:
     return value.lower()
 
 
+# Ids are PostgreSQL bigints, counts and indexes integers: anything larger is a 400 here,
+# not a database error (a 500) later.
+MAX_ID = 2**63 - 1
+MAX_INT = 2**31 - 1
+
+
 def clean_ids(errors: FieldErrors, field: str, value: object) -> list[int]:
     """A list of integer ids, duplicates dropped, order kept."""
     if not isinstance(value, Iterable) or isinstance(value, str | bytes | dict):
@@ -61,7 +67,7 @@ def clean_ids(errors: FieldErrors, field: str, value: object) -> list[int]:
         return []
     ids: list[int] = []
     for item in value:
-        if isinstance(item, bool) or not isinstance(item, int):
+        if isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= MAX_ID:
             errors.add(field, "Expected a list of ids.")
             return []
         if item not in ids:
@@ -72,14 +78,14 @@ def clean_ids(errors: FieldErrors, field: str, value: object) -> list[int]:
 def clean_positive_int_or_none(errors: FieldErrors, field: str, value: object) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        errors.add(field, "Ensure this value is a whole number greater than or equal to 1, or null.")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_INT:
+        errors.add(field, f"Ensure this value is a whole number from 1 to {MAX_INT}, or null.")
         return None
     return value
 
 
 def clean_index(errors: FieldErrors, field: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        errors.add(field, "Ensure this value is a whole number greater than or equal to 0.")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INT:
+        errors.add(field, f"Ensure this value is a whole number from 0 to {MAX_INT}.")
         return 0
     return value

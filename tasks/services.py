@@ -8,7 +8,7 @@ PermissionDenied (403).
 """
 
 from collections.abc import Iterable, Sequence, Set
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypedDict, Unpack
 
 from django.db.models import F
@@ -64,7 +64,12 @@ def _clean_due_at(errors: FieldErrors, value: object) -> datetime | None:
     if timezone.is_naive(value):
         errors.add("due_at", "Give the time zone (UTC: a trailing Z).")
         return None
-    return value
+    # Stored in UTC: PostgreSQL refuses some offsets Python accepts (e.g. -16:12).
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        errors.add("due_at", "Datetime is out of range.")
+        return None
 
 
 def _clean_list(errors: FieldErrors, board: Board, value: object) -> BoardList | None:

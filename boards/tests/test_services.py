@@ -546,7 +546,11 @@ def test_list_create_appends_the_list() -> None:
         ({"title": "x" * 201}, {"title": ["Ensure this field has no more than 200 characters."]}),
         (
             {"title": "ok", "wip_limit": 0},
-            {"wip_limit": ["Ensure this value is a whole number greater than or equal to 1, or null."]},
+            {"wip_limit": ["Ensure this value is a whole number from 1 to 2147483647, or null."]},
+        ),
+        (
+            {"title": "ok", "wip_limit": 2**31},
+            {"wip_limit": ["Ensure this value is a whole number from 1 to 2147483647, or null."]},
         ),
     ],
 )

@@ -415,7 +415,8 @@ def test_a_move_within_a_full_list_is_allowed(given: BoardWithRoles) -> None:
 @pytest.mark.parametrize(
     ("fields", "errors"),
     [
-        ({"index": -1}, {"index": ["Ensure this value is a whole number greater than or equal to 0."]}),
+        ({"index": -1}, {"index": ["Ensure this value is a whole number from 0 to 2147483647."]}),
+        ({"index": 2**40}, {"index": ["Ensure this value is a whole number from 0 to 2147483647."]}),
         ({"to_list_id": 999999}, {"list_id": ["No list with this id on this board."]}),
     ],
 )
@@ -652,3 +653,16 @@ def test_comment_validation_changes_nothing(
     assert created.value.message_dict == errors
     assert updated.value.message_dict == errors
     assert board_snapshot(given.board.pk) == before
+
+
+def test_task_create_stores_due_at_in_utc_whatever_the_offset(given: BoardWithRoles, todo: BoardList) -> None:
+    from datetime import timedelta, timezone
+
+    odd_offset = timezone(-timedelta(hours=16, minutes=12))
+    due = datetime(2027, 1, 2, 3, 4, tzinfo=odd_offset)
+
+    task = services.task_create(board=given.board, actor=given.member, list_id=todo.pk, title="T", due_at=due)
+
+    task.refresh_from_db()
+    assert task.due_at == due
+    assert task.due_at.utcoffset() == timedelta(0)

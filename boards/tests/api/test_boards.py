@@ -383,6 +383,19 @@ def test_a_write_never_leaves_a_stale_read_behind(given: BoardWithRoles) -> None
     assert (after_board_update["version"], after_board_update["title"]) == (4, "Relaunch")
 
 
+def test_renaming_a_member_never_leaves_the_old_name_in_a_cached_board(given: BoardWithRoles) -> None:
+    api = Api(given.owner)
+    before = api.get(f"boards/{given.board.pk}/").json()
+
+    renamed = Api(given.member).patch("users/me/", {"name": "Renamed Member"})
+    after = api.get(f"boards/{given.board.pk}/").json()
+
+    assert renamed.status_code == 200
+    assert after["version"] == before["version"] + 1
+    names = {m["user"]["id"]: m["user"]["name"] for m in after["members"]}
+    assert names[given.member.pk] == "Renamed Member"
+
+
 def test_with_redis_down_the_board_is_still_served(given: BoardWithRoles, redis_server: Any) -> None:
     api = Api(given.viewer)
     expected = api.get(f"boards/{given.board.pk}/").content
