@@ -10,7 +10,7 @@ from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from taskboard.api.throttles import LoginThrottled, client_address
+from accounts.login_limiter import LoginThrottled, client_address
 
 from . import services
 from .models import User, normalize_email, timezone_choices

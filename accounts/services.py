@@ -25,7 +25,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from taskboard.api.throttles import reserve_login_attempt
+from accounts.login_limiter import reserve_login_attempt
 
 from . import selectors, tasks
 from .models import User, normalize_email, validate_timezone
@@ -85,7 +85,7 @@ def user_register(*, email: str, password: str, name: str) -> User:
 def user_authenticate(*, email: str, password: str, client_address: str) -> User:
     """The user with these credentials, counted by the failed-login limiter.
 
-    Raises taskboard.api.throttles.LoginThrottled (before the password is looked at) when
+    Raises accounts.login_limiter.LoginThrottled (before the password is looked at) when
     this address or account has used up its failures, InvalidCredentials otherwise.
     """
     email = normalize_email(email)

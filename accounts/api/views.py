@@ -11,9 +11,9 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from accounts import services
+from accounts.login_limiter import LoginThrottled, client_address
 from accounts.models import User
 from taskboard.api.schema import error
-from taskboard.api.throttles import LoginThrottled, client_address
 
 from .serializers import (
     MeOutputSerializer,

@@ -11,9 +11,9 @@ from django.db import connections
 from django.http import HttpRequest
 from django.test import Client, override_settings
 
+from accounts.login_limiter import client_address
 from accounts.models import User
 from accounts.tests.factories import KNOWN_PASSWORD, UserFactory
-from taskboard.api.throttles import client_address
 
 WINDOW = 15 * 60
 
