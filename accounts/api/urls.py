@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, ws_ticket
 
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
@@ -15,6 +15,7 @@ urlpatterns = [
         views.PasswordResetConfirmView.as_view(),
         name="auth-password-reset-confirm",
     ),
+    path("auth/ws-ticket/", ws_ticket.WsTicketView.as_view(), name="auth-ws-ticket"),
     path("users/me/", views.MeView.as_view(), name="users-me"),
     path("users/me/password/", views.PasswordChangeView.as_view(), name="users-me-password"),
 ]

@@ -1,21 +1,18 @@
 """Activity numbering under concurrency, live events after commit, notifications."""
 
 import threading
-import uuid
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core.exceptions import PermissionDenied
 from django.db import connections
 
-from activity.events import board_group
 from activity.models import Activity, Notification
 from activity.services import notifications_mark_read
 from activity.tests.factories import NotificationFactory
+from activity.tests.listener import GroupListener
 from boards import services as board_services
 from boards.models import Board
 from boards.tests.factories import BoardListFactory, board_with_roles
@@ -80,15 +77,13 @@ def test_seq_is_gap_free_and_in_commit_order_under_concurrent_writes() -> None:
     assert len(positions) == len(set(positions)) == 1 + WRITERS * WRITES_PER_WRITER
 
 
-def receive(channel: str) -> dict[str, Any]:
-    return async_to_sync(get_channel_layer().receive)(channel)
+def receive(listener: GroupListener) -> dict[str, Any]:
+    return listener.receive()
 
 
-def subscribe(board: Board) -> str:
-    # A plain (not process-specific) channel name: receive() needs no per-loop state.
-    channel = f"test-{uuid.uuid4().hex}"
-    async_to_sync(get_channel_layer().group_add)(board_group(board.pk), channel)
-    return channel
+def subscribe(board: Board) -> GroupListener:
+    # Works with every channel layer (activity/tests/listener.py).
+    return GroupListener(board.pk)
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ from .celery import *  # noqa: F403
 from .database import *  # noqa: F403
 from .email import *  # noqa: F403
 from .environment import BASE_DIR, VAR_DIR, env
+from .live import *  # noqa: F403
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)

@@ -1,5 +1,7 @@
 """Redis for cache, throttles and the channel layer; local memory without it."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .environment import env
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -19,14 +21,34 @@ if REDIS_URL:
             },
         }
     }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+    # Live events (docs/live-updates.md). Both channels-redis layers deliver a group message
+    # once per ASGI process; docs/benchmarks.md compares them ("WebSocket fan-out").
+    CHANNEL_LAYER = env.str("CHANNEL_LAYER", default="pubsub")
+    # Not shorter: a process busy with thousands of sockets is slow to notice a connection
+    # completing, and a refused connection fails at once anyway.
+    _redis_host = {"address": REDIS_URL, "socket_connect_timeout": 5}
+    if CHANNEL_LAYER == "pubsub":
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "taskboard.channel_layers.SharedDecodePubSubChannelLayer",
+                "CONFIG": {"hosts": [_redis_host]},
+            }
         }
-    }
+    elif CHANNEL_LAYER == "list":
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [_redis_host]},
+            }
+        }
+    else:
+        raise ImproperlyConfigured(f"CHANNEL_LAYER must be pubsub or list, not {CHANNEL_LAYER!r}.")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
+# Board reads (GET boards/{id}/) cached in Redis under the board's version (boards/cache.py).
+# false builds every read from the database: for benchmarks (bench/api.py) and debugging.
+BOARD_CACHE = env.bool("BOARD_CACHE", default=True)

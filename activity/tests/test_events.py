@@ -1,0 +1,46 @@
+"""How a process publishes live events: one long-lived event loop and Redis connection, and
+a write that succeeds even when Redis is down."""
+
+from typing import Any
+
+import pytest
+
+from activity.events import _publisher
+from activity.models import Activity
+from boards.tests.factories import BoardListFactory, board_with_roles
+from tasks import services as task_services
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_writes_publish_over_the_connection_the_process_already_has(redis_server: Any) -> None:
+    given = board_with_roles()
+    todo = BoardListFactory.create(board=given.board)
+    # The first write opens what the process keeps (publisher loop, channel layer pool).
+    task_services.task_create(board=given.board, actor=given.member, list_id=todo.pk, title="first")
+    publisher = _publisher()
+    redis = redis_server.client()
+    before = redis.info("stats")["total_connections_received"]
+
+    for n in range(5):
+        task_services.task_create(board=given.board, actor=given.member, list_id=todo.pk, title=f"t{n}")
+
+    after = redis.info("stats")["total_connections_received"]
+    assert after - before == 0
+    assert _publisher() is publisher
+    assert publisher.thread.is_alive()
+
+
+def test_a_write_succeeds_when_redis_is_down_and_the_lost_event_is_logged(
+    redis_server: Any, caplog: pytest.LogCaptureFixture, settings: Any
+) -> None:
+    given = board_with_roles()
+    todo = BoardListFactory.create(board=given.board)
+    settings.LIVE_PUBLISH_TIMEOUT_SECONDS = 0.5
+    redis_server.stop()
+
+    task = task_services.task_create(board=given.board, actor=given.member, list_id=todo.pk, title="offline")
+
+    activity = Activity.objects.get(board=given.board)
+    assert (activity.verb, activity.target_id, activity.seq) == ("task.created", task.pk, 1)
+    assert f"Could not publish task.created to board.{given.board.pk}" in caplog.text

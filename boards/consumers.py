@@ -1,0 +1,260 @@
+"""`/ws/boards/<id>/`: a board's live events (API.md "Live updates", docs/live-updates.md).
+
+Thin (DESIGN.md rule 6): the user comes authenticated from the ASGI stack
+(accounts.ws_auth); the consumer checks membership, joins the group `board.<id>` and
+forwards what services publish there (activity.events). Replays for `resync` come from
+the Activity table, as the activity feed does.
+"""
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from redis.exceptions import RedisError
+
+from activity.events import board_group, event_message
+from activity.selectors import activity_after
+from taskboard.db.routing import primary_reads
+
+from .live import SERVICE_RESTART, live_process
+from .models import Board, Membership
+from .presence import presence_join, presence_leave
+
+logger = logging.getLogger(__name__)
+
+UNAUTHENTICATED = 4401
+NOT_FOUND = 4404
+INTERNAL_ERROR = 1011
+# Group messages that only need forwarding: no database, so no close_old_connections().
+FORWARDED = frozenset({"board.event", "board.presence"})
+# Redis round trips of a join or a leave; the channel layer's own have no timeout, and one
+# hanging on an unreachable Redis would hold a join slot (boards.live) forever.
+REDIS_TIMEOUT_SECONDS = 5.0
+# Where board_event() keeps the encoded frame in a (shared) group message.
+FRAME_TEXT = "_frame_text"
+
+
+def _latest_seq_for_member(*, user_id: int, board_id: int) -> int | None:
+    """The board's latest seq if the user is a member, else None. Read on the primary: a
+    member just removed must not pass on a lagging replica, a replay must not miss the
+    newest events."""
+    with primary_reads():
+        return (
+            Membership.objects.filter(board_id=board_id, user_id=user_id)
+            .values_list("board__event_seq", flat=True)
+            .first()
+        )
+
+
+def _replay(*, user_id: int, board_id: int, since: int) -> list[dict[str, Any]] | None:
+    """The frames answering {"type": "resync", "since": N}; None when the user lost access."""
+    latest = _latest_seq_for_member(user_id=user_id, board_id=board_id)
+    if latest is None:
+        return None
+    if since > latest or latest - since > settings.LIVE_RESYNC_MAX_EVENTS:
+        return [{"type": "reset"}]
+    with primary_reads():
+        activities = activity_after(board=Board(pk=board_id), seq=since, limit=latest - since)
+    return [event_frame(event_message(activity, actor=activity.actor)) for activity in activities]
+
+
+def event_frame(message: dict[str, Any]) -> dict[str, Any]:
+    """A `board.event` group message as the client's `event` frame."""
+    return {
+        "type": "event",
+        "seq": message["seq"],
+        "verb": message["verb"],
+        "actor": message["actor"],
+        "data": message["data"],
+        "at": message["at"],
+    }
+
+
+class BoardConsumer(AsyncWebsocketConsumer):
+    board_id: int
+    user_id: int
+    accepted = False
+    joined = False
+    present = False
+    disconnected = False
+    # Set once the socket is being closed: nothing else is sent after that.
+    closing = False
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception as exc:
+            if self.disconnected:
+                # Cancelling the channel layer's pending read as the consumer stops can
+                # raise from inside redis-py; the socket is gone anyway.
+                logger.debug("Board socket stopped with %r", exc)
+                return
+            if isinstance(exc, RedisError):
+                # The channel layer lost Redis: the client reconnects and resyncs (boards.live
+                # logs the outage once per process).
+                logger.info("Board socket closed, the channel layer failed: %r", exc)
+            elif isinstance(exc, OSError):
+                # Includes timeouts of Redis round trips and sockets that went away.
+                logger.info("Board socket closed: %r", exc)
+            else:
+                logger.exception("Board socket failed")
+            await self._leave()
+            if not self.closing:
+                self.closing = True
+                try:
+                    if not self.accepted:
+                        await send({"type": "websocket.accept"})
+                    await send({"type": "websocket.close", "code": INTERNAL_ERROR})
+                except Exception:
+                    logger.debug("The socket was gone already", exc_info=True)
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self._close_with(UNAUTHENTICATED)
+            return
+        self.user_id = user.pk
+        self.board_id = int(self.scope["url_route"]["kwargs"]["board_id"])
+        async with live_process().slots:
+            # Join before reading the latest seq: every event after the one `hello` names
+            # reaches this socket (the ones up to it may come twice; clients skip those).
+            await asyncio.wait_for(
+                self.channel_layer.group_add(board_group(self.board_id), self.channel_name),
+                REDIS_TIMEOUT_SECONDS,
+            )
+            self.joined = True
+            latest = await database_sync_to_async(_latest_seq_for_member)(
+                user_id=self.user_id, board_id=self.board_id
+            )
+        if latest is None:
+            await self._close_with(NOT_FOUND)
+            return
+        await self.accept()
+        self.accepted = True
+        live_process().add(self)
+        await self._send_frame({"type": "hello", "board_id": self.board_id, "seq": latest})
+        self.present = True
+        async with live_process().slots:
+            await asyncio.wait_for(
+                presence_join(board_id=self.board_id, user_id=self.user_id, channel_name=self.channel_name),
+                REDIS_TIMEOUT_SECONDS,
+            )
+
+    async def disconnect(self, code: int) -> None:
+        self.disconnected = True
+        await self._leave()
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale database connections before every handler, a hop to the
+        # database thread; for a forward to 1,000 sockets that is 1,000 hops per event.
+        if message.get("type") in FORWARDED:
+            await getattr(self, message["type"].replace(".", "_"))(message)
+        else:
+            await super().dispatch(message)
+
+    # -- from the client -------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        try:
+            content = json.loads(text_data) if text_data is not None else None
+        except ValueError:
+            content = None
+        if not isinstance(content, dict) or content.get("type") != "resync":
+            await self._error('Send {"type": "resync", "since": <seq>}.')
+            return
+        since = content.get("since")
+        if not isinstance(since, int) or isinstance(since, bool) or since < 0:
+            await self._error("`since` must be a seq: an integer, 0 or more.")
+            return
+        frames = await database_sync_to_async(_replay)(
+            user_id=self.user_id, board_id=self.board_id, since=since
+        )
+        if frames is None:
+            await self._close_with(NOT_FOUND)
+            return
+        for frame in frames:
+            await self._send_frame(frame)
+
+    # -- from the group --------------------------------------------------------------------
+
+    async def board_event(self, message: dict[str, Any]) -> None:
+        if message["verb"] == "member.removed" and _removed_user_id(message) == self.user_id:
+            # Re-check: the user may have been added back since.
+            still_member = await database_sync_to_async(_latest_seq_for_member)(
+                user_id=self.user_id, board_id=self.board_id
+            )
+            if still_member is None:
+                await self._close_with(NOT_FOUND)
+                return
+        # The channel layer hands this process's sockets one shared message dict: encode
+        # the frame once for all of them.
+        text = message.get(FRAME_TEXT)
+        if text is None:
+            text = message[FRAME_TEXT] = json.dumps(event_frame(message))
+        if not self.closing:
+            await self.send(text_data=text)
+
+    async def board_presence(self, message: dict[str, Any]) -> None:
+        await self._send_frame({"type": "presence", "users": message["users"], "count": message["count"]})
+
+    async def board_deleted(self, message: dict[str, Any]) -> None:
+        await self._close_with(NOT_FOUND)
+
+    # -- from this process (boards.live) ---------------------------------------------------
+
+    async def close_for_restart(self) -> None:
+        await self._close_with(SERVICE_RESTART)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    async def _send_frame(self, frame: dict[str, Any]) -> None:
+        if not self.closing:
+            await self.send(text_data=json.dumps(frame))
+
+    async def _error(self, message: str) -> None:
+        await self._send_frame({"type": "error", "code": "bad_request", "message": message})
+
+    async def _close_with(self, code: int) -> None:
+        """Close with `code` (accepting first: a refused handshake carries no close code).
+        The group and presence are left by disconnect(), which follows."""
+        if self.closing:
+            return
+        self.closing = True
+        if not self.accepted:
+            await self.accept()
+            self.accepted = True
+        await self.close(code=code)
+
+    async def _leave(self) -> None:
+        """Leave the process's socket set, the group and presence; once, never failing and
+        never for long (Redis may be what just broke)."""
+        live_process().discard(self)
+        if not self.joined:
+            return
+        self.joined = False
+        try:
+            async with live_process().slots:
+                await self._leave_group_and_presence()
+        except Exception as exc:
+            logger.info("Leaving board %s failed: %r", self.board_id, exc)
+
+    async def _leave_group_and_presence(self) -> None:
+        await asyncio.wait_for(
+            self.channel_layer.group_discard(board_group(self.board_id), self.channel_name),
+            REDIS_TIMEOUT_SECONDS,
+        )
+        if self.present:
+            self.present = False
+            await asyncio.wait_for(
+                presence_leave(board_id=self.board_id, user_id=self.user_id, channel_name=self.channel_name),
+                REDIS_TIMEOUT_SECONDS,
+            )
+
+
+def _removed_user_id(message: dict[str, Any]) -> int | None:
+    user = message.get("data", {}).get("user")
+    return user.get("id") if isinstance(user, dict) else None
