@@ -15,6 +15,8 @@ Consistency: the parts of the board are read in several queries outside a transa
 a write that commits in between could mix two versions. The version is read again after
 the parts; only when it has not moved is the payload cached under it (otherwise it is
 built again, up to MAX_BUILDS times, and served without caching if the board keeps changing).
+
+BOARD_CACHE=false (settings) switches the cache off: every read is built, nothing is stored.
 """
 
 import json
@@ -103,6 +105,9 @@ def cache_set(key: str, body: bytes) -> None:
 def board_detail_body(*, board: Board) -> BoardDetailBody:
     """The board read for `board` (fetched and authorized by the caller) as JSON bytes:
     from the cache when this version is there, else built, checked and cached."""
+    if not settings.BOARD_CACHE:
+        # Switched off (BOARD_CACHE=false): what every read costs on a miss, for benchmarks.
+        return BoardDetailBody(board.pk, board.version, encode(board_detail(board=board)))
     key = board_detail_key(board)
     cached = cache_get(key)
     if cached is not None:

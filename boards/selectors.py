@@ -5,21 +5,26 @@ member of the board gets the model's DoesNotExist, exactly as for an id that doe
 What they return carries the caller's role as `user_role`.
 """
 
+import functools
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db import connections, router
+from django.db.models import Count, Model, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
 
 from .models import Board, BoardList, Invitation, Label, Membership
 from .representations import (
+    FormattedDateTime,
     board_representation,
-    format_datetime,
     invitation_representation,
     member_representation,
 )
+from .validation import MAX_ID
 
 
 def role_subquery(user: User, *, board_field: str = "pk") -> Subquery:
@@ -31,11 +36,23 @@ def _authenticated(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False))
 
 
+# Every board endpoint starts here, so it is written out: one indexed join. The ORM's
+# annotated subquery for the same row cost about 1.5 ms of CPU to build and compile, five
+# times this, and more than the rest of a warm board read (docs/benchmarks.md).
+BOARD_FOR_MEMBER_SQL = (
+    "SELECT b.*, m.role AS user_role FROM boards_board b "
+    "JOIN boards_membership m ON m.board_id = b.id AND m.user_id = %s "
+    "WHERE b.id = %s"
+)
+
+
 def board_get_for_user(*, user: User, board_id: int) -> Board:
     """The board, with `user_role`; Board.DoesNotExist unless `user` is a member."""
-    if not _authenticated(user):
+    if not _authenticated(user) or not 1 <= board_id <= MAX_ID:
         raise Board.DoesNotExist("Board not found.")
-    return Board.objects.annotate(user_role=role_subquery(user)).get(pk=board_id, user_role__isnull=False)
+    for board in Board.objects.raw(BOARD_FOR_MEMBER_SQL, [user.pk, board_id]):
+        return board
+    raise Board.DoesNotExist("Board not found.")
 
 
 def board_list_for_user(*, user: User, archived: bool | None = False) -> QuerySet[Board]:
@@ -56,68 +73,158 @@ def board_list_for_user(*, user: User, archived: bool | None = False) -> QuerySe
     )
 
 
+class CompiledRead:
+    """A values_list() read of the rows of one object (a board, a task), compiled to SQL
+    once per database and then run with the object's id: on a 200-task board, building
+    and compiling the querysets of board_detail() took more CPU than running them
+    (docs/benchmarks.md).
+
+    On PostgreSQL the rows come straight from the cursor, as the queryset would return
+    them. Other databases (SQLite, the embedded default) need Django's converters: there
+    the queryset runs as usual.
+    """
+
+    # No row has id 0: where it lands in the compiled parameters, the real id goes.
+    PLACEHOLDER = 0
+
+    def __init__(self, model: type[Model], build: Callable[[int], QuerySet[Any]]) -> None:
+        self.model = model
+        self.build = build
+        self.sql: dict[str, str] = {}
+
+    def rows(self, object_id: int) -> list[tuple[Any, ...]]:
+        alias = router.db_for_read(self.model)
+        connection = connections[alias]
+        if connection.vendor != "postgresql":
+            return list(self.build(object_id).using(alias))
+        sql = self.sql.get(alias)
+        if sql is None:
+            sql, params = self.build(self.PLACEHOLDER).query.get_compiler(using=alias).as_sql()
+            if tuple(params) != (self.PLACEHOLDER,):
+                raise ValueError(f"A CompiledRead takes the id as its only parameter, not {params!r}.")
+            self.sql[alias] = sql
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [object_id])
+            return cursor.fetchall()
+
+
+@dataclass(frozen=True)
+class BoardDetailReads:
+    lists: CompiledRead
+    labels: CompiledRead
+    assignees: CompiledRead
+    task_labels: CompiledRead
+    tasks: CompiledRead
+    members: CompiledRead
+
+
+@functools.cache
+def board_detail_reads() -> BoardDetailReads:
+    # Imported here: tasks depends on boards, not the other way round at import time.
+    from tasks.models import Task
+    from tasks.representations import task_row_columns
+
+    assignment, labelling = Task.assignees.through, Task.labels.through
+    return BoardDetailReads(
+        lists=CompiledRead(
+            BoardList,
+            lambda board_id: (
+                BoardList.objects.filter(board_id=board_id)
+                .order_by("position", "id")
+                .values_list("id", "board_id", "title", "position", "wip_limit")
+            ),
+        ),
+        labels=CompiledRead(
+            Label,
+            lambda board_id: (
+                Label.objects.filter(board_id=board_id)
+                .order_by("name", "id")
+                .values_list("id", "name", "color")
+            ),
+        ),
+        assignees=CompiledRead(
+            assignment,
+            lambda board_id: (
+                assignment.objects.filter(task__board_id=board_id)
+                .order_by("user_id")
+                .values_list("task_id", "user_id", "user__name")
+            ),
+        ),
+        task_labels=CompiledRead(
+            labelling,
+            lambda board_id: (
+                labelling.objects.filter(task__board_id=board_id)
+                .order_by("label_id")
+                .values_list("task_id", "label_id")
+            ),
+        ),
+        tasks=CompiledRead(
+            Task,
+            lambda board_id: (
+                Task.objects.filter(board_id=board_id)
+                .order_by("position", "id")
+                .values_list(*task_row_columns())
+            ),
+        ),
+        members=CompiledRead(
+            Membership,
+            lambda board_id: (
+                Membership.objects.filter(board_id=board_id)
+                .order_by("joined_at", "id")
+                .values_list("role", FormattedDateTime("joined_at"), "user_id", "user__email", "user__name")
+            ),
+        ),
+    )
+
+
 def board_detail(*, board: Board) -> dict[str, Any]:
     """The board as GET boards/{id}/ shows it: its fields, `lists` in order each with its
     `tasks` in order, `labels` and `members`.
 
-    The hot read: six queries whatever the size of the board, values() rows and no model
-    instances, so it stays fast for thousands of tasks. The board row is the caller's
-    (read before these), so the content is never older than the version it carries,
-    which makes the result safe to cache under that version.
+    The hot read: six queries whatever the size of the board, compiled once (CompiledRead),
+    rows as tuples and no model instances, timestamps formatted by the database, one dict
+    per label and per assignee shared by all their tasks, so it stays fast for thousands
+    of tasks. The board row is the caller's (read before these), so the content is never
+    older than the version it carries, which makes the result safe to cache under that
+    version.
     """
-    # Imported here: tasks depends on boards, not the other way round at import time.
-    from tasks.models import Task
-    from tasks.representations import TASK_ROW_FIELDS, task_row_representation
+    from tasks.representations import task_row_representation
 
-    lists = list(
-        BoardList.objects.filter(board=board)
-        .order_by("position", "id")
-        .values("id", "board_id", "title", "position", "wip_limit")
-    )
-    labels: list[dict[str, Any]] = [
-        {"id": pk, "name": name, "color": color}
-        for pk, name, color in Label.objects.filter(board=board)
-        .order_by("name", "id")
-        .values_list("id", "name", "color")
+    reads = board_detail_reads()
+    lists = [
+        {"id": pk, "board_id": board_id, "title": title, "position": position, "wip_limit": wip_limit}
+        for pk, board_id, title, position, wip_limit in reads.lists.rows(board.pk)
     ]
+    labels = [{"id": pk, "name": name, "color": color} for pk, name, color in reads.labels.rows(board.pk)]
     labels_by_id = {label["id"]: label for label in labels}
 
+    people: dict[int, dict[str, Any]] = {}
     assignees_by_task: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
-    for task_id, user_id, name in (
-        Task.assignees.through.objects.filter(task__board=board)
-        .order_by("user_id")
-        .values_list("task_id", "user_id", "user__name")
-    ):
-        assignees_by_task[task_id].append({"id": user_id, "name": name})
+    for task_id, user_id, name in reads.assignees.rows(board.pk):
+        person = people.get(user_id)
+        if person is None:
+            person = people[user_id] = {"id": user_id, "name": name}
+        assignees_by_task[task_id].append(person)
     labels_by_task: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
-    for task_id, label_id in (
-        Task.labels.through.objects.filter(task__board=board)
-        .order_by("label_id")
-        .values_list("task_id", "label_id")
-    ):
+    for task_id, label_id in reads.task_labels.rows(board.pk):
         labels_by_task[task_id].append(labels_by_id[label_id])
 
     tasks_by_list: dict[int, list[dict[str, Any]]] = {board_list["id"]: [] for board_list in lists}
-    for row in Task.objects.filter(board=board).order_by("position", "id").values(*TASK_ROW_FIELDS):
-        bucket = tasks_by_list.get(row["list_id"])
+    for row in reads.tasks.rows(board.pk):
+        bucket = tasks_by_list.get(row[2])
         if bucket is not None:
+            task_id = row[0]
             bucket.append(
                 task_row_representation(
                     row,
-                    assignees=assignees_by_task.get(row["id"], []),
-                    labels=labels_by_task.get(row["id"], []),
+                    assignees=assignees_by_task.get(task_id, []),
+                    labels=labels_by_task.get(task_id, []),
                 )
             )
 
     members = [
-        {
-            "user": {"id": user_id, "email": email, "name": name},
-            "role": role,
-            "joined_at": format_datetime(joined_at),
-        }
-        for role, joined_at, user_id, email, name in Membership.objects.filter(board=board)
-        .order_by("joined_at", "id")
-        .values_list("role", "joined_at", "user_id", "user__email", "user__name")
+        {"user": {"id": user_id, "email": email, "name": name}, "role": role, "joined_at": joined_at}
+        for role, joined_at, user_id, email, name in reads.members.rows(board.pk)
     ]
     return {
         **board_representation(board),

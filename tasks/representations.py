@@ -1,39 +1,42 @@
 """Tasks and comments as the API shows them (API.md "Tasks, comments"), as plain dicts.
 
 Two builders make the same task shape: `task_representation()` from a Task instance (for
-events, single reads and short pages) and `task_row_representation()` from a values() row
-plus pre-grouped assignees and labels (for the board read, which must not instantiate
+events, single reads and short pages) and `task_row_representation()` from a values_list()
+row plus pre-grouped assignees and labels (for the board read, which must not instantiate
 thousands of models). A test keeps them identical.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from accounts.models import User
 from boards.models import Label
-from boards.representations import format_datetime, label_representation, user_brief
+from boards.representations import FormattedDateTime, format_datetime, label_representation, user_brief
 
 from .models import PRIORITY_NAMES, Comment, Task
 
-# The columns task_row_representation() reads; board reads pass them to values().
-TASK_ROW_FIELDS = (
-    "id",
-    "board_id",
-    "list_id",
-    "title",
-    "description",
-    "position",
-    "priority",
-    "due_at",
-    "completed",
-    "completed_at",
-    "created_by_id",
-    "created_by__name",
-    "comment_count",
-    "version",
-    "created_at",
-    "updated_at",
-)
+
+def task_row_columns() -> tuple[str | FormattedDateTime, ...]:
+    """What task_row_representation() reads, in its order: board reads pass these to
+    values_list(). The timestamps come formatted by the database."""
+    return (
+        "id",
+        "board_id",
+        "list_id",
+        "title",
+        "description",
+        "position",
+        "priority",
+        FormattedDateTime("due_at"),
+        "completed",
+        FormattedDateTime("completed_at"),
+        "created_by_id",
+        "created_by__name",
+        "comment_count",
+        "version",
+        FormattedDateTime("created_at"),
+        FormattedDateTime("updated_at"),
+    )
 
 
 def task_representation(
@@ -68,31 +71,46 @@ def task_representation(
 
 
 def task_row_representation(
-    row: Mapping[str, Any], *, assignees: list[dict[str, Any]], labels: list[dict[str, Any]]
+    row: Sequence[Any], *, assignees: list[dict[str, Any]], labels: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """The same shape from a values(*TASK_ROW_FIELDS) row; assignees and labels already
-    as dicts, sorted by id."""
-    created_by_id = row["created_by_id"]
+    """The same shape from a values_list(*task_row_columns()) row; assignees and labels
+    already as dicts, sorted by id."""
+    (
+        task_id,
+        board_id,
+        list_id,
+        title,
+        description,
+        position,
+        priority,
+        due_at,
+        completed,
+        completed_at,
+        created_by_id,
+        created_by_name,
+        comment_count,
+        version,
+        created_at,
+        updated_at,
+    ) = row
     return {
-        "id": row["id"],
-        "board_id": row["board_id"],
-        "list_id": row["list_id"],
-        "title": row["title"],
-        "description": row["description"],
-        "position": row["position"],
-        "priority": PRIORITY_NAMES[row["priority"]],
-        "due_at": format_datetime(row["due_at"]),
-        "completed": row["completed"],
-        "completed_at": format_datetime(row["completed_at"]),
+        "id": task_id,
+        "board_id": board_id,
+        "list_id": list_id,
+        "title": title,
+        "description": description,
+        "position": position,
+        "priority": PRIORITY_NAMES[priority],
+        "due_at": due_at,
+        "completed": completed,
+        "completed_at": completed_at,
         "assignees": assignees,
         "labels": labels,
-        "created_by": None
-        if created_by_id is None
-        else {"id": created_by_id, "name": row["created_by__name"]},
-        "comment_count": row["comment_count"],
-        "version": row["version"],
-        "created_at": format_datetime(row["created_at"]),
-        "updated_at": format_datetime(row["updated_at"]),
+        "created_by": None if created_by_id is None else {"id": created_by_id, "name": created_by_name},
+        "comment_count": comment_count,
+        "version": version,
+        "created_at": created_at,
+        "updated_at": updated_at,
     }
 
 

@@ -1,6 +1,10 @@
 """Reads of tasks and comments (DESIGN.md rule 2)."""
 
+import functools
 import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -11,9 +15,11 @@ from django.db.models import F, OrderBy, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from boards.models import Board, Label, Membership
-from boards.selectors import role_subquery
+from boards.selectors import CompiledRead, role_subquery
+from boards.validation import MAX_ID
 
 from .models import SEARCH_CONFIG, Comment, Priority, Task, task_search_vector
+from .representations import task_row_columns, task_row_representation
 
 # ordering= value → ORDER BY. Undated tasks come last both ways; the id breaks ties so
 # pages never overlap.
@@ -51,6 +57,27 @@ def task_get_for_user(*, user: User, task_id: int) -> Task:
         pk=task_id, user_role__isnull=False
     )
     return _with_related(tasks).get()
+
+
+# Writes (and reads of a task's comments) start here. A write's service reads the task
+# again under the board's lock, so this reads only the row and the caller's role, in one
+# join: the ORM's annotated subquery with the related rows cost several times the CPU of
+# this, twice per write (docs/benchmarks.md).
+TASK_FOR_MEMBER_SQL = (
+    "SELECT t.*, m.role AS user_role FROM tasks_task t "
+    "JOIN boards_membership m ON m.board_id = t.board_id AND m.user_id = %s "
+    "WHERE t.id = %s"
+)
+
+
+def task_row_get_for_user(*, user: User, task_id: int) -> Task:
+    """The task's own row (not ready for task_representation()), with `user_role`;
+    Task.DoesNotExist unless `user` is a member of its board."""
+    if not _authenticated(user) or not 1 <= task_id <= MAX_ID:
+        raise Task.DoesNotExist("Task not found.")
+    for task in Task.objects.raw(TASK_FOR_MEMBER_SQL, [user.pk, task_id]):
+        return task
+    raise Task.DoesNotExist("Task not found.")
 
 
 def task_list(
@@ -134,3 +161,94 @@ def comment_get_for_user(*, user: User, comment_id: int) -> Comment:
         .select_related("author")
         .get(pk=comment_id, user_role__isnull=False)
     )
+
+
+# -- task representations from rows (no model instances) ---------------------------------
+
+
+@dataclass(frozen=True)
+class TaskDetailReads:
+    task: CompiledRead
+    assignees: CompiledRead
+    labels: CompiledRead
+
+
+@functools.cache
+def task_detail_reads() -> TaskDetailReads:
+    assignment, labelling = Task.assignees.through, Task.labels.through
+    return TaskDetailReads(
+        task=CompiledRead(
+            Task, lambda task_id: Task.objects.filter(pk=task_id).values_list(*task_row_columns())
+        ),
+        assignees=CompiledRead(
+            assignment,
+            lambda task_id: (
+                assignment.objects.filter(task_id=task_id)
+                .order_by("user_id")
+                .values_list("user_id", "user__name")
+            ),
+        ),
+        labels=CompiledRead(
+            labelling,
+            lambda task_id: (
+                labelling.objects.filter(task_id=task_id)
+                .order_by("label_id")
+                .values_list("label_id", "label__name", "label__color")
+            ),
+        ),
+    )
+
+
+def task_detail(*, task_id: int) -> dict[str, Any]:
+    """The task as task_representation() shows it, read by id in three compiled queries
+    (the answer of GET tasks/{id}/ and of every task write); Task.DoesNotExist when it
+    is gone. Cheaper than a Task with its related rows prefetched."""
+    reads = task_detail_reads()
+    rows = reads.task.rows(task_id)
+    if not rows:
+        raise Task.DoesNotExist("Task not found.")
+    return task_row_representation(
+        rows[0],
+        assignees=[{"id": pk, "name": name} for pk, name in reads.assignees.rows(task_id)],
+        labels=[{"id": pk, "name": name, "color": color} for pk, name, color in reads.labels.rows(task_id)],
+    )
+
+
+def task_rows(tasks: QuerySet[Task]) -> QuerySet[Any]:
+    """`tasks` (e.g. from task_list) as values_list rows for task_row_representations():
+    a page of them costs a query and no model instances."""
+    return tasks.select_related(None).prefetch_related(None).values_list(*task_row_columns())
+
+
+def task_row_representations(rows: Sequence[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """task_representation()'s shape for task_rows() rows, with their assignees and labels
+    in two queries (none for no rows)."""
+    if not rows:
+        return []
+    ids = [row[0] for row in rows]
+    people: dict[int, dict[str, Any]] = {}
+    assignees: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
+    for task_id, user_id, name in (
+        Task.assignees.through.objects.filter(task_id__in=ids)
+        .order_by("user_id")
+        .values_list("task_id", "user_id", "user__name")
+    ):
+        person = people.get(user_id)
+        if person is None:
+            person = people[user_id] = {"id": user_id, "name": name}
+        assignees[task_id].append(person)
+    kinds: dict[int, dict[str, Any]] = {}
+    labels: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
+    for task_id, label_id, name, color in (
+        Task.labels.through.objects.filter(task_id__in=ids)
+        .order_by("label_id")
+        .values_list("task_id", "label_id", "label__name", "label__color")
+    ):
+        label = kinds.get(label_id)
+        if label is None:
+            label = kinds[label_id] = {"id": label_id, "name": name, "color": color}
+        labels[task_id].append(label)
+    return [
+        task_row_representation(row, assignees=assignees.get(row[0], []), labels=labels.get(row[0], []))
+        for row in rows
+    ]

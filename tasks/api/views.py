@@ -27,7 +27,7 @@ from taskboard.api.schema import (
 )
 from tasks import selectors, services
 from tasks.models import Comment, Task
-from tasks.representations import comment_representation, task_representation
+from tasks.representations import comment_representation
 
 from .filters import TASK_FILTER_PARAMETERS, TaskFilterSet
 from .serializers import (
@@ -51,15 +51,18 @@ TASK_ETAG_HEADER = OpenApiParameter(
 
 
 def task_for(request: Request, task_id: int, action: Action) -> Task:
-    """The task (ready for task_representation) when the caller may do `action` on it."""
-    task = selectors.task_get_for_user(user=request_user(request), task_id=task_id)
+    """The task's row when the caller may do `action` on it. A write's service reads the
+    task again under the board's lock; answers are read by task_response()."""
+    task = selectors.task_row_get_for_user(user=request_user(request), task_id=task_id)
     permissions.require(role_of(task), action, not_found=Task.DoesNotExist)
     return task
 
 
 def task_response(task: Task, *, status_code: int = 200) -> Response:
-    response = Response(task_representation(task), status=status_code)
-    response["ETag"] = f'"{task.version}"'
+    """The task as it is now (after the request's write, if any), with its ETag."""
+    data = selectors.task_detail(task_id=task.pk)
+    response = Response(data, status=status_code)
+    response["ETag"] = f'"{data["version"]}"'
     return response
 
 
@@ -82,9 +85,9 @@ class BoardTaskListView(GenericAPIView):
     def get(self, request: Request, board_id: int) -> Response:
         board = board_for(request, board_id, Action.BOARD_VIEW)
         tasks = TaskFilterSet(request.query_params, user=request_user(request), board=board).tasks()
-        page = self.paginate_queryset(tasks)
+        page = self.paginate_queryset(selectors.task_rows(tasks))
         assert page is not None
-        return self.get_paginated_response([task_representation(task) for task in page])
+        return self.get_paginated_response(selectors.task_row_representations(page))
 
     @extend_schema(
         tags=["tasks"],
@@ -118,9 +121,9 @@ class MyTaskListView(GenericAPIView):
     )
     def get(self, request: Request) -> Response:
         tasks = TaskFilterSet(request.query_params, user=request_user(request)).tasks()
-        page = self.paginate_queryset(tasks)
+        page = self.paginate_queryset(selectors.task_rows(tasks))
         assert page is not None
-        return self.get_paginated_response([task_representation(task) for task in page])
+        return self.get_paginated_response(selectors.task_row_representations(page))
 
 
 class TaskDetailView(APIView):

@@ -206,6 +206,42 @@ def test_task_get_for_user(given: BoardWithRoles, tasks: dict[str, Task]) -> Non
             selectors.task_get_for_user(user=user, task_id=task.pk)  # type: ignore[arg-type]
 
 
+def test_task_row_get_for_user(given: BoardWithRoles, tasks: dict[str, Task]) -> None:
+    task = tasks["Fix login"]
+
+    fetched = selectors.task_row_get_for_user(user=given.member, task_id=task.pk)
+
+    assert (fetched.pk, fetched.title, fetched.version, fetched.user_role) == (  # type: ignore[attr-defined]
+        task.pk,
+        "Fix login",
+        task.version,
+        "member",
+    )
+    for user, task_id in ((given.outsider, task.pk), (AnonymousUser(), task.pk), (given.member, 2**63)):
+        with pytest.raises(Task.DoesNotExist):
+            selectors.task_row_get_for_user(user=user, task_id=task_id)  # type: ignore[arg-type]
+
+
+def test_task_detail_and_task_rows_read_as_task_representation_shows_a_task(
+    given: BoardWithRoles, tasks: dict[str, Task]
+) -> None:
+    second_label = LabelFactory.create(board=given.board, name="aaa")
+    tasks["Fix login"].labels.add(second_label)
+    tasks["Fix login"].assignees.add(given.admin, given.member)
+    ordered = list(selectors.task_list(user=given.viewer, board=given.board))
+
+    details = [selectors.task_detail(task_id=task.pk) for task in ordered]
+    from_rows = selectors.task_row_representations(
+        list(selectors.task_rows(selectors.task_list(user=given.viewer, board=given.board)))
+    )
+
+    expected = [task_representation(task) for task in ordered]
+    assert details == from_rows == expected
+    assert any(len(task["labels"]) == 2 and len(task["assignees"]) == 2 for task in expected)
+    with pytest.raises(Task.DoesNotExist):
+        selectors.task_detail(task_id=2**62)
+
+
 def test_comments_oldest_first_and_not_found_for_non_members(
     given: BoardWithRoles, tasks: dict[str, Task]
 ) -> None:

@@ -359,6 +359,27 @@ def test_a_warm_read_is_served_from_the_cache_without_building(
     assert cache_get(board_detail_key(given.board)) == cold.content
 
 
+def test_with_the_cache_switched_off_every_read_is_built_and_nothing_is_stored(
+    given: BoardWithRoles, settings: Any, django_assert_num_queries: Any
+) -> None:
+    api = Api(given.viewer)
+    cached = api.get(f"boards/{given.board.pk}/").content
+    board = Board.objects.get(pk=given.board.pk)
+    settings.BOARD_CACHE = False
+    TaskFactory.create(list=BoardListFactory.create(board=board), title="Behind the cache")
+
+    # The version check of a cached build is not needed: nothing is stored under it.
+    with django_assert_num_queries(AUTH_AND_BOARD_QUERIES + BUILD_QUERIES - 1):
+        first = api.get(f"boards/{given.board.pk}/")
+    second = api.get(f"boards/{given.board.pk}/")
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert first.content == second.content != cached
+    assert first["ETag"] == f'"{given.board.pk}-1"'
+    assert [task["title"] for task in first.json()["lists"][0]["tasks"]] == ["Behind the cache"]
+    assert cache_get(board_detail_key(board)) == cached
+
+
 def test_a_write_never_leaves_a_stale_read_behind(given: BoardWithRoles) -> None:
     board_list = BoardListFactory.create(board=given.board, title="To do")
     api = Api(given.member)
