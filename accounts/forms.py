@@ -147,6 +147,46 @@ class SetPasswordForm(ServiceErrorsMixin, forms.Form):
         return password2
 
 
+class ProfileForm(ServiceErrorsMixin, forms.Form):
+    name = forms.CharField(
+        label="Name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    timezone = forms.ChoiceField(
+        label="Time zone", choices=timezone_choices, help_text="Due dates are shown in this time zone."
+    )
+    email_notifications = forms.BooleanField(
+        label="Email me when I'm assigned to a card or mentioned", required=False
+    )
+
+
+class PasswordChangeForm(ServiceErrorsMixin, forms.Form):
+    service_field_names: ClassVar[dict[str, str]] = {"new_password": "new_password1"}
+
+    current_password = forms.CharField(
+        label="Current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password1 = forms.CharField(
+        label="New password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    new_password2 = forms.CharField(
+        label="Confirm new password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_new_password2(self) -> str:
+        password1 = self.cleaned_data.get("new_password1")
+        password2 = self.cleaned_data.get("new_password2", "")
+        if password1 and password2 and password1 != password2:
+            raise ValidationError("The two passwords don't match.", code="password_mismatch")
+        return password2
+
+
 # --- admin ----------------------------------------------------------------------------
 
 

@@ -11,5 +11,7 @@ urlpatterns = [
     path("password-reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     # The link in the reset mail (services.password_reset_link); API clients read uid and token from it.
     path("reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("profile/", views.profile, name="profile"),
+    path("password/", views.password_change, name="password_change"),
     path("reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]

@@ -7,21 +7,32 @@ can't skip the limiter, the welcome mail or the token revocation.
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import login
+from django.contrib import messages
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
-from django.shortcuts import redirect, resolve_url
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
 from django.views.generic import FormView, TemplateView
 
+from taskboard.pages import page, page_user, safe_next
+
 from . import services
-from .forms import LoginForm, PasswordResetRequestForm, RegisterForm, SetPasswordForm
+from .forms import (
+    LoginForm,
+    PasswordChangeForm,
+    PasswordResetRequestForm,
+    ProfileForm,
+    RegisterForm,
+    SetPasswordForm,
+)
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -56,6 +67,13 @@ class RegisterView(FormView):
             return redirect(settings.LOGIN_REDIRECT_URL)
         return super().dispatch(request, *args, **kwargs)
 
+    def get_initial(self) -> dict[str, Any]:
+        # The invitation page links here with the invited address filled in.
+        return {"email": self.request.GET.get("email", "")[:254]}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "next": safe_next(self.request, "")}
+
     def form_valid(self, form: RegisterForm) -> HttpResponse:
         try:
             user = services.user_register(
@@ -66,9 +84,10 @@ class RegisterView(FormView):
         except ValidationError as exc:
             form.add_service_errors(exc)
             return self.form_invalid(form)
-        # Signed up means signed in: straight to the app.
+        # Signed up means signed in: straight to the app (or to the invitation that
+        # brought them here).
         login(self.request, user, backend=MODEL_BACKEND)
-        return HttpResponseRedirect(resolve_url(settings.LOGIN_REDIRECT_URL))
+        return HttpResponseRedirect(safe_next(self.request, resolve_url(settings.LOGIN_REDIRECT_URL)))
 
 
 @method_decorator([csrf_protect, never_cache], "dispatch")
@@ -110,3 +129,50 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(TemplateView):
     template_name = "accounts/password_reset_complete.html"
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    """Name, time zone and email notifications (users/me/ in the API)."""
+    user = page_user(request)
+    form = ProfileForm(
+        request.POST or None,
+        initial={
+            "name": user.name,
+            "timezone": user.timezone,
+            "email_notifications": user.email_notifications,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update(user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, "Your profile was saved.")
+            return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@page
+@require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("current_password", "new_password1", "new_password2")
+def password_change(request: HttpRequest) -> HttpResponse:
+    user = page_user(request)
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_password_change(
+                user=user,
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password1"],
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            # The session is signed with the password hash: keep this one signed in.
+            update_session_auth_hash(request, user)
+            messages.success(request, "Your password was changed. Other devices have been signed out.")
+            return redirect("accounts:profile")
+    return render(request, "accounts/password_change.html", {"form": form})

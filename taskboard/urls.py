@@ -12,6 +12,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("", home, name="home"),
+    path("", include("boards.urls")),
+    path("", include("tasks.urls")),
+    path("", include("activity.urls")),
 ]
 
 handler400 = "taskboard.views.bad_request"

@@ -15,6 +15,8 @@ if [ "$what" = test ]; then
     need+=(postgresql)
   fi
   command -v redis-server >/dev/null || need+=(redis-server)
+  # The browser tests (tests/e2e) drive Debian's Chromium through Playwright.
+  command -v chromium >/dev/null || need+=(chromium)
 fi
 
 [ ${#need[@]} -eq 0 ] && exit 0

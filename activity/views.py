@@ -1,0 +1,47 @@
+"""The notifications page: what happened that concerns me, and marking it read."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseBase
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from activity import selectors, services
+from taskboard.pages import PageRequest, htmx_redirect, page, page_user, safe_next
+
+NOTIFICATIONS_PER_PAGE = 30
+
+
+@page
+@require_GET
+def notifications(request: PageRequest) -> HttpResponse:
+    user = page_user(request)
+    unread_only = request.GET.get("unread") == "1"
+    notification_page = Paginator(
+        selectors.notification_list(user=user, read=False if unread_only else None).select_related("board"),
+        NOTIFICATIONS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "activity/notifications.html",
+        {
+            "page": notification_page,
+            "unread_only": unread_only,
+            "unread_count": selectors.unread_notification_count(user=user),
+        },
+    )
+
+
+@page
+@require_POST
+def notifications_read(request: PageRequest) -> HttpResponseBase:
+    """Mark one notification (`id`) or all of them (`all`) read."""
+    user = page_user(request)
+    if request.POST.get("all") == "1":
+        count = services.notifications_mark_read(user=user, all_unread=True)
+        messages.success(request, f"Marked {count} notification{'' if count == 1 else 's'} read.")
+    else:
+        ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()]
+        services.notifications_mark_read(user=user, ids=ids)
+    return htmx_redirect(request, safe_next(request, reverse("activity:notifications")))

@@ -1,0 +1,85 @@
+"""Forms of the board pages. They check the shape of the input; the services (the same
+ones the API calls) decide, and their errors are put next to the matching field."""
+
+from typing import Any
+
+from django import forms
+
+from accounts.forms import ServiceErrorsMixin
+from boards.models import Role
+
+ASSIGNABLE_ROLE_CHOICES = [
+    (Role.ADMIN.value, "Admin: manages members, labels and the board"),
+    (Role.MEMBER.value, "Member: adds, edits and moves cards"),
+    (Role.VIEWER.value, "Viewer: sees everything, changes nothing"),
+]
+SHORT_ROLE_CHOICES = [
+    (Role.ADMIN.value, "Admin"),
+    (Role.MEMBER.value, "Member"),
+    (Role.VIEWER.value, "Viewer"),
+]
+
+
+class BoardForm(ServiceErrorsMixin, forms.Form):
+    title = forms.CharField(label="Title", max_length=200)
+    description = forms.CharField(
+        label="Description", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ListForm(ServiceErrorsMixin, forms.Form):
+    title = forms.CharField(label="List title", max_length=200)
+    wip_limit = forms.IntegerField(
+        label="WIP limit",
+        required=False,
+        min_value=1,
+        help_text="The most cards this list may hold; empty for no limit.",
+    )
+
+
+class LabelForm(ServiceErrorsMixin, forms.Form):
+    name = forms.CharField(label="Name", max_length=50)
+    color = forms.CharField(
+        label="Color", max_length=7, initial="#3461d1", widget=forms.TextInput(attrs={"type": "color"})
+    )
+
+
+class InviteForm(ServiceErrorsMixin, forms.Form):
+    email = forms.EmailField(
+        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
+    role = forms.ChoiceField(label="Role", choices=ASSIGNABLE_ROLE_CHOICES, initial=Role.MEMBER.value)
+
+
+class RoleForm(ServiceErrorsMixin, forms.Form):
+    role = forms.ChoiceField(label="Role", choices=SHORT_ROLE_CHOICES)
+
+
+class TransferForm(ServiceErrorsMixin, forms.Form):
+    user_id = forms.TypedChoiceField(label="New owner", coerce=int)
+
+    def __init__(self, *args: Any, members: list[dict[str, Any]], owner_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices: list[tuple[Any, str]] = [("", "Choose a member")]
+        choices += [
+            (m["user"]["id"], f"{m['user']['name'] or m['user']['email']} ({m['user']['email']})")
+            for m in members
+            if m["user"]["id"] != owner_id
+        ]
+        self.fields["user_id"].choices = choices  # type: ignore[attr-defined]
+
+
+class ConfirmTitleForm(forms.Form):
+    """Deleting a board: typing its title is the confirmation."""
+
+    confirm_title = forms.CharField(label="Type the board's title to confirm", max_length=200)
+
+    def __init__(self, *args: Any, board_title: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.board_title = board_title
+
+    def clean_confirm_title(self) -> str:
+        value: str = self.cleaned_data["confirm_title"]
+        if value.strip() != self.board_title.strip():
+            raise forms.ValidationError("That is not the title of this board.", code="mismatch")
+        return value

@@ -1,0 +1,89 @@
+"""What the HTML page views share: a signed-in user, their time zone, and the translation
+of domain errors into pages.
+
+Selectors and services raise the model's DoesNotExist for things the user may not see;
+a page answers those with the 404 page, exactly as the API answers 404 (no existence
+leaks). PermissionDenied goes on to Django's 403 handler.
+"""
+
+import zoneinfo
+from collections.abc import Callable
+from functools import wraps
+from typing import Concatenate, ParamSpec, cast
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import resolve_url
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
+
+from accounts.models import User
+
+P = ParamSpec("P")
+
+
+class PageRequest(HttpRequest):
+    """The request of a page view: django-htmx's middleware adds `htmx`."""
+
+    htmx: HtmxDetails
+
+
+PageView = Callable[Concatenate[PageRequest, P], HttpResponseBase]
+
+
+def page_user(request: HttpRequest) -> User:
+    """The signed-in user of a page view (the `page` decorator has checked there is one)."""
+    return cast(User, request.user)
+
+
+def page(view: PageView[P]) -> PageView[P]:
+    """A page for signed-in users, rendered in their time zone; not-found means 404."""
+
+    @wraps(view)
+    def wrapper(request: PageRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            if request.htmx:
+                # A fragment request would swap the login page into the board: reload instead.
+                login = redirect_to_login(request.get_full_path(), resolve_url(settings.LOGIN_URL))
+                return HttpResponseClientRedirect(login["Location"])
+            return redirect_to_login(request.get_full_path(), resolve_url(settings.LOGIN_URL))
+        try:
+            zone = zoneinfo.ZoneInfo(page_user(request).timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = zoneinfo.ZoneInfo("UTC")
+        try:
+            with timezone.override(zone):
+                return view(request, *args, **kwargs)
+        except ObjectDoesNotExist as exc:
+            raise Http404(str(exc)) from exc
+
+    return wrapper
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """The `next` the form or query carries when it points into this site, else `default`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def htmx_redirect(request: PageRequest, url: str) -> HttpResponse:
+    """After a form post: htmx reloads the page at `url`, a plain browser follows a 303."""
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    response = HttpResponse(status=303)
+    response["Location"] = url
+    return response
+
+
+def json_error(status: int, message: str) -> JsonResponse:
+    """The answer to a request of our own script (a drop) that failed: the message to show,
+    in the shape of the API's error envelope."""
+    return JsonResponse({"error": {"message": message}}, status=status)

@@ -1,0 +1,103 @@
+"""Forms of the task pages. They check the shape of the input; the services decide, and
+their errors are put next to the matching field."""
+
+from typing import Any, ClassVar
+
+from django import forms
+
+from accounts.forms import ServiceErrorsMixin
+from boards.models import BoardList, Label
+from tasks.models import Priority, Task
+
+PRIORITY_CHOICES = [(member.label, str(member.label).capitalize()) for member in Priority]
+DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def member_choices(members: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    return [(m["user"]["id"], m["user"]["name"] or m["user"]["email"]) for m in members]
+
+
+class TaskForm(ServiceErrorsMixin, forms.Form):
+    title = forms.CharField(label="Title", max_length=200)
+    description = forms.CharField(
+        label="Description",
+        required=False,
+        strip=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Markdown: **bold**, _italic_, `code`, lists, links.",
+    )
+    priority = forms.ChoiceField(label="Priority", choices=PRIORITY_CHOICES)
+    # The browser's date and time picker; the value is in the user's time zone.
+    due_at = forms.DateTimeField(
+        label="Due",
+        required=False,
+        input_formats=[DATETIME_LOCAL_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL_FORMAT),
+    )
+    assignee_ids = forms.TypedMultipleChoiceField(
+        label="Assignees", coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    label_ids = forms.TypedMultipleChoiceField(
+        label="Labels", coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    # The version the user started editing: a change by someone else meanwhile is not
+    # silently overwritten (the API's If-Match).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, members: list[dict[str, Any]], labels: list[Label], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee_ids"].choices = member_choices(members)  # type: ignore[attr-defined]
+        self.fields["label_ids"].choices = [(label.pk, label.name) for label in labels]  # type: ignore[attr-defined]
+
+    @staticmethod
+    def initial_for(task: Task) -> dict[str, Any]:
+        return {
+            "title": task.title,
+            "description": task.description,
+            "priority": task.priority_name,
+            "due_at": task.due_at,
+            "assignee_ids": [user.pk for user in task.assignees.all()],
+            "label_ids": [label.pk for label in task.labels.all()],
+            "version": task.version,
+        }
+
+
+class NewTaskForm(ServiceErrorsMixin, forms.Form):
+    """Adding a card at the bottom of a list."""
+
+    list_id = forms.IntegerField(widget=forms.HiddenInput)
+    title = forms.CharField(
+        label="Card title",
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "Add a card…", "autocomplete": "off"}),
+    )
+
+
+class CommentForm(ServiceErrorsMixin, forms.Form):
+    body = forms.CharField(
+        label="Comment",
+        strip=False,
+        max_length=10000,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": "Write a comment… (Markdown; @email mentions)"}
+        ),
+    )
+
+
+class MoveForm(ServiceErrorsMixin, forms.Form):
+    """The keyboard alternative to dragging: a list and a place in it."""
+
+    service_field_names: ClassVar[dict[str, str]] = {"index": "position"}
+
+    list_id = forms.TypedChoiceField(label="List", coerce=int)
+    position = forms.IntegerField(
+        label="Position",
+        min_value=1,
+        required=False,
+        help_text="1 is the top; leave empty for the bottom.",
+    )
+
+    def __init__(self, *args: Any, lists: list[BoardList], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["list_id"].choices = [(board_list.pk, board_list.title) for board_list in lists]  # type: ignore[attr-defined]

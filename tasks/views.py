@@ -1,0 +1,373 @@
+"""The task pages: a card's details (a dialog over the board, or its own page), adding,
+moving, completing and deleting cards, and comments.
+
+Every view answers htmx with the fragment to swap and a plain browser with a redirect or
+a full page, so each works with and without our script. Writes go through the same
+services as the API.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
+
+from activity.selectors import activity_list
+from boards import selectors as board_selectors
+from boards.board_page import BoardFilters, card, list_columns
+from boards.models import Board
+from boards.permissions import Action, can
+from boards.views import board_permissions, role_on
+from taskboard.errors import ConflictError, PreconditionFailedError
+from taskboard.pages import PageRequest, htmx_redirect, json_error, page, page_user
+from tasks import selectors, services
+from tasks.forms import CommentForm, MoveForm, NewTaskForm, TaskForm
+from tasks.markdown_rendering import render_markdown
+from tasks.models import Comment, Task
+
+TASK_ACTIVITY_LIMIT = 20
+# Our script refreshes the board under the dialog when it hears this.
+TASK_CHANGED_EVENT = "taskChanged"
+
+
+@dataclass
+class CommentEntry:
+    comment: Comment
+    # Its author may edit and delete it, and so may admins.
+    can_change: bool
+    edit_form: CommentForm
+
+
+def _task(request: PageRequest, task_id: int) -> Task:
+    return selectors.task_get_for_user(user=page_user(request), task_id=task_id)
+
+
+def _board_of(request: PageRequest, task: Task) -> Board:
+    return board_selectors.board_get_for_user(user=page_user(request), board_id=task.board_id)
+
+
+def _task_context(
+    request: PageRequest,
+    task: Task,
+    *,
+    form: TaskForm | None = None,
+    comment_form: CommentForm | None = None,
+    comment_errors: dict[int, CommentForm] | None = None,
+    saved: bool = False,
+) -> dict[str, Any]:
+    board = _board_of(request, task)
+    role = role_on(board)
+    members = board_selectors.member_list(board=board)
+    labels = list(board_selectors.label_list(board=board))
+    user = page_user(request)
+    comments = [
+        CommentEntry(
+            comment=comment,
+            can_change=can(role, Action.COMMENT_MODERATE)
+            or (comment.author_id == user.pk and can(role, Action.COMMENT_CHANGE_OWN)),
+            edit_form=(comment_errors or {}).get(comment.pk)
+            or CommentForm(prefix=f"comment-{comment.pk}", initial={"body": comment.body}),
+        )
+        for comment in selectors.comment_list(task=task)
+    ]
+    form = form or TaskForm(members=members, labels=labels, initial=TaskForm.initial_for(task))
+    return {
+        "task": task,
+        "board": board,
+        "board_list": task.list,
+        "role": role,
+        "perms": board_permissions(role),
+        "form": form,
+        "labels": labels,
+        "selected_label_ids": {
+            int(value) for value in form["label_ids"].value() or [] if str(value).isdigit()
+        },
+        "comment_form": comment_form or CommentForm(),
+        "comments": comments,
+        "activities": activity_list(board=board).filter(target_type="task", target_id=task.pk)[
+            :TASK_ACTIVITY_LIMIT
+        ],
+        "saved": saved,
+    }
+
+
+def _render_task(request: PageRequest, task: Task, *, status: int = 200, **context: Any) -> HttpResponse:
+    if request.htmx:
+        return render(
+            request, "tasks/_task_detail.html", _task_context(request, task, **context), status=status
+        )
+    context = {**_task_context(request, task, **context), "standalone": True}
+    return render(request, "tasks/task_page.html", context, status=status)
+
+
+def _changed(response: HttpResponse) -> HttpResponse:
+    return trigger_client_event(response, TASK_CHANGED_EVENT, {})
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def task_detail(request: PageRequest, task_id: int) -> HttpResponseBase:
+    task = _task(request, task_id)
+    if request.method == "GET":
+        return _render_task(request, task)
+
+    board = _board_of(request, task)
+    form = TaskForm(
+        request.POST,
+        members=board_selectors.member_list(board=board),
+        labels=list(board_selectors.label_list(board=board)),
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            task = services.task_update(
+                task=task,
+                actor=page_user(request),
+                expected_version=data["version"],
+                title=data["title"],
+                description=data["description"],
+                priority=data["priority"],
+                due_at=data["due_at"],
+                assignee_ids=data["assignee_ids"],
+                label_ids=data["label_ids"],
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        except PreconditionFailedError:
+            form.add_error(
+                None,
+                "Someone changed this card while you were editing it. Reload it to see their "
+                "changes, then make yours again.",
+            )
+        else:
+            if not request.htmx:
+                messages.success(request, "The card was saved.")
+                return htmx_redirect(request, reverse("tasks:detail", args=[task.pk]))
+            return _changed(_render_task(request, _task(request, task.pk), saved=True))
+    return _render_task(request, task, form=form)
+
+
+@page
+@require_POST
+def task_completion(request: PageRequest, task_id: int) -> HttpResponseBase:
+    task = _task(request, task_id)
+    if request.POST.get("completed") == "1":
+        task = services.task_complete(task=task, actor=page_user(request))
+    else:
+        task = services.task_reopen(task=task, actor=page_user(request))
+    if not request.htmx:
+        return htmx_redirect(request, reverse("tasks:detail", args=[task.pk]))
+    return _changed(_render_task(request, _task(request, task.pk)))
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def task_delete(request: PageRequest, task_id: int) -> HttpResponseBase:
+    task = _task(request, task_id)
+    if request.method == "POST":
+        services.task_delete(task=task, actor=page_user(request))
+        messages.success(request, f"The card “{task.title}” was deleted.")
+        return htmx_redirect(request, reverse("boards:detail", args=[task.board_id]))
+    board = _board_of(request, task)
+    if not can(role_on(board), Action.TASK_CHANGE):
+        raise PermissionDenied("Your role on this board does not allow this.")
+    return render(request, "tasks/task_delete.html", {"task": task, "board": board})
+
+
+@page
+@require_POST
+def task_create(request: PageRequest, board_id: int) -> HttpResponseBase:
+    """A card added inline at the bottom of a list."""
+    board = board_selectors.board_get_for_user(user=page_user(request), board_id=board_id)
+    form = NewTaskForm(request.POST, auto_id=f"id_new_task_{request.POST.get('list_id', '')}_%s")
+    task: Task | None = None
+    if form.is_valid():
+        try:
+            task = services.task_create(
+                board=board,
+                actor=page_user(request),
+                list_id=form.cleaned_data["list_id"],
+                title=form.cleaned_data["title"],
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+    if not request.htmx:
+        if form.errors:
+            messages.error(
+                request, " ".join(str(message) for errors in form.errors.values() for message in errors)
+            )
+        return htmx_redirect(request, reverse("boards:detail", args=[board.pk]))
+    list_id = form.cleaned_data.get("list_id") if task is None else task.list_id
+    context: dict[str, Any] = {
+        "board": board,
+        "list_id": list_id,
+        "perms": board_permissions(role_on(board)),
+        "filters": BoardFilters(),
+    }
+    if task is None:
+        context["form"] = form
+        return render(request, "tasks/_card_form.html", context)
+    column = next(column for column in list_columns(board=board) if column.board_list.pk == task.list_id)
+    context.update(
+        form=NewTaskForm(initial={"list_id": task.list_id}, auto_id=f"id_new_task_{task.list_id}_%s"),
+        card=card(selectors.task_get_for_user(user=page_user(request), task_id=task.pk)),
+        column=column,
+        created=True,
+    )
+    return render(request, "tasks/_card_form.html", context)
+
+
+def _move_target_index(request: PageRequest, task: Task, board: Board, list_id: int) -> int:
+    """Where a dropped card goes: right after the card it was dropped under (the page may
+    show only some of a list's cards, so a position on the screen is not an index)."""
+    after_id = request.POST.get("after_id", "")
+    if not after_id.isdigit():
+        return 0
+    in_list = selectors.task_list(user=page_user(request), board=board, list_id=list_id)
+    anchor = in_list.filter(pk=int(after_id)).values_list("position", flat=True).first()
+    if anchor is None:
+        # The card above is gone meanwhile: the bottom of the list is the best guess.
+        return in_list.exclude(pk=task.pk).count()
+    return in_list.filter(position__lte=anchor).exclude(pk=task.pk).count()
+
+
+def _list_counts(board: Board, list_ids: set[int]) -> list[dict[str, Any]]:
+    columns = [column for column in list_columns(board=board) if column.board_list.pk in list_ids]
+    return [
+        {"id": c.board_list.pk, "total": c.total, "wip_limit": c.board_list.wip_limit, "at_limit": c.at_limit}
+        for c in columns
+    ]
+
+
+@page
+@require_POST
+def task_drop(request: PageRequest, task_id: int) -> JsonResponse:
+    """Drag and drop of a card (our script posts the list and the card it now follows)."""
+    try:
+        task = _task(request, task_id)
+        board = _board_of(request, task)
+        list_id = int(request.POST.get("list_id", ""))
+        index = _move_target_index(request, task, board, list_id)
+        from_list = task.list_id
+        moved = services.task_move(task=task, actor=page_user(request), to_list_id=list_id, index=index)
+    except ObjectDoesNotExist:
+        return json_error(404, "This card no longer exists. Reload the page.")
+    except ValueError:
+        return json_error(400, "The list to move the card to is missing.")
+    except PermissionDenied as exc:
+        return json_error(403, str(exc))
+    except ConflictError as exc:
+        return json_error(409, str(exc))
+    except ValidationError as exc:
+        return json_error(400, " ".join(exc.messages))
+    return JsonResponse(
+        {"id": moved.pk, "list_id": moved.list_id, "lists": _list_counts(board, {from_list, moved.list_id})}
+    )
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def task_move(request: PageRequest, task_id: int) -> HttpResponseBase:
+    """ "Move to…": the keyboard alternative to dragging a card."""
+    task = _task(request, task_id)
+    board = _board_of(request, task)
+    if not can(role_on(board), Action.TASK_CHANGE):
+        raise PermissionDenied("Your role on this board does not allow this.")
+    columns = list_columns(board=board)
+    form = MoveForm(
+        request.POST or None,
+        lists=[column.board_list for column in columns],
+        initial={"list_id": task.list_id},
+    )
+    if request.method == "POST" and form.is_valid():
+        column = next(column for column in columns if column.board_list.pk == form.cleaned_data["list_id"])
+        target = column.board_list
+        position = form.cleaned_data["position"]
+        index = column.total if position is None else position - 1
+        try:
+            services.task_move(task=task, actor=page_user(request), to_list_id=target.pk, index=index)
+        except ConflictError as exc:
+            form.add_error("list_id", str(exc))
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            if request.htmx:
+                response = HttpResponse(status=204)
+                return trigger_client_event(
+                    _changed(response), "closeDialog", {"message": f"Moved to “{target.title}”."}
+                )
+            messages.success(request, f"The card was moved to “{target.title}”.")
+            return htmx_redirect(request, reverse("boards:detail", args=[board.pk]))
+    template = "tasks/_task_move.html" if request.htmx else "tasks/task_move.html"
+    return render(request, template, {"task": task, "board": board, "form": form})
+
+
+# Comments
+
+
+def _comments_response(request: PageRequest, task: Task, **context: Any) -> HttpResponse:
+    if not request.htmx:
+        return _render_task(request, task, **context)
+    response = render(request, "tasks/_comments.html", _task_context(request, task, **context))
+    return _changed(response)
+
+
+@page
+@require_POST
+def comment_create(request: PageRequest, task_id: int) -> HttpResponseBase:
+    task = _task(request, task_id)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_create(task=task, actor=page_user(request), body=form.cleaned_data["body"])
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            if not request.htmx:
+                return htmx_redirect(request, reverse("tasks:detail", args=[task.pk]) + "#comments")
+            return _comments_response(request, _task(request, task.pk))
+    return _comments_response(request, task, comment_form=form)
+
+
+def _comment(request: PageRequest, comment_id: int) -> Comment:
+    return selectors.comment_get_for_user(user=page_user(request), comment_id=comment_id)
+
+
+@page
+@require_POST
+def comment_update(request: PageRequest, comment_id: int) -> HttpResponseBase:
+    comment = _comment(request, comment_id)
+    form = CommentForm(request.POST, prefix=f"comment-{comment.pk}")
+    if form.is_valid():
+        try:
+            services.comment_update(comment=comment, actor=page_user(request), body=form.cleaned_data["body"])
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            if not request.htmx:
+                return htmx_redirect(request, reverse("tasks:detail", args=[comment.task_id]) + "#comments")
+            return _comments_response(request, _task(request, comment.task_id))
+    return _comments_response(request, _task(request, comment.task_id), comment_errors={comment.pk: form})
+
+
+@page
+@require_POST
+def comment_delete(request: PageRequest, comment_id: int) -> HttpResponseBase:
+    comment = _comment(request, comment_id)
+    services.comment_delete(comment=comment, actor=page_user(request))
+    if not request.htmx:
+        return htmx_redirect(request, reverse("tasks:detail", args=[comment.task_id]) + "#comments")
+    return _comments_response(request, _task(request, comment.task_id))
+
+
+@page
+@require_POST
+def markdown_preview(request: PageRequest) -> HttpResponse:
+    """The description as it will look (rendered and sanitized like the saved one)."""
+    html = render_markdown(request.POST.get("description", "")[:20000])
+    return render(request, "tasks/_markdown_preview.html", {"html": html})
