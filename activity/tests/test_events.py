@@ -1,5 +1,6 @@
-"""How a process publishes live events: one long-lived event loop and Redis connection, and
-a write that succeeds even when Redis is down."""
+"""How a process publishes live events: one long-lived event loop and Redis connection, a
+write that succeeds even when Redis is down, and no event lost to a connection that a Redis
+restart killed."""
 
 from typing import Any
 
@@ -7,6 +8,7 @@ import pytest
 
 from activity.events import _publisher
 from activity.models import Activity
+from activity.tests.listener import GroupListener
 from boards.tests.factories import BoardListFactory, board_with_roles
 from tasks import services as task_services
 
@@ -44,3 +46,20 @@ def test_a_write_succeeds_when_redis_is_down_and_the_lost_event_is_logged(
     activity = Activity.objects.get(board=given.board)
     assert (activity.verb, activity.target_id, activity.seq) == ("task.created", task.pk, 1)
     assert f"Could not publish task.created to board.{given.board.pk}" in caplog.text
+
+
+def test_the_first_event_after_a_redis_restart_is_delivered(
+    redis_server: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    given = board_with_roles()
+    todo = BoardListFactory.create(board=given.board)
+    # The process's publishing connection exists, and dies with the restart.
+    task_services.task_create(board=given.board, actor=given.member, list_id=todo.pk, title="before")
+    redis_server.restart()
+    listener = GroupListener(given.board.pk)
+
+    task_services.task_create(board=given.board, actor=given.member, list_id=todo.pk, title="after")
+
+    message = listener.receive()
+    assert (message["verb"], message["data"]["title"]) == ("task.created", "after")
+    assert "Could not publish" not in caplog.text

@@ -1,6 +1,7 @@
 """Redis for cache, throttles and the channel layer; local memory without it."""
 
 from django.core.exceptions import ImproperlyConfigured
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from .environment import env
 
@@ -24,9 +25,15 @@ if REDIS_URL:
     # Live events (docs/live-updates.md). Both channels-redis layers deliver a group message
     # once per ASGI process; docs/benchmarks.md compares them ("WebSocket fan-out").
     CHANNEL_LAYER = env.str("CHANNEL_LAYER", default="pubsub")
-    # Not shorter: a process busy with thousands of sockets is slow to notice a connection
-    # completing, and a refused connection fails at once anyway.
-    _redis_host = {"address": REDIS_URL, "socket_connect_timeout": 5}
+    _redis_host = {
+        "address": REDIS_URL,
+        # Not shorter: a process busy with thousands of sockets is slow to notice a
+        # connection completing, and a refused connection fails at once anyway.
+        "socket_connect_timeout": 5,
+        # A pooled connection that Redis (restarted) or the network dropped while idle fails
+        # its next command; one retry on a new connection saves that command (and its event).
+        "retry_on_error": [RedisConnectionError],
+    }
     if CHANNEL_LAYER == "pubsub":
         CHANNEL_LAYERS = {
             "default": {
