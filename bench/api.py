@@ -16,8 +16,16 @@ Scenarios, in this order:
 1. with `BOARD_CACHE=false` (every board read built from the database): board detail of the
    200-task board (32 connections) and of the 5,000-task board (8);
 2. the production configuration: GET /healthz (a trivial Django view, the ceiling), board
-   detail warm (200 tasks, 32 connections), a board's tasks with a filter, board detail warm
-   for 5,000 tasks (8 connections), POST task and POST move (32 connections, one board).
+   detail warm (200 tasks, 32 connections), board detail answered 304 to If-None-Match (the
+   floor of an authenticated board read: token, user and board rows, no body), a board's
+   tasks with a filter, board detail warm for 5,000 tasks (8 connections), POST task and
+   POST move (32 connections, one board).
+
+gunicorn is restarted before each scenario, so no scenario pays for the worker restarts
+(max_requests) that an earlier one's requests ran up. Besides requests/s and latencies it
+reports the CPU each request cost the app, PostgreSQL, Redis and wrk (from /proc and
+getrusage), and the rate the cores could sustain at that cost: a check on figures measured
+while other work shared the machine.
 
 The writes come last: they change the boards the reads measure. PostgreSQL runs with
 production durability (fsync and synchronous commit on) unless --fast-db.
@@ -277,6 +285,10 @@ class Fixture:
     def large_board_id(self) -> int:
         return int(self.large_board["id"])
 
+    @property
+    def small_board_etag(self) -> str:
+        return f'"{self.small_board["id"]}-{self.small_board["version"]}"'
+
     def list_ids(self, board: dict[str, Any]) -> list[int]:
         return [board_list["id"] for board_list in board["lists"]]
 
@@ -370,6 +382,13 @@ def scenarios(connections: int, large_connections: int) -> list[Scenario]:
             lambda f: [f"/api/v1/boards/{f.small_board_id}/", f.token],
             connections,
             target=Target(min_rps=1000, max_p99_ms=50, min_ratio=0.35, ratio_of="healthz"),
+        ),
+        Scenario(
+            "detail_304_200",
+            "GET board detail, If-None-Match: 304 (auth + board row)",
+            "get.lua",
+            lambda f: [f"/api/v1/boards/{f.small_board_id}/", f.token, f.small_board_etag],
+            connections,
         ),
         Scenario(
             "tasks_filtered_5000",
