@@ -239,6 +239,13 @@ def tree_cpu_seconds(root_pid: int) -> float:
     return total / _CLOCK_TICKS
 
 
+def machine_busy_seconds() -> float:
+    """CPU time every process on the machine has used (all cores), from /proc/stat."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(value) for value in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / _CLOCK_TICKS
+
+
 def cpu_snapshot(stack: Stack) -> dict[str, float]:
     assert stack.gunicorn is not None
     assert stack.postgres.process is not None
@@ -444,6 +451,8 @@ class Result:
     runs_rps: list[float] = field(default_factory=list)
     # CPU milliseconds per request of the app (gunicorn), PostgreSQL, Redis and wrk.
     cpu_ms: dict[str, float] = field(default_factory=dict)
+    # Cores the machine's other processes used during the runs (the most of any run).
+    other_cores: float = 0.0
     verdicts: list[tuple[str, bool]] = field(default_factory=list)
 
     @property
@@ -484,13 +493,16 @@ def measure(
     load_before = os.getloadavg()[0]
     runs = []
     for _ in range(repeat):
-        before = cpu_snapshot(stack)
+        before, busy_before, started = cpu_snapshot(stack), machine_busy_seconds(), time.monotonic()
         run = run_wrk(stack.base_url, scenario, fx, seconds=seconds, threads=threads)
-        after = cpu_snapshot(stack)
+        after, busy_after, elapsed = cpu_snapshot(stack), machine_busy_seconds(), time.monotonic() - started
         run["rps"] = run["requests"] / (run["duration_us"] / 1e6)
         run["cpu_ms"] = {
             part: (after[part] - before[part]) * 1000 / max(1, run["requests"]) for part in after
         }
+        # What the rest of the machine used meanwhile, in cores: other work skews every figure.
+        ours = sum(after.values()) - sum(before.values())
+        run["other_cores"] = max(0.0, (busy_after - busy_before) - ours) / elapsed
         runs.append(run)
     run = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
     errors = sum(
@@ -509,6 +521,7 @@ def measure(
         load_before=load_before,
         runs_rps=[r["rps"] for r in runs],
         cpu_ms=run["cpu_ms"],
+        other_cores=max(r["other_cores"] for r in runs),
     )
 
 
@@ -626,7 +639,7 @@ def machine() -> dict[str, Any]:
 
 def table(results: dict[str, Result], healthz: Result | None) -> str:
     rows = [
-        "| scenario | conns | req/s | p50 ms | p99 ms | KiB/resp | load before | target | met |",
+        "| scenario | conns | req/s | p50 ms | p99 ms | KiB/resp | other work (cores) | target | met |",
         "|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for result in results.values():
@@ -644,7 +657,7 @@ def table(results: dict[str, Result], healthz: Result | None) -> str:
         rows.append(
             f"| {scenario.title} | {scenario.connections} | {result.rps:,.0f}{spread} | "
             f"{result.p50_ms:.1f} | {result.p99_ms:.1f} | {result.kib_per_response:.1f} | "
-            f"{result.load_before:.2f} | "
+            f"{result.other_cores:.2f} | "
             f"{scenario.target.describe() if scenario.target else ''} | {verdict} |"
         )
     if healthz is not None and "detail_warm_200" in results:
@@ -778,8 +791,9 @@ def main() -> None:
             results[scenario.name] = result
             print(
                 f"  {scenario.name:<22} {result.rps:8,.0f} req/s  p50 {result.p50_ms:6.1f} ms  "
-                f"p99 {result.p99_ms:6.1f} ms  errors {result.errors}  (load {result.load_before:.2f}; "
-                f"CPU {sum(result.cpu_ms.values()):.2f} ms/request, app {result.cpu_ms['app']:.2f})",
+                f"p99 {result.p99_ms:6.1f} ms  errors {result.errors}  "
+                f"(CPU {sum(result.cpu_ms.values()):.2f} ms/request, app {result.cpu_ms['app']:.2f}; "
+                f"other work {result.other_cores:.2f} cores)",
                 flush=True,
             )
             if profile_dir is not None:
@@ -817,6 +831,7 @@ def main() -> None:
                             "errors": r.errors,
                             "requests": r.requests,
                             "load_before": r.load_before,
+                            "other_cores": r.other_cores,
                             "cpu_ms_per_request": r.cpu_ms,
                             "cpu_bound_rps": r.cpu_bound_rps,
                             "targets": [{"target": text, "met": ok} for text, ok in r.verdicts],

@@ -380,6 +380,33 @@ def test_with_the_cache_switched_off_every_read_is_built_and_nothing_is_stored(
     assert cache_get(board_detail_key(board)) == cached
 
 
+def test_a_board_built_with_compiled_queries_is_read_from_the_replica(
+    transactional_db: Any, pg_cluster: Any, settings: Any
+) -> None:
+    """The board read's compiled queries go where the router sends reads, as querysets do."""
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    from taskboard.db.replicas import reset_monitor
+
+    given = board_with_roles()
+    board_list = BoardListFactory.create(board=given.board, title="To do")
+    TaskFactory.create(list=board_list, title="On the replica")
+    settings.BOARD_CACHE = False
+    pg_cluster.replica.wait_for_catchup()
+    reset_monitor()
+
+    with CaptureQueriesContext(connections["replica1"]) as on_replica:
+        response = Api(given.viewer).get(f"boards/{given.board.pk}/")
+
+    reset_monitor()
+    assert response.status_code == 200
+    assert "replica1" in response["X-Taskboard-Read-From"]
+    assert [task["title"] for task in response.json()["lists"][0]["tasks"]] == ["On the replica"]
+    # The board row with the caller's role, then the build.
+    assert len(on_replica) == 1 + BUILD_QUERIES - 1
+
+
 def test_a_write_never_leaves_a_stale_read_behind(given: BoardWithRoles) -> None:
     board_list = BoardListFactory.create(board=given.board, title="To do")
     api = Api(given.member)
