@@ -79,6 +79,31 @@ class LoginForm(forms.Form):
         return self.user_cache
 
 
+def _new_password_field(label: str, *, autofocus: bool = False) -> forms.CharField:
+    attrs = {"autocomplete": "new-password", **({"autofocus": True} if autofocus else {})}
+    return forms.CharField(
+        label=label,
+        strip=False,
+        widget=forms.PasswordInput(attrs=attrs),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+
+
+def _confirm_password_field(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+
+def _confirmed_password(form: forms.Form, first: str, second: str) -> str:
+    """The clean_<second> of a password typed twice: both must be the same."""
+    password1 = form.cleaned_data.get(first)
+    password2 = form.cleaned_data.get(second, "")
+    if password1 and password2 and password1 != password2:
+        raise ValidationError("The two passwords don't match.", code="password_mismatch")
+    return str(password2)
+
+
 class RegisterForm(ServiceErrorsMixin, forms.Form):
     service_field_names: ClassVar[dict[str, str]] = {"password": "password1"}
 
@@ -90,24 +115,11 @@ class RegisterForm(ServiceErrorsMixin, forms.Form):
     email = forms.EmailField(
         label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
-    password1 = forms.CharField(
-        label="Password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html(),
-    )
-    password2 = forms.CharField(
-        label="Confirm password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    password1 = _new_password_field("Password")
+    password2 = _confirm_password_field("Confirm password")
 
     def clean_password2(self) -> str:
-        password1 = self.cleaned_data.get("password1")
-        password2 = self.cleaned_data.get("password2", "")
-        if password1 and password2 and password1 != password2:
-            raise ValidationError("The two passwords don't match.", code="password_mismatch")
-        return password2
+        return _confirmed_password(self, "password1", "password2")
 
 
 class PasswordResetRequestForm(forms.Form):
@@ -123,28 +135,15 @@ class SetPasswordForm(ServiceErrorsMixin, forms.Form):
 
     service_field_names: ClassVar[dict[str, str]] = {"new_password": "new_password1"}
 
-    new_password1 = forms.CharField(
-        label="New password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autofocus": True, "autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html(),
-    )
-    new_password2 = forms.CharField(
-        label="Confirm new password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    new_password1 = _new_password_field("New password", autofocus=True)
+    new_password2 = _confirm_password_field("Confirm new password")
 
     def __init__(self, user: User | None = None, *args: Any, **kwargs: Any) -> None:
         self.user = user
         super().__init__(*args, **kwargs)
 
     def clean_new_password2(self) -> str:
-        password1 = self.cleaned_data.get("new_password1")
-        password2 = self.cleaned_data.get("new_password2", "")
-        if password1 and password2 and password1 != password2:
-            raise ValidationError("The two passwords don't match.", code="password_mismatch")
-        return password2
+        return _confirmed_password(self, "new_password1", "new_password2")
 
 
 class ProfileForm(ServiceErrorsMixin, forms.Form):
@@ -155,7 +154,11 @@ class ProfileForm(ServiceErrorsMixin, forms.Form):
         label="Time zone", choices=timezone_choices, help_text="Due dates are shown in this time zone."
     )
     email_notifications = forms.BooleanField(
-        label="Email me when I'm assigned to a card or mentioned", required=False
+        label="Notification emails",
+        required=False,
+        # Honest about today: notifications are shown in the app; mail for them comes
+        # with the reminders work, and will respect this choice.
+        help_text="Notifications appear in the app; this choice applies once they are mailed too.",
     )
 
 
@@ -167,24 +170,11 @@ class PasswordChangeForm(ServiceErrorsMixin, forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
-    new_password1 = forms.CharField(
-        label="New password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html(),
-    )
-    new_password2 = forms.CharField(
-        label="Confirm new password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    new_password1 = _new_password_field("New password")
+    new_password2 = _confirm_password_field("Confirm new password")
 
     def clean_new_password2(self) -> str:
-        password1 = self.cleaned_data.get("new_password1")
-        password2 = self.cleaned_data.get("new_password2", "")
-        if password1 and password2 and password1 != password2:
-            raise ValidationError("The two passwords don't match.", code="password_mismatch")
-        return password2
+        return _confirmed_password(self, "new_password1", "new_password2")
 
 
 # --- admin ----------------------------------------------------------------------------
