@@ -1,6 +1,5 @@
 """Task reads: every filter and ordering of API.md, search, authorization, query budget."""
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,15 +18,11 @@ from boards.tests.factories import (
     board_with_roles,
 )
 from tasks import selectors
-from tasks.models import Comment, Priority, Task
+from tasks.models import Comment, Task
 from tasks.representations import task_representation
-from tasks.tests.factories import CommentFactory, TaskFactory
+from tasks.tests.factories import CommentFactory, TaskFactory, day, tasks_to_filter
 
 pytestmark = pytest.mark.django_db
-
-
-def day(n: int) -> datetime:
-    return datetime(2030, 1, n, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -49,32 +44,7 @@ def titles(tasks: Any) -> list[str]:
 
 @pytest.fixture
 def tasks(given: BoardWithRoles, lists: tuple[BoardList, BoardList]) -> dict[str, Task]:
-    todo, done = lists
-    bug = LabelFactory.create(board=given.board, name="bug")
-    made = {
-        "Write report": TaskFactory.create(
-            list=todo,
-            position=2 * POSITION_STEP,
-            priority=Priority.HIGH,
-            due_at=day(3),
-            description="quarterly",
-        ),
-        "Fix login": TaskFactory.create(
-            list=todo, position=POSITION_STEP, priority=Priority.URGENT, due_at=day(1)
-        ),
-        "Deploy": TaskFactory.create(
-            list=done, position=POSITION_STEP, priority=Priority.LOW, completed=True
-        ),
-        "Review reports": TaskFactory.create(list=done, position=2 * POSITION_STEP, due_at=day(2)),
-    }
-    for title, task in made.items():
-        Task.objects.filter(pk=task.pk).update(title=title, created_at=day(10 + len(title)))
-        task.refresh_from_db()
-    made["Fix login"].assignees.add(given.member)
-    made["Deploy"].assignees.add(given.admin)
-    made["Fix login"].labels.add(bug)
-    made["Review reports"].labels.add(bug)
-    return made
+    return tasks_to_filter(given, *lists)
 
 
 @pytest.mark.parametrize(

@@ -19,14 +19,10 @@ from boards.tests.factories import (
 )
 from boards.tests.snapshots import board_snapshot
 from tasks.models import Priority, Task
-from tasks.tests.factories import TaskFactory
+from tasks.tests.factories import TaskFactory, tasks_to_filter
 from tests.api.http import Api, error_of
 
 pytestmark = pytest.mark.django_db
-
-
-def day(n: int) -> datetime:
-    return datetime(2030, 1, n, tzinfo=UTC)
 
 
 def iso(value: datetime) -> str:
@@ -451,31 +447,7 @@ def test_delete(given: BoardWithRoles, lists: tuple[BoardList, BoardList]) -> No
 
 @pytest.fixture
 def tasks(given: BoardWithRoles, lists: tuple[BoardList, BoardList]) -> dict[str, Task]:
-    todo, done = lists
-    bug = LabelFactory.create(board=given.board, name="bug")
-    made = {
-        "Write report": TaskFactory.create(
-            list=todo,
-            position=2 * POSITION_STEP,
-            priority=Priority.HIGH,
-            due_at=day(3),
-            description="quarterly",
-        ),
-        "Fix login": TaskFactory.create(
-            list=todo, position=POSITION_STEP, priority=Priority.URGENT, due_at=day(1)
-        ),
-        "Deploy": TaskFactory.create(
-            list=done, position=POSITION_STEP, priority=Priority.LOW, completed=True
-        ),
-        "Review reports": TaskFactory.create(list=done, position=2 * POSITION_STEP, due_at=day(2)),
-    }
-    for title, task in made.items():
-        Task.objects.filter(pk=task.pk).update(title=title, created_at=day(10 + len(title)))
-    made["Fix login"].assignees.add(given.member)
-    made["Deploy"].assignees.add(given.admin)
-    made["Fix login"].labels.add(bug)
-    made["Review reports"].labels.add(bug)
-    return made
+    return tasks_to_filter(given, *lists)
 
 
 def titles(response: Any) -> list[str]:
