@@ -1,13 +1,10 @@
 """Activity numbering under concurrency, live events after commit, notifications."""
 
-import threading
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import connections
 
 from activity.models import Activity, Notification
 from activity.services import notifications_mark_read
@@ -19,31 +16,10 @@ from boards.tests.factories import BoardListFactory, board_with_roles
 from tasks import services as task_services
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
+from tests.threads import run_together
 
 WRITERS = 6
 WRITES_PER_WRITER = 4
-
-
-def run_together(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls in threads released at the same moment; each one's result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

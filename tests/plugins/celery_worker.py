@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
-from .processes import ServiceStartError, log_tail, wait_until
+from .processes import ServiceStartError, log_tail, terminate, wait_until
 
 
 class CeleryWorker:
@@ -66,12 +65,5 @@ class CeleryWorker:
     def stop(self) -> None:
         if self.process is None:
             return
-        if self.process.poll() is None:
-            # Warm shutdown: running tasks finish, then the worker exits.
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process)
         self.process = None

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import pwd
+import signal
 import socket
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -67,6 +69,18 @@ def wait_until(
             detail = f" (last error: {last_error!r})" if last_error else ""
             raise TimeoutError(f"Timed out after {timeout:g}s waiting for {what}{detail}")
         time.sleep(interval)
+
+
+def terminate(process: subprocess.Popen[bytes], *, grace: float = 10) -> None:
+    """SIGTERM (a warm shutdown: work in hand finishes), then SIGKILL after `grace` s."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def pid_alive(pid: int) -> bool:
