@@ -37,17 +37,8 @@ from typing import Any
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
-CHROMIUM = os.environ.get("TASKBOARD_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-sync",
-]
+from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (needs the path above)
+
 WARMUP_RUNS = 2
 
 METRICS_JS = """() => {

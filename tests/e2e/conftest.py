@@ -17,21 +17,10 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT_DIR / "test-artifacts" / "screenshots"
-CHROMIUM = os.environ.get("TASKBOARD_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    # Root in a container has no user namespaces for the sandbox.
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    # Nothing but the live server: no update checks, no sync, no QUIC probes.
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-sync",
-]
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 # Generous for CI on 2 cores; a passing run waits far less.
