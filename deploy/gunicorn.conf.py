@@ -12,6 +12,11 @@ worker_class = "sync"
 # Recycle workers now and then so a slow leak can't grow without bound.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
 max_requests_jitter = 500
+# Import the app once in the master and fork workers from it: a recycled worker otherwise
+# spends about a second of CPU importing Django again, and p99 spikes to 0.5-1.8 s
+# (docs/benchmarks.md). Everything that holds a connection or a thread (DB pools, the
+# replica monitor, the live-event publisher) is created lazily per process id.
+preload_app = True
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
