@@ -22,9 +22,9 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
+from accounts.api.authentication import AccessTokenAuthentication
 from accounts.models import User
 from accounts.ws_tickets import ws_ticket_redeem
 from taskboard.db.routing import primary_reads
@@ -72,7 +72,7 @@ class WebSocketAuthMiddleware:
 
 @database_sync_to_async
 def _user_from_access_token(token: str) -> Any:
-    authentication = JWTAuthentication()
+    authentication = AccessTokenAuthentication()
     try:
         with primary_reads():
             # get_user() also refuses inactive users and tokens revoked by a password change.

@@ -7,15 +7,15 @@ What they return carries the caller's role as `user_role`.
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections, router
-from django.db.models import Count, Model, OuterRef, Q, QuerySet, Subquery
+from django.db import router
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
+from taskboard.db.compiled import CompiledRead, columns_of, fetch_instance
 
 from .models import Board, BoardList, Invitation, Label, Membership
 from .representations import (
@@ -39,9 +39,10 @@ def _authenticated(user: Any) -> bool:
 # Every board endpoint starts here, so it is written out: one indexed join. The ORM's
 # annotated subquery for the same row cost about 1.5 ms of CPU to build and compile, five
 # times this, and more than the rest of a warm board read (docs/benchmarks.md).
+# Built from the models' own table and column names, never from input.
 BOARD_FOR_MEMBER_SQL = (
-    "SELECT b.*, m.role AS user_role FROM boards_board b "
-    "JOIN boards_membership m ON m.board_id = b.id AND m.user_id = %s "
+    f'SELECT {columns_of(Board, "b")}, m.role FROM "{Board._meta.db_table}" b '  # noqa: S608
+    f'JOIN "{Membership._meta.db_table}" m ON m.board_id = b.id AND m.user_id = %s '
     "WHERE b.id = %s"
 )
 
@@ -50,9 +51,12 @@ def board_get_for_user(*, user: User, board_id: int) -> Board:
     """The board, with `user_role`; Board.DoesNotExist unless `user` is a member."""
     if not _authenticated(user) or not 1 <= board_id <= MAX_ID:
         raise Board.DoesNotExist("Board not found.")
-    for board in Board.objects.raw(BOARD_FOR_MEMBER_SQL, [user.pk, board_id]):
-        return board
-    raise Board.DoesNotExist("Board not found.")
+    board = fetch_instance(
+        Board, BOARD_FOR_MEMBER_SQL, [user.pk, board_id], extra=["user_role"], using=router.db_for_read(Board)
+    )
+    if board is None:
+        raise Board.DoesNotExist("Board not found.")
+    return board
 
 
 def board_list_for_user(*, user: User, archived: bool | None = False) -> QuerySet[Board]:
@@ -71,41 +75,6 @@ def board_list_for_user(*, user: User, archived: bool | None = False) -> QuerySe
     return boards.annotate(user_role=role_subquery(user), member_count=member_count).order_by(
         "-updated_at", "-id"
     )
-
-
-class CompiledRead:
-    """A values_list() read of the rows of one object (a board, a task), compiled to SQL
-    once per database and then run with the object's id: on a 200-task board, building
-    and compiling the querysets of board_detail() took more CPU than running them
-    (docs/benchmarks.md).
-
-    On PostgreSQL the rows come straight from the cursor, as the queryset would return
-    them. Other databases (SQLite, the embedded default) need Django's converters: there
-    the queryset runs as usual.
-    """
-
-    # No row has id 0: where it lands in the compiled parameters, the real id goes.
-    PLACEHOLDER = 0
-
-    def __init__(self, model: type[Model], build: Callable[[int], QuerySet[Any]]) -> None:
-        self.model = model
-        self.build = build
-        self.sql: dict[str, str] = {}
-
-    def rows(self, object_id: int) -> list[tuple[Any, ...]]:
-        alias = router.db_for_read(self.model)
-        connection = connections[alias]
-        if connection.vendor != "postgresql":
-            return list(self.build(object_id).using(alias))
-        sql = self.sql.get(alias)
-        if sql is None:
-            sql, params = self.build(self.PLACEHOLDER).query.get_compiler(using=alias).as_sql()
-            if tuple(params) != (self.PLACEHOLDER,):
-                raise ValueError(f"A CompiledRead takes the id as its only parameter, not {params!r}.")
-            self.sql[alias] = sql
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [object_id])
-            return cursor.fetchall()
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
 """The transaction every write to a board runs in.
 
 `board_write()` opens the transaction, locks the board row and reads the actor's role in
-one query. Holding that lock serializes the board's writers, which is what makes the
-Activity `seq` gap-free and in commit order, and what keeps list and task positions
-consistent. `record()` adds an Activity with the next `seq` and queues its live event for
-after the commit; on the way out the board's version, seq and updated_at are saved in one
-UPDATE.
+one query (written out on PostgreSQL: the ORM's annotated subquery cost several times the
+CPU of running it, on every write; docs/benchmarks.md). Holding that lock serializes the
+board's writers, which is what makes the Activity `seq` gap-free and in commit order, and
+what keeps list and task positions consistent. `record()` adds an Activity with the next
+`seq` and queues its live event for after the commit; on the way out the board's version,
+seq and updated_at are saved in one UPDATE.
 """
 
 from collections.abc import Iterator
@@ -14,13 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import User
 from activity.events import publish_on_commit
 from activity.models import Activity
+from taskboard.db.compiled import columns_of, fetch_instance
 
 from . import permissions
 from .models import Board, Membership, Role
@@ -71,14 +73,35 @@ class BoardWrite:
             )
 
 
+# Built from the models' own table and column names, never from input.
+LOCK_SQL = (
+    f'SELECT {columns_of(Board, "b")}, m.role FROM "{Board._meta.db_table}" b '  # noqa: S608
+    f'LEFT JOIN "{Membership._meta.db_table}" m ON m.board_id = b.id AND m.user_id = %s '
+    "WHERE b.id = %s FOR UPDATE OF b"
+)
+
+
+def _lock_board(*, board_id: int, actor: User) -> tuple[Board, str | None]:
+    """The board's row, locked until the transaction ends, and the actor's role on it."""
+    alias = router.db_for_write(Board)
+    if connections[alias].vendor != "postgresql":
+        # SQLite (the embedded default) has no FOR UPDATE: it locks the whole database
+        # on write anyway.
+        actor_role = Membership.objects.filter(board=OuterRef("pk"), user=actor).values("role")[:1]
+        board = Board.objects.select_for_update().annotate(actor_role=Subquery(actor_role)).get(pk=board_id)
+        return board, board.actor_role
+    locked = fetch_instance(Board, LOCK_SQL, [actor.pk, board_id], extra=["actor_role"], using=alias)
+    if locked is None:
+        raise Board.DoesNotExist("Board matching query does not exist.")
+    return locked, locked.actor_role  # type: ignore[attr-defined]
+
+
 @contextmanager
 def board_write(*, board_id: int, actor: User) -> Iterator[BoardWrite]:
     """Run a write to the board in one transaction, holding the board's row lock."""
     with transaction.atomic():
-        actor_role = Membership.objects.filter(board=OuterRef("pk"), user=actor).values("role")[:1]
-        board = Board.objects.select_for_update().annotate(actor_role=Subquery(actor_role)).get(pk=board_id)
-        role = permissions.as_role(board.actor_role)
-        write = BoardWrite(board=board, actor=actor, role=role)
+        board, role = _lock_board(board_id=board_id, actor=actor)
+        write = BoardWrite(board=board, actor=actor, role=permissions.as_role(role))
         yield write
         write.save()
 

@@ -10,13 +10,14 @@ from typing import Any, Literal
 
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
-from django.db import connections
+from django.db import connections, router
 from django.db.models import F, OrderBy, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from boards.models import Board, Label, Membership
-from boards.selectors import CompiledRead, role_subquery
+from boards.selectors import role_subquery
 from boards.validation import MAX_ID
+from taskboard.db.compiled import CompiledRead, columns_of, fetch_instance
 
 from .models import SEARCH_CONFIG, Comment, Priority, Task, task_search_vector
 from .representations import task_row_columns, task_row_representation
@@ -63,9 +64,10 @@ def task_get_for_user(*, user: User, task_id: int) -> Task:
 # again under the board's lock, so this reads only the row and the caller's role, in one
 # join: the ORM's annotated subquery with the related rows cost several times the CPU of
 # this, twice per write (docs/benchmarks.md).
+# Built from the models' own table and column names, never from input.
 TASK_FOR_MEMBER_SQL = (
-    "SELECT t.*, m.role AS user_role FROM tasks_task t "
-    "JOIN boards_membership m ON m.board_id = t.board_id AND m.user_id = %s "
+    f'SELECT {columns_of(Task, "t")}, m.role FROM "{Task._meta.db_table}" t '  # noqa: S608
+    f'JOIN "{Membership._meta.db_table}" m ON m.board_id = t.board_id AND m.user_id = %s '
     "WHERE t.id = %s"
 )
 
@@ -75,9 +77,12 @@ def task_row_get_for_user(*, user: User, task_id: int) -> Task:
     Task.DoesNotExist unless `user` is a member of its board."""
     if not _authenticated(user) or not 1 <= task_id <= MAX_ID:
         raise Task.DoesNotExist("Task not found.")
-    for task in Task.objects.raw(TASK_FOR_MEMBER_SQL, [user.pk, task_id]):
-        return task
-    raise Task.DoesNotExist("Task not found.")
+    task = fetch_instance(
+        Task, TASK_FOR_MEMBER_SQL, [user.pk, task_id], extra=["user_role"], using=router.db_for_read(Task)
+    )
+    if task is None:
+        raise Task.DoesNotExist("Task not found.")
+    return task
 
 
 def task_list(

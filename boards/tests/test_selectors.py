@@ -167,30 +167,6 @@ def test_board_detail_costs_the_same_queries_for_10_and_500_tasks(
     assert len(detail["lists"][0]["tasks"][0]["labels"]) == 2
 
 
-def test_a_compiled_read_reads_each_board_its_own_rows() -> None:
-    first, second = BoardFactory.create(), BoardFactory.create()
-    mine = LabelFactory.create(board=first, name="mine")
-    theirs = LabelFactory.create(board=second, name="theirs")
-    read = selectors.CompiledRead(
-        Label, lambda board_id: Label.objects.filter(board_id=board_id).values_list("id", "name")
-    )
-
-    rows = [read.rows(first.pk), read.rows(second.pk), read.rows(first.pk)]
-
-    assert rows == [[(mine.pk, "mine")], [(theirs.pk, "theirs")], [(mine.pk, "mine")]]
-    assert len(read.sql) == 1
-
-
-def test_a_compiled_read_refuses_a_query_with_other_parameters() -> None:
-    board = BoardFactory.create()
-    read = selectors.CompiledRead(
-        Label, lambda board_id: Label.objects.filter(board_id=board_id, name="bug").values_list("id")
-    )
-
-    with pytest.raises(ValueError, match="only parameter"):
-        read.rows(board.pk)
-
-
 def test_board_stats() -> None:
     given = board_with_roles()
     todo = BoardListFactory.create(board=given.board, title="To do", position=POSITION_STEP)
