@@ -20,5 +20,8 @@ preload_app = True
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
-accesslog = "-"
+# nginx in front logs every request (with the upstream's time): a second access log here
+# cost about 11 % of the CPU of a trivial request (docs/benchmarks.md). Set
+# GUNICORN_ACCESS_LOG=- (stdout) or a path when running gunicorn without nginx.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
