@@ -25,7 +25,11 @@ class Placement:
 
 def append_position(siblings: "QuerySet[Model]") -> int:
     """The position after the last of `siblings`."""
-    last = siblings.order_by("-position").values_list("position", flat=True).first()
+    return position_after(siblings.order_by("-position").values_list("position", flat=True).first())
+
+
+def position_after(last: int | None) -> int:
+    """The position that appends after `last`, the last sibling's (None: no siblings)."""
     return POSITION_STEP if last is None else last + POSITION_STEP
 
 

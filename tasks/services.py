@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence, Set
 from datetime import UTC, datetime
 from typing import Any, TypedDict, Unpack
 
+from django.db import router
 from django.db.models import F
 from django.utils import timezone
 
@@ -18,9 +19,10 @@ from accounts.models import User
 from activity.models import NotificationKind
 from activity.services import notifications_create
 from boards.models import Board, BoardList, Label
-from boards.ordering import append_position, place_at_index
+from boards.ordering import place_at_index, position_after
 from boards.permissions import Action
 from boards.validation import (
+    MAX_ID,
     FieldErrors,
     clean_ids,
     clean_index,
@@ -28,12 +30,14 @@ from boards.validation import (
     clean_required_text,
 )
 from boards.writes import BoardWrite, board_write
+from taskboard.db.compiled import columns_of, fetch_instance
 from taskboard.errors import ConflictError, PreconditionFailedError
 
 from .markdown_rendering import render_markdown
 from .mentions import mentioned_emails
 from .models import Comment, Priority, Task
 from .representations import comment_representation, task_representation
+from .selectors import task_detail_reads
 
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 20000
@@ -72,11 +76,37 @@ def _clean_due_at(errors: FieldErrors, value: object) -> datetime | None:
         return None
 
 
+# The list a task goes to, read under the board's lock with what placing a task there needs:
+# the last task's position (to append) and, for a list with a WIP limit, its task count. One
+# written-out query instead of three ORM ones: the ORM's compiling of them cost more CPU than
+# the rest of a task create (docs/benchmarks.md). Built from the models' metadata, never input.
+_TASK_TABLE = Task._meta.db_table
+_TASK_LIST_COLUMN = Task._meta.get_field("list").column
+LIST_FOR_WRITE_SQL = (
+    f"SELECT {columns_of(BoardList, 'l')}, "  # noqa: S608
+    f'(SELECT t.position FROM "{_TASK_TABLE}" t WHERE t."{_TASK_LIST_COLUMN}" = l.id '
+    "ORDER BY t.position DESC LIMIT 1) AS last_position, "
+    "CASE WHEN l.wip_limit IS NULL THEN NULL ELSE "
+    f'(SELECT count(*) FROM "{_TASK_TABLE}" t WHERE t."{_TASK_LIST_COLUMN}" = l.id) END AS task_count '
+    f'FROM "{BoardList._meta.db_table}" l WHERE l.id = %s AND l.board_id = %s'
+)
+
+
 def _clean_list(errors: FieldErrors, board: Board, value: object) -> BoardList | None:
+    """The board's list `value`, with `last_position` and `task_count` (None without a WIP
+    limit) as attributes."""
     if isinstance(value, bool) or not isinstance(value, int):
         errors.add("list_id", "A valid integer is required.")
         return None
-    board_list = BoardList.objects.filter(pk=value, board=board).first()
+    board_list = None
+    if 1 <= value <= MAX_ID:
+        board_list = fetch_instance(
+            BoardList,
+            LIST_FOR_WRITE_SQL,
+            [value, board.pk],
+            extra=["last_position", "task_count"],
+            using=router.db_for_write(BoardList),
+        )
     if board_list is None:
         errors.add("list_id", "No list with this id on this board.")
     return board_list
@@ -111,9 +141,10 @@ def _clean_labels(errors: FieldErrors, board: Board, value: object) -> list[Labe
 
 
 def _check_wip_limit(board_list: BoardList) -> None:
+    """`board_list` comes from _clean_list(), with its task count."""
     if board_list.wip_limit is None:
         return
-    if Task.objects.filter(list=board_list).count() >= board_list.wip_limit:
+    if board_list.task_count >= board_list.wip_limit:  # type: ignore[attr-defined]
         raise ConflictError(
             f"The list “{board_list.title}” is at its WIP limit of {board_list.wip_limit} tasks."
         )
@@ -131,18 +162,59 @@ def _notify_assigned(write: BoardWrite, task: Task, users: Iterable[User]) -> No
         )
 
 
+_USER_TABLE = User._meta.db_table
+FRESH_TASK_SQL = (
+    f"SELECT {columns_of(Task, 't')}, u.name AS created_by_name "  # noqa: S608
+    f'FROM "{_TASK_TABLE}" t LEFT JOIN "{_USER_TABLE}" u ON u.id = t.created_by_id '
+    "WHERE t.id = %s AND t.board_id = %s"
+)
+
+
 def _fresh_task(write: BoardWrite, task: Task) -> Task:
-    # Re-read under the board's lock: the caller's instance may predate another write.
-    return Task.objects.select_related("created_by").get(pk=task.pk, board=write.board)
+    """The task re-read under the board's lock (the caller's instance may predate another
+    write), with its creator's id and name: all the representation shows of them."""
+    alias = router.db_for_write(Task)
+    fresh = fetch_instance(
+        Task, FRESH_TASK_SQL, [task.pk, write.board.pk], extra=["created_by_name"], using=alias
+    )
+    if fresh is None:
+        raise Task.DoesNotExist("Task matching query does not exist.")
+    if fresh.created_by_id is not None:
+        # Only id and name are loaded; any other field would be read when first used.
+        fresh.created_by = User.from_db(alias, ["id", "name"], [fresh.created_by_id, fresh.created_by_name])  # type: ignore[attr-defined]
+    return fresh
 
 
 def _task_data(task: Task) -> dict[str, Any]:
-    """The task's representation, reading only what it shows of the assignees."""
-    return task_representation(task, assignees=task.assignees.only("id", "name"), labels=task.labels.all())
+    """The task's representation, reading its assignees and labels in compiled queries."""
+    alias = router.db_for_write(Task)
+    reads = task_detail_reads()
+    return task_representation(
+        task,
+        assignees=[
+            User.from_db(alias, ["id", "name"], row) for row in reads.assignees.rows(task.pk, using=alias)
+        ],
+        labels=[
+            Label.from_db(alias, ["id", "name", "color"], row)
+            for row in reads.labels.rows(task.pk, using=alias)
+        ],
+    )
 
 
 def _record_task(write: BoardWrite, verb: str, task: Task, data: dict[str, Any]) -> None:
     write.record(verb=verb, target_id=task.pk, target_title=task.title, data=data)
+    # The event's data is the task as the API shows it after this write (API.md): kept on
+    # the instance the service returns, so the API answers with it instead of reading the
+    # task again (three queries). A renumbering's `positions` are the event's, not the task's.
+    task._written_representation = {  # type: ignore[attr-defined]
+        key: value for key, value in data.items() if key != "positions"
+    }
+
+
+def written_representation(task: Task) -> dict[str, Any] | None:
+    """The task as the API shows it, as recorded by the service that returned `task`; None
+    when that service changed nothing (e.g. a move to where the task already was)."""
+    return getattr(task, "_written_representation", None)
 
 
 # Tasks
@@ -183,7 +255,7 @@ def task_create(
             title=title,
             description=description,
             description_html=render_markdown(description),
-            position=append_position(Task.objects.filter(list=board_list)),
+            position=position_after(board_list.last_position),  # type: ignore[attr-defined]
             priority=priority_value,
             due_at=due,
             created_by=actor,
@@ -302,7 +374,7 @@ def task_update(
             assert target_list is not None
             _check_wip_limit(target_list)
             current.list = target_list
-            current.position = append_position(Task.objects.filter(list=target_list))
+            current.position = position_after(target_list.last_position)  # type: ignore[attr-defined]
             fields += ["list", "position"]
         if completion_changed:
             assert completed is not None

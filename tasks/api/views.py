@@ -52,15 +52,15 @@ TASK_ETAG_HEADER = OpenApiParameter(
 
 def task_for(request: Request, task_id: int, action: Action) -> Task:
     """The task's row when the caller may do `action` on it. A write's service reads the
-    task again under the board's lock; answers are read by task_response()."""
+    task again under the board's lock; task_response() makes the answer."""
     task = selectors.task_row_get_for_user(user=request_user(request), task_id=task_id)
     permissions.require(role_of(task), action, not_found=Task.DoesNotExist)
     return task
 
 
 def task_response(task: Task, *, status_code: int = 200) -> Response:
-    """The task as it is now (after the request's write, if any), with its ETag."""
-    data = selectors.task_detail(task_id=task.pk)
+    """The task as it is now, with its ETag: as the request's write recorded it, or read."""
+    data = services.written_representation(task) or selectors.task_detail(task_id=task.pk)
     response = Response(data, status=status_code)
     response["ETag"] = f'"{data["version"]}"'
     return response
