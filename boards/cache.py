@@ -16,11 +16,18 @@ a write that commits in between could mix two versions. The version is read agai
 the parts; only when it has not moved is the payload cached under it (otherwise it is
 built again, up to MAX_BUILDS times, and served without caching if the board keeps changing).
 
+In front of Redis, each process keeps the bodies it served most recently in memory
+(BOARD_CACHE_LOCAL_BYTES, LRU by size): the key names a version, so a body in memory is as
+current as the one in Redis, and a hot board's read costs no Redis round trip at all.
+
 BOARD_CACHE=false (settings) switches the cache off: every read is built, nothing is stored.
 """
 
+import functools
 import json
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,6 +109,43 @@ def cache_set(key: str, body: bytes) -> None:
         logger.warning("Board cache unavailable (set %s)", key, exc_info=True)
 
 
+class LocalBodies:
+    """The most recently used bodies of this process, at most `max_bytes` of them in all.
+    Thread-safe: under uvicorn (the embedded default) views run in threads."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.bodies: OrderedDict[str, bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self.lock:
+            body = self.bodies.get(key)
+            if body is not None:
+                self.bodies.move_to_end(key)
+            return body
+
+    def put(self, key: str, body: bytes) -> None:
+        if len(body) > self.max_bytes:
+            return
+        with self.lock:
+            old = self.bodies.pop(key, None)
+            if old is not None:
+                self.size -= len(old)
+            self.bodies[key] = body
+            self.size += len(body)
+            while self.size > self.max_bytes:
+                _, evicted = self.bodies.popitem(last=False)
+                self.size -= len(evicted)
+
+
+@functools.cache
+def local_bodies() -> LocalBodies:
+    """This process's LocalBodies, sized by settings.BOARD_CACHE_LOCAL_BYTES (read once)."""
+    return LocalBodies(int(getattr(settings, "BOARD_CACHE_LOCAL_BYTES", 0)))
+
+
 def board_detail_body(*, board: Board) -> BoardDetailBody:
     """The board read for `board` (fetched and authorized by the caller) as JSON bytes:
     from the cache when this version is there, else built, checked and cached."""
@@ -109,7 +153,12 @@ def board_detail_body(*, board: Board) -> BoardDetailBody:
         # Switched off (BOARD_CACHE=false): what every read costs on a miss, for benchmarks.
         return BoardDetailBody(board.pk, board.version, encode(board_detail(board=board)))
     key = board_detail_key(board)
-    cached = cache_get(key)
+    local = local_bodies()
+    cached = local.get(key)
+    if cached is None:
+        cached = cache_get(key)
+        if cached is not None:
+            local.put(key, cached)
     if cached is not None:
         return BoardDetailBody(board.pk, board.version, cached)
     body = b""
@@ -120,6 +169,7 @@ def board_detail_body(*, board: Board) -> BoardDetailBody:
             raise Board.DoesNotExist("Board not found.")
         if current == (board.version, board.updated_at):
             cache_set(key, body)
+            local.put(key, body)
             return BoardDetailBody(board.pk, board.version, body)
         # A write committed while the parts were read: read the board again and rebuild.
         board = Board.objects.get(pk=board.pk)
