@@ -119,6 +119,7 @@ class CardLabel:
 @dataclass(frozen=True)
 class Card:
     id: int
+    list_id: int
     position: int
     title: str
     url: str
@@ -160,6 +161,7 @@ def card(task: Task) -> Card:
         }
     return Card(
         id=task.pk,
+        list_id=task.list_id,
         position=task.position,
         title=task.title,
         url=f"{_task_url_prefix()}{task.pk}/",
@@ -247,3 +249,50 @@ def list_cards_after(
         .filter(position__gt=after)[: CARDS_PER_LIST + 1]
     )
     return [card(task) for task in page[:CARDS_PER_LIST]], len(page) > CARDS_PER_LIST
+
+
+def _card_tasks(*, user: User, board: Board, filters: BoardFilters, **selector_kwargs: Any) -> QuerySet[Task]:
+    filter_kwargs = filters.selector_kwargs(now=timezone.now())
+    tasks = task_list(user=user, board=board, **selector_kwargs, **filter_kwargs)
+    return filters.narrow(tasks).select_related(None).defer(*CARD_DEFERRED_FIELDS)
+
+
+def board_card(*, user: User, board: Board, task_id: int, filters: BoardFilters) -> Card | None:
+    """One card of the board as the page shows it, or None when the task exists but doesn't
+    match `filters` (the page hides it). A task not on the board raises Task.DoesNotExist."""
+    task = _card_tasks(user=user, board=board, filters=filters).filter(pk=task_id).first()
+    if task is not None:
+        return card(task)
+    if not task_list(user=user, board=board).filter(pk=task_id).exists():
+        raise Task.DoesNotExist("No such task on this board.")
+    return None
+
+
+def board_column(*, user: User, board: Board, board_list: BoardList, filters: BoardFilters) -> Column:
+    """One list of the board with its first CARDS_PER_LIST cards matching `filters`, as
+    board_columns() makes it."""
+    total = Task.objects.filter(list=board_list).count()
+    tasks = _card_tasks(user=user, board=board, filters=filters, list_id=board_list.pk)
+    page = list(tasks.order_by("position", "id")[: CARDS_PER_LIST + 1])
+    matching = tasks.count() if len(page) > CARDS_PER_LIST else len(page)
+    return Column(
+        board_list=board_list,
+        total=total,
+        matching=matching,
+        cards=[card(task) for task in page[:CARDS_PER_LIST]],
+    )
+
+
+def list_counts(*, board: Board, list_ids: set[int] | None = None) -> list[dict[str, Any]]:
+    """The number of cards of the board's lists (all of them, or `list_ids`), with their WIP
+    limits: what the page's column counters show."""
+    return [
+        {
+            "id": column.board_list.pk,
+            "total": column.total,
+            "wip_limit": column.board_list.wip_limit,
+            "at_limit": column.at_limit,
+        }
+        for column in list_columns(board=board)
+        if list_ids is None or column.board_list.pk in list_ids
+    ]

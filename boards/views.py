@@ -39,6 +39,7 @@ from boards.forms import (
 )
 from boards.models import Board, BoardList, Invitation, Membership
 from boards.permissions import Action, can
+from taskboard.db.routing import primary_reads
 from taskboard.pages import PageRequest, htmx_redirect, json_error, page, page_user
 
 ACTIVITY_PAGE_SIZE = 25
@@ -130,11 +131,14 @@ def _board_page_context(request: PageRequest, board: Board) -> dict[str, Any]:
 @page
 @require_GET
 def board_detail(request: PageRequest, board_id: int) -> HttpResponse:
-    board = _board(request, board_id)
-    context = _board_page_context(request, board)
     if request.htmx and request.GET.get("fragment") == "columns":
-        return render(request, "boards/_columns.html", context)
-    return render(request, "boards/board.html", context)
+        # Asked for because something just changed (a live event, a closed card dialog): on
+        # the primary, or a lagging replica could answer with the board from before it.
+        with primary_reads():
+            board = _board(request, board_id)
+            return render(request, "boards/_columns.html", _board_page_context(request, board))
+    board = _board(request, board_id)
+    return render(request, "boards/board.html", _board_page_context(request, board))
 
 
 @page

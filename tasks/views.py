@@ -19,10 +19,11 @@ from django_htmx.http import trigger_client_event
 
 from activity.selectors import activity_list
 from boards import selectors as board_selectors
-from boards.board_page import BoardFilters, card, list_columns
+from boards.board_page import BoardFilters, card, list_columns, list_counts
 from boards.models import Board
 from boards.permissions import Action, can
 from boards.views import board_permissions, role_on
+from taskboard.db.routing import primary_reads
 from taskboard.errors import ConflictError, PreconditionFailedError
 from taskboard.pages import PageRequest, htmx_redirect, json_error, page, page_user
 from tasks import selectors, services
@@ -59,6 +60,8 @@ def _task_context(
     comment_form: CommentForm | None = None,
     comment_errors: dict[int, CommentForm] | None = None,
     saved: bool = False,
+    conflict: str = "",
+    attempted: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     board = _board_of(request, task)
     role = role_on(board)
@@ -93,6 +96,8 @@ def _task_context(
             :TASK_ACTIVITY_LIMIT
         ],
         "saved": saved,
+        "conflict": conflict,
+        "attempted": attempted,
     }
 
 
@@ -107,6 +112,20 @@ def _render_task(request: PageRequest, task: Task, *, status: int = 200, **conte
 
 def _changed(response: HttpResponse) -> HttpResponse:
     return trigger_client_event(response, TASK_CHANGED_EVENT, {})
+
+
+def _render_conflict(request: PageRequest, current: Task, *, attempted: TaskForm) -> HttpResponse:
+    """The edit lost a race (someone saved the card after this form was opened): the form
+    again with the card as it is now and its current version, so a second save doesn't fail
+    the same way, and what the user typed next to it, so their text isn't lost."""
+    others = activity_list(board=_board_of(request, current)).filter(target_type="task", target_id=current.pk)
+    latest = others.exclude(actor_id=page_user(request).pk).first()
+    who = (latest.actor.name if latest is not None and latest.actor is not None else "") or "Someone"
+    message = (
+        f"{who} changed this card while you were editing it. The form now shows the current "
+        "version; your changes were not saved: make them again."
+    )
+    return _render_task(request, current, conflict=message, attempted=attempted.cleaned_data)
 
 
 @page
@@ -139,11 +158,9 @@ def task_detail(request: PageRequest, task_id: int) -> HttpResponseBase:
         except ValidationError as exc:
             form.add_service_errors(exc)
         except PreconditionFailedError:
-            form.add_error(
-                None,
-                "Someone changed this card while you were editing it. Reload it to see their "
-                "changes, then make yours again.",
-            )
+            # The current version is on the primary; a replica may still have the old one.
+            with primary_reads():
+                return _render_conflict(request, _task(request, task.pk), attempted=form)
         else:
             if not request.htmx:
                 messages.success(request, "The card was saved.")
@@ -236,14 +253,6 @@ def _move_target_index(request: PageRequest, task: Task, board: Board, list_id: 
     return in_list.filter(position__lte=anchor).exclude(pk=task.pk).count()
 
 
-def _list_counts(board: Board, list_ids: set[int]) -> list[dict[str, Any]]:
-    columns = [column for column in list_columns(board=board) if column.board_list.pk in list_ids]
-    return [
-        {"id": c.board_list.pk, "total": c.total, "wip_limit": c.board_list.wip_limit, "at_limit": c.at_limit}
-        for c in columns
-    ]
-
-
 @page
 @require_POST
 def task_drop(request: PageRequest, task_id: int) -> JsonResponse:
@@ -265,9 +274,8 @@ def task_drop(request: PageRequest, task_id: int) -> JsonResponse:
         return json_error(409, str(exc))
     except ValidationError as exc:
         return json_error(400, " ".join(exc.messages))
-    return JsonResponse(
-        {"id": moved.pk, "list_id": moved.list_id, "lists": _list_counts(board, {from_list, moved.list_id})}
-    )
+    counts = list_counts(board=board, list_ids={from_list, moved.list_id})
+    return JsonResponse({"id": moved.pk, "list_id": moved.list_id, "lists": counts})
 
 
 @page

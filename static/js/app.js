@@ -103,7 +103,9 @@
       window.history.replaceState(null, "", pageUrl);
       if (boardChanged) {
         boardChanged = false;
-        refreshColumns();
+        // While the live stream is open our own changes come back as events and are in
+        // place already (static/js/live_board.js); without it, fresh columns.
+        if (!document.querySelector("[data-live-state='open']")) refreshColumns();
       }
     }
   }, true);
@@ -121,33 +123,6 @@
   });
 
   document.addEventListener("taskChanged", function () { boardChanged = true; });
-
-  // Anything that knows the board changed (static/js/live.js) asks for fresh columns with
-  // document.dispatchEvent(new CustomEvent("board:refresh")). Not under a dragged card or
-  // a half-typed card title: then a little later. Not under an open card: when it closes.
-  var refreshWaiting = false;
-
-  function busyOnBoard() {
-    if (document.querySelector(".drag-chosen")) return true;
-    var active = document.activeElement;
-    return !!(active && active.closest && active.closest("#board-columns") && active.value);
-  }
-
-  document.addEventListener("board:refresh", function () {
-    var dialog = document.getElementById("task-dialog");
-    if (dialog && dialog.open) {
-      boardChanged = true;
-    } else if (busyOnBoard()) {
-      if (refreshWaiting) return;
-      refreshWaiting = true;
-      window.setTimeout(function () {
-        refreshWaiting = false;
-        document.dispatchEvent(new CustomEvent("board:refresh"));
-      }, 1000);
-    } else {
-      refreshColumns();
-    }
-  });
 
   document.addEventListener("closeDialog", function (event) {
     var dialog = document.getElementById("task-dialog");
@@ -180,6 +155,11 @@
       if (column) column.classList.toggle("at-limit", !!list.at_limit);
     });
   }
+
+  // The column counters after live updates (static/js/live_board.js).
+  document.addEventListener("board:counts", function (event) {
+    updateCounts(event.detail && event.detail.lists);
+  });
 
   function putBack(item, container, index) {
     item.remove();
@@ -261,6 +241,11 @@
       });
     });
   }
+
+  // Cards and columns that live updates put into the page.
+  document.addEventListener("board:inserted", function (event) {
+    if (event.detail && event.detail.element) setUpSorting(event.detail.element);
+  });
 
   // "Show more cards" may bring a card that was added here meanwhile: keep the later one.
   document.addEventListener("htmx:afterSettle", function (event) {

@@ -1,9 +1,21 @@
 /*
- * Live updates of the board page (docs/live-updates.md): a WebSocket to /ws/boards/<id>/,
- * authenticated by the session cookie. The page is rendered on the server, so an event is
- * not applied here: it asks app.js for fresh columns ("board:refresh"), which also makes
- * missed events and gaps harmless (the server's state is the truth). What the page was
- * rendered from is `data-live-seq`; a `hello` past it means something happened meanwhile.
+ * Live updates of the board page, the connection half (docs/live-updates.md, "The board
+ * page"): a WebSocket to /ws/boards/<id>/, authenticated by the session cookie, that hands
+ * the board's events to static/js/live_board.js ("live:event") in seq order, each once,
+ * and who is viewing the board to static/js/live_presence.js ("live:presence").
+ *
+ * `last` is the seq the page includes: data-live-seq as rendered, then every event passed
+ * on. An event with seq last + 1 is passed on, with any held ones that are next after it;
+ * one at or below `last` is a duplicate (a resync and the live stream may both bring it);
+ * one further ahead means some went missing: it is held while the server is asked for
+ * {"type": "resync", "since": last}, once per gap. A `hello` past `last` (changes between
+ * rendering and connecting, or during a drop) asks the same. `reset` (too far behind to
+ * replay) reloads the page. A dropped socket comes back with exponential backoff and
+ * jitter, and its `hello` resyncs; after 4404 (board deleted, access lost) or 4401 (signed
+ * out) it stays closed.
+ *
+ * data-live-state on the root says "connecting", "open" or "closed": app.js skips its own
+ * refresh of the columns while the live stream keeps them current.
  */
 (function () {
   "use strict";
@@ -13,49 +25,103 @@
 
   var boardId = root.getAttribute("data-live-board");
   var last = Number(root.getAttribute("data-live-seq") || "0");
-  var backoff = 250;
-  var refreshTimer = null;
+  var held = {};
+  var resyncAskedAt = 0;
+  // A resync whose answer never came (the socket dropped meanwhile) may be asked again.
+  var RESYNC_PATIENCE_MS = 5000;
+  var MIN_BACKOFF_MS = 250;
+  var MAX_BACKOFF_MS = 10000;
+  var backoff = MIN_BACKOFF_MS;
+  var socket = null;
+  var reconnectTimer = null;
 
-  function refreshSoon() {
-    // Several events in a row (a list deleted with its cards) make one refresh.
-    window.clearTimeout(refreshTimer);
-    refreshTimer = window.setTimeout(function () {
-      document.dispatchEvent(new CustomEvent("board:refresh"));
-    }, 300);
+  function emit(name, detail) {
+    document.dispatchEvent(new CustomEvent(name, { detail: detail }));
+  }
+
+  function resync() {
+    var now = Date.now();
+    if (now - resyncAskedAt < RESYNC_PATIENCE_MS) return;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    resyncAskedAt = now;
+    socket.send(JSON.stringify({ type: "resync", since: last }));
+  }
+
+  function passOn(frame) {
+    last = frame.seq;
+    emit("live:event", frame);
+  }
+
+  function receiveEvent(frame) {
+    if (typeof frame.seq !== "number" || frame.seq <= last) return;
+    if (frame.seq > last + 1) {
+      held[frame.seq] = frame;
+      resync();
+      return;
+    }
+    passOn(frame);
+    while (held[last + 1]) {
+      var next = held[last + 1];
+      delete held[last + 1];
+      passOn(next);
+    }
+    var waiting = Object.keys(held);
+    waiting.forEach(function (seq) { if (Number(seq) <= last) delete held[seq]; });
+    if (!Object.keys(held).length) resyncAskedAt = 0;
+  }
+
+  function receive(message) {
+    var frame;
+    try { frame = JSON.parse(message.data); } catch (error) { return; }
+    if (!frame || typeof frame !== "object") return;
+    if (frame.type === "event") {
+      receiveEvent(frame);
+    } else if (frame.type === "hello") {
+      resyncAskedAt = 0;
+      if (frame.seq > last) resync();
+    } else if (frame.type === "presence") {
+      emit("live:presence", frame);
+    } else if (frame.type === "reset") {
+      // Too much happened to replay: the page as the server renders it now.
+      window.location.reload();
+    }
   }
 
   function connect() {
+    reconnectTimer = null;
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + window.location.host + "/ws/boards/" + boardId + "/");
+    root.setAttribute("data-live-state", "connecting");
+    socket = new WebSocket(scheme + window.location.host + "/ws/boards/" + boardId + "/");
 
-    socket.addEventListener("open", function () { backoff = 250; });
-
-    socket.addEventListener("message", function (message) {
-      var frame;
-      try { frame = JSON.parse(message.data); } catch (error) { return; }
-      if (frame.type === "hello" || frame.type === "event") {
-        if (frame.seq > last) {
-          last = frame.seq;
-          refreshSoon();
-        }
-      } else if (frame.type === "reset") {
-        refreshSoon();
-      }
+    socket.addEventListener("open", function () {
+      backoff = MIN_BACKOFF_MS;
+      root.setAttribute("data-live-state", "open");
     });
 
+    socket.addEventListener("message", receive);
+
     socket.addEventListener("close", function (event) {
+      root.setAttribute("data-live-state", "closed");
+      emit("live:presence", { users: [], count: 0 });
       if (event.code === 4404) {
-        document.dispatchEvent(new CustomEvent("toast", {
-          detail: { message: "This board was deleted, or you no longer have access to it.", kind: "error" },
-        }));
+        emit("toast", { message: "This board was deleted, or you no longer have access to it.", kind: "error" });
         return;
       }
       if (event.code === 4401) return;  // signed out: the next page load asks to log in
-      // Dropped or restarted: come back, with exponential backoff and jitter.
-      window.setTimeout(connect, backoff * (0.5 + Math.random()));
-      backoff = Math.min(backoff * 2, 30000);
+      // Dropped or restarted: come back, later each time (×0.5–1.5 so that the viewers of
+      // a restarted server don't all knock at once).
+      reconnectTimer = window.setTimeout(connect, backoff * (0.5 + Math.random()));
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     });
   }
+
+  // Back online: no need to wait out the backoff.
+  window.addEventListener("online", function () {
+    if (reconnectTimer === null) return;
+    window.clearTimeout(reconnectTimer);
+    backoff = MIN_BACKOFF_MS;
+    connect();
+  });
 
   connect();
 })();

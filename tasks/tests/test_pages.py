@@ -165,21 +165,50 @@ def test_invalid_edits_show_the_error_next_to_the_field_and_change_nothing(
     assert board_snapshot(roles.board.pk) == before
 
 
-def test_an_edit_of_a_task_changed_meanwhile_is_refused(client: Client, roles: BoardWithRoles) -> None:
-    task = TaskFactory.create(list__board=roles.board, title="Original")
-    stale = edit_data(task, title="Mine")
-    services.task_update(task=task, actor=roles.admin, title="Theirs")
+def test_an_edit_of_a_task_changed_meanwhile_is_refused_and_shows_the_current_version(
+    client: Client, roles: BoardWithRoles
+) -> None:
+    task = TaskFactory.create(list__board=roles.board, title="Original", description="Old words")
+    stale = edit_data(task, title="Mine", description="My words")
+    roles.admin.name = "Bob Admin"
+    roles.admin.save()
+    current = services.task_update(task=task, actor=roles.admin, title="Theirs", description="Their words")
     client.force_login(roles.member)
     before = board_snapshot(roles.board.pk)
 
     response = client.post(f"/tasks/{task.pk}/", stale, headers=HTMX)
 
+    html = response.content.decode()
     assert response.status_code == 200
-    assert form_errors(response.content.decode()) == [
-        "Someone changed this card while you were editing it. Reload it to see their changes, then make "
-        "yours again."
+    assert form_errors(html) == [
+        "Bob Admin changed this card while you were editing it. The form now shows the current "
+        "version; your changes were not saved: make them again."
     ]
+    assert re.search(r'<input type="text" name="title" value="Theirs"', html)
+    assert re.search(r"<textarea[^>]*>\s*Their words</textarea>", html)
+    assert f'<input type="hidden" name="version" value="{current.version}"' in html
+    assert "<dt>Title</dt><dd>Mine</dd>" in html
+    assert '<dd class="attempted-text">My words</dd>' in html
     assert board_snapshot(roles.board.pk) == before
+
+
+def test_saving_again_after_a_lost_race_works(client: Client, roles: BoardWithRoles) -> None:
+    task = TaskFactory.create(list__board=roles.board, title="Original")
+    stale = edit_data(task, title="Mine")
+    services.task_update(task=task, actor=roles.admin, title="Theirs")
+    client.force_login(roles.member)
+    html = client.post(f"/tasks/{task.pk}/", stale, headers=HTMX).content.decode()
+    version = re.search(r'name="version" value="(\d+)"', html)
+    assert version
+
+    response = client.post(
+        f"/tasks/{task.pk}/", edit_data(task, title="Mine after all", version=version.group(1)), headers=HTMX
+    )
+
+    assert response.status_code == 200
+    assert form_errors(response.content.decode()) == []
+    task.refresh_from_db()
+    assert task.title == "Mine after all"
 
 
 def test_a_viewer_cannot_edit(client: Client, roles: BoardWithRoles) -> None:

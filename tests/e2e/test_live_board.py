@@ -1,33 +1,288 @@
 """Two people on one board, the app under uvicorn (pages and WebSockets): what one does
-shows up on the other's screen without a reload."""
+shows up on the other's screen without a reload, card by card, and a dropped connection
+catches up by itself when it comes back."""
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from playwright.sync_api import expect
+import pytest
+from django.conf import settings
+from playwright.sync_api import Page, expect
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
 from boards import services as board_services
+from boards.models import Board, BoardList
+from tasks import services as task_services
+from tasks.models import Task
 
-from .conftest import wait_until_ready
+from .conftest import drag, wait_until_ready
+from .tcp_proxy import TcpProxy
+
+# Set on the watching page before anything happens: still there at the end means the page
+# was never reloaded.
+NOT_RELOADED = "window.__notReloaded = true"
 
 
-def test_a_card_added_by_one_member_appears_on_the_other_members_board(
-    new_context: Any, asgi_server: Any, pg_cluster: Any
-) -> None:
+@dataclass
+class Together:
+    board: Board
+    owner: User
+    member: User
+    todo: BoardList
+    doing: BoardList
+    done: BoardList
+
+
+@pytest.fixture
+def together() -> Together:
     owner = UserFactory.create(name="Olive Owner")
     member = UserFactory.create(name="Max Member")
     board = board_services.board_create(actor=owner, title="Together")
     board_services.member_add(board=board, actor=owner, email=member.email, role="member")
-    pg_cluster.replica.wait_for_catchup()
-    watching = new_context(member, base_url=asgi_server.http_url).new_page()
-    watching.goto(f"/boards/{board.pk}/")
-    wait_until_ready(watching)
-    acting = new_context(owner, base_url=asgi_server.http_url).new_page()
-    acting.goto(f"/boards/{board.pk}/")
-    wait_until_ready(acting)
+    todo, doing, done = BoardList.objects.filter(board=board).order_by("position")
+    return Together(board=board, owner=owner, member=member, todo=todo, doing=doing, done=done)
 
-    field = acting.locator("#board-columns .column").first.locator(".add-card input[name=title]")
+
+def open_board(context: Any, board: Board) -> Page:
+    page: Page = context.new_page()
+    page.goto(f"/boards/{board.pk}/")
+    wait_until_ready(page)
+    expect(page.locator("[data-live-board]")).to_have_attribute("data-live-state", "open")
+    return page
+
+
+def titles(page: Page, board_list: BoardList) -> Any:
+    return page.locator(f"#cards-{board_list.pk} .task-card-title")
+
+
+def assert_not_reloaded(page: Page) -> None:
+    assert page.evaluate("window.__notReloaded === true")
+
+
+def test_a_card_added_by_one_member_appears_on_the_other_members_board(
+    new_context: Any, asgi_server: Any, pg_cluster: Any, together: Together
+) -> None:
+    pg_cluster.replica.wait_for_catchup()
+    watching = open_board(new_context(together.member, base_url=asgi_server.http_url), together.board)
+    acting = open_board(new_context(together.owner, base_url=asgi_server.http_url), together.board)
+
+    field = acting.locator(f"#list-{together.todo.pk} .add-card input[name=title]")
     field.fill("Fresh from the other screen")
     field.press("Enter")
 
-    expect(watching.locator(".task-card-title", has_text="Fresh from the other screen")).to_be_visible()
+    expect(titles(watching, together.todo)).to_have_text(["Fresh from the other screen"])
+    expect(watching.locator(f"#count-{together.todo.pk} [data-count]")).to_have_text("1")
+    # The writer's own event comes back to it too: still one card, not two.
+    expect(titles(acting, together.todo)).to_have_text(["Fresh from the other screen"])
+    expect(acting.locator(f"#count-{together.todo.pk} [data-count]")).to_have_text("1")
+
+
+def test_a_card_moved_by_one_member_appears_moved_for_the_other_without_a_reload(
+    new_context: Any, asgi_server: Any, pg_cluster: Any, together: Together
+) -> None:
+    for title in ("First", "Second", "Third"):
+        task_services.task_create(
+            board=together.board, actor=together.owner, list_id=together.todo.pk, title=title
+        )
+    task_services.task_create(
+        board=together.board, actor=together.owner, list_id=together.done.pk, title="Old"
+    )
+    pg_cluster.replica.wait_for_catchup()
+    watching = open_board(new_context(together.member, base_url=asgi_server.http_url), together.board)
+    watching.evaluate(NOT_RELOADED)
+    acting = open_board(new_context(together.owner, base_url=asgi_server.http_url), together.board)
+
+    # Dropped on the top half of "Old": first in Done.
+    card = acting.locator(".task-card", has_text="Second")
+    drag(acting, card, acting.locator(".task-card", has_text="Old"), dy=-8)
+
+    expect(titles(acting, together.done)).to_have_text(["Second", "Old"])
+    expect(titles(watching, together.done)).to_have_text(["Second", "Old"])
+    expect(titles(watching, together.todo)).to_have_text(["First", "Third"])
+    expect(watching.locator(".toast", has_text="“Second” moved by Olive Owner")).to_be_visible()
+    expect(watching.locator(f"#count-{together.todo.pk} [data-count]")).to_have_text("2")
+    expect(watching.locator(f"#count-{together.done.pk} [data-count]")).to_have_text("2")
+    moved = Task.objects.get(title="Second")
+    assert moved.list_id == together.done.pk
+    # Only the others hear about your own moves.
+    expect(acting.locator(".toast", has_text="moved by")).to_have_count(0)
+    assert_not_reloaded(watching)
+
+
+@pytest.fixture
+def proxy(asgi_server: Any) -> Iterator[TcpProxy]:
+    with TcpProxy(asgi_server.port) as running:
+        yield running
+
+
+def test_a_dropped_connection_catches_up_in_order_when_it_comes_back(
+    new_context: Any, asgi_server: Any, pg_cluster: Any, together: Together, proxy: TcpProxy
+) -> None:
+    keep = task_services.task_create(
+        board=together.board, actor=together.owner, list_id=together.todo.pk, title="Keep"
+    )
+    doomed = task_services.task_create(
+        board=together.board, actor=together.owner, list_id=together.todo.pk, title="Doomed"
+    )
+    pg_cluster.replica.wait_for_catchup()
+    watching = open_board(new_context(together.member, base_url=proxy.url), together.board)
+    watching.evaluate(NOT_RELOADED)
+    live = watching.locator("[data-live-board]")
+
+    proxy.cut()
+    expect(live).not_to_have_attribute("data-live-state", "open")
+    # Meanwhile, on the other side of the outage:
+    added = task_services.task_create(
+        board=together.board, actor=together.owner, list_id=together.todo.pk, title="Added meanwhile"
+    )
+    task_services.task_move(task=added, actor=together.owner, to_list_id=together.doing.pk, index=0)
+    task_services.task_update(task=keep, actor=together.owner, title="Kept, renamed")
+    task_services.task_delete(task=doomed, actor=together.owner)
+    board_services.list_update(board_list=together.done, actor=together.owner, title="Shipped")
+    expect(titles(watching, together.todo)).to_have_text(["Keep", "Doomed"])
+    proxy.restore()
+
+    expect(live).to_have_attribute("data-live-state", "open")
+    expect(titles(watching, together.todo)).to_have_text(["Kept, renamed"])
+    expect(titles(watching, together.doing)).to_have_text(["Added meanwhile"])
+    expect(watching.locator(f"#list-title-{together.done.pk}")).to_have_text("Shipped")
+    expect(watching.locator(f"#count-{together.todo.pk} [data-count]")).to_have_text("1")
+    expect(watching.locator(f"#count-{together.doing.pk} [data-count]")).to_have_text("1")
+    assert_not_reloaded(watching)
+
+
+def test_an_event_that_never_arrived_is_asked_for_when_the_next_one_shows_the_gap(
+    new_context: Any,
+    asgi_server: Any,
+    pg_cluster: Any,
+    together: Together,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pg_cluster.replica.wait_for_catchup()
+    watching = open_board(new_context(together.member, base_url=asgi_server.http_url), together.board)
+    watching.evaluate(NOT_RELOADED)
+
+    # A publish lost on the way (Redis hiccuped after the commit): the write happened, its
+    # event never reaches the page.
+    with monkeypatch.context() as lost:
+        lost.setattr("boards.writes.publish_on_commit", lambda activity, actor: None)
+        task_services.task_create(
+            board=together.board, actor=together.owner, list_id=together.todo.pk, title="Never announced"
+        )
+    task_services.task_create(
+        board=together.board, actor=together.owner, list_id=together.todo.pk, title="Announced"
+    )
+
+    # The second event's seq skips one: the page resyncs and applies both, in order.
+    expect(titles(watching, together.todo)).to_have_text(["Never announced", "Announced"])
+    expect(watching.locator(f"#count-{together.todo.pk} [data-count]")).to_have_text("2")
+    assert_not_reloaded(watching)
+
+
+def test_a_page_too_far_behind_to_catch_up_reloads(
+    new_context: Any, asgi_server: Any, pg_cluster: Any, together: Together, proxy: TcpProxy
+) -> None:
+    pg_cluster.replica.wait_for_catchup()
+    watching = open_board(new_context(together.member, base_url=proxy.url), together.board)
+    watching.evaluate(NOT_RELOADED)
+
+    proxy.cut()
+    expect(watching.locator("[data-live-board]")).not_to_have_attribute("data-live-state", "open")
+    # More than the server replays: its answer to the resync is `reset`.
+    rounds = settings.LIVE_RESYNC_MAX_EVENTS + 1
+    for n in range(1, rounds + 1):
+        board_services.list_update(board_list=together.todo, actor=together.owner, title=f"Round {n}")
+    pg_cluster.replica.wait_for_catchup()
+    proxy.restore()
+
+    watching.wait_for_function("window.__notReloaded !== true")
+    expect(watching.locator(f"#list-title-{together.todo.pk}")).to_have_text(f"Round {rounds}")
+    expect(watching.locator("[data-live-board]")).to_have_attribute("data-live-state", "open")
+
+
+def test_lists_cards_comments_and_viewers_follow_the_other_member(
+    new_context: Any, asgi_server: Any, pg_cluster: Any, together: Together
+) -> None:
+    task = task_services.task_create(
+        board=together.board, actor=together.owner, list_id=together.todo.pk, title="Talk about it"
+    )
+    gone = task_services.task_create(
+        board=together.board, actor=together.owner, list_id=together.todo.pk, title="Delete me"
+    )
+    pg_cluster.replica.wait_for_catchup()
+    watching = open_board(new_context(together.member, base_url=asgi_server.http_url), together.board)
+    watching.evaluate(NOT_RELOADED)
+    presence = watching.locator(f"#board-presence .avatar[data-user-id='{together.owner.pk}']")
+    expect(presence).to_have_count(0)
+
+    open_board(new_context(together.owner, base_url=asgi_server.http_url), together.board)
+    expect(presence).to_be_visible()
+    expect(presence).to_have_attribute("title", "Olive Owner")
+    expect(presence).to_contain_text("OO")
+    expect(watching.locator(f"#board-presence .avatar[data-user-id='{together.member.pk}']")).to_have_count(0)
+
+    review = board_services.list_create(
+        board=together.board, actor=together.owner, title="Review", wip_limit=1
+    )
+    task_services.task_move(task=task, actor=together.owner, to_list_id=review.pk, index=0)
+    expect(watching.locator("#board-columns .column-title")).to_have_text(
+        ["To do", "In progress", "Done", "Review"]
+    )
+    expect(titles(watching, review)).to_have_text(["Talk about it"])
+    expect(watching.locator(f"#count-{review.pk}")).to_contain_text("1 / 1 · full")
+
+    task_services.comment_create(task=task, actor=together.owner, body="First!")
+    task_services.comment_create(task=task, actor=together.owner, body="Second!")
+    expect(watching.locator(f"#card-{task.pk} .badge.plain")).to_have_text("2 comments")
+
+    task_services.task_delete(task=gone, actor=together.owner)
+    expect(watching.locator(f"#card-{gone.pk}")).to_have_count(0)
+    expect(watching.locator(f"#count-{together.todo.pk} [data-count]")).to_have_text("0")
+
+    board_services.list_move(board_list=review, actor=together.owner, index=0)
+    expect(watching.locator("#board-columns .column-title")).to_have_text(
+        ["Review", "To do", "In progress", "Done"]
+    )
+    board_services.list_delete(board_list=review, actor=together.owner)
+    expect(watching.locator("#board-columns .column-title")).to_have_text(["To do", "In progress", "Done"])
+    expect(watching.locator(".task-card")).to_have_count(0)
+    assert_not_reloaded(watching)
+
+
+def test_an_edit_that_lost_a_race_says_so_and_shows_the_current_version(
+    new_context: Any, asgi_server: Any, pg_cluster: Any, together: Together
+) -> None:
+    task = task_services.task_create(
+        board=together.board, actor=together.owner, list_id=together.todo.pk, title="Original"
+    )
+    pg_cluster.replica.wait_for_catchup()
+    page = open_board(new_context(together.member, base_url=asgi_server.http_url), together.board)
+    page.locator(".task-card-title", has_text="Original").click()
+    dialog = page.locator("#task-dialog")
+    expect(dialog.locator("#id_title")).to_have_value("Original")
+    dialog.locator("#id_title").fill("Mine")
+
+    task_services.task_update(task=task, actor=together.owner, title="Theirs", description="Their words")
+    expect(dialog.locator(".live-note")).to_contain_text(
+        "Olive Owner changed this card — reload to see the changes"
+    )
+    # The board behind the dialog is current already.
+    expect(titles(page, together.todo)).to_have_text(["Theirs"])
+
+    dialog.get_by_role("button", name="Save changes").click()
+    expect(dialog.locator(".errorlist.nonfield")).to_have_text(
+        "Olive Owner changed this card while you were editing it. The form now shows the current "
+        "version; your changes were not saved: make them again."
+    )
+    expect(dialog.locator("#id_title")).to_have_value("Theirs")
+    expect(dialog.locator("#id_description")).to_have_value("Their words")
+    expect(dialog.locator(".attempted")).to_contain_text("Mine")
+
+    dialog.locator("#id_title").fill("Mine, on top of theirs")
+    dialog.get_by_role("button", name="Save changes").click()
+    expect(dialog.locator(".saved-note")).to_have_text("Saved.")
+    task.refresh_from_db()
+    assert (task.title, task.description) == ("Mine, on top of theirs", "Their words")
+    expect(titles(page, together.todo)).to_have_text(["Mine, on top of theirs"])
