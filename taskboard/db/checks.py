@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core import checks
 from django.db import DEFAULT_DB_ALIAS
 
-POSTGRESQL_ENGINES = {"django.db.backends.postgresql"}
+POSTGRESQL_ENGINES = {"django.db.backends.postgresql", "taskboard.db.postgresql"}
 
 
 def check_database_routing(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
