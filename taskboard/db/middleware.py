@@ -17,6 +17,7 @@ logger = logging.getLogger(__name__)
 # Browsers send the cookie back by themselves; API clients echo the response header.
 LAST_WRITE_COOKIE = "tb_last_write"
 LAST_WRITE_HEADER = "X-Taskboard-Last-Write"
+LAST_WRITE_META_KEY = "HTTP_" + LAST_WRITE_HEADER.upper().replace("-", "_")
 # Which aliases served the reads of a response (debugging, tests).
 READ_FROM_HEADER = "X-Taskboard-Read-From"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -27,7 +28,8 @@ CLOCK_SKEW_SECONDS = 1.0
 def wrote_recently(request: HttpRequest, *, now: float) -> bool:
     """Did this client write within READ_YOUR_WRITES_SECONDS (by its cookie or header)?"""
     window = float(settings.READ_YOUR_WRITES_SECONDS)
-    for raw in (request.COOKIES.get(LAST_WRITE_COOKIE), request.headers.get(LAST_WRITE_HEADER)):
+    # META rather than request.headers, which builds a mapping of every header first.
+    for raw in (request.COOKIES.get(LAST_WRITE_COOKIE), request.META.get(LAST_WRITE_META_KEY)):
         try:
             wrote_at = float(raw or "")
         except ValueError:
