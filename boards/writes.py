@@ -22,7 +22,7 @@ from django.utils import timezone
 from accounts.models import User
 from activity.events import publish_on_commit
 from activity.models import Activity
-from taskboard.db.compiled import columns_of, fetch_instance
+from taskboard.db.compiled import columns_of, fetch_instance, insert_instance, update_fields
 
 from . import permissions
 from .models import Board, Membership, Role
@@ -51,7 +51,7 @@ class BoardWrite:
         """Add the Activity with the board's next seq; its event is sent after commit."""
         self.touch()
         self.board.event_seq += 1
-        activity = Activity.objects.create(
+        activity = Activity(
             board=self.board,
             seq=self.board.event_seq,
             actor=self.actor,
@@ -61,16 +61,14 @@ class BoardWrite:
             target_title=target_title[:200],
             data=data,
         )
+        insert_instance(activity, using=router.db_for_write(Activity))
         publish_on_commit(activity, actor=self.actor)
         return activity
 
     def save(self) -> None:
         if self.touched:
-            Board.objects.filter(pk=self.board.pk).update(
-                version=self.board.version,
-                event_seq=self.board.event_seq,
-                updated_at=self.board.updated_at,
-            )
+            alias = router.db_for_write(Board)
+            update_fields(self.board, ["version", "event_seq", "updated_at"], using=alias)
 
 
 # Built from the models' own table and column names, never from input.

@@ -30,7 +30,7 @@ from boards.validation import (
     clean_required_text,
 )
 from boards.writes import BoardWrite, board_write
-from taskboard.db.compiled import columns_of, fetch_instance
+from taskboard.db.compiled import columns_of, fetch_instance, insert_instance, update_fields
 from taskboard.errors import ConflictError, PreconditionFailedError
 
 from .markdown_rendering import render_markdown
@@ -249,7 +249,7 @@ def task_create(
         assert board_list is not None
 
         now = timezone.now()
-        task = Task.objects.create(
+        task = Task(
             board=write.board,
             list=board_list,
             title=title,
@@ -262,6 +262,7 @@ def task_create(
             created_at=now,
             updated_at=now,
         )
+        insert_instance(task, using=router.db_for_write(Task))
         if assignees:
             Task.assignees.through.objects.bulk_create(
                 Task.assignees.through(task_id=task.pk, user_id=user.pk) for user in assignees
@@ -383,7 +384,7 @@ def task_update(
             fields += ["completed", "completed_at"]
         current.version += 1
         current.updated_at = timezone.now()
-        current.save(update_fields=fields)
+        update_fields(current, fields, using=router.db_for_write(Task))
         _notify_assigned(write, current, added_assignees)
 
         data = task_representation(current, assignees=assignees, labels=labels)
@@ -456,7 +457,7 @@ def task_move(*, task: Task, actor: User, to_list_id: int, index: int) -> Task:
         current.position = placement.position
         current.version += 1
         current.updated_at = timezone.now()
-        current.save(update_fields=["list", "position", "version", "updated_at"])
+        update_fields(current, ["list", "position", "version", "updated_at"], using=router.db_for_write(Task))
         data = _task_data(current)
         if placement.renumbered:
             # The other tasks' positions changed too: clients that order by position need them.

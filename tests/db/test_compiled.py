@@ -1,11 +1,15 @@
 """CompiledRead: SQL compiled once per database, run with each call's parameters."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.db import connections
 
-from boards.models import Label
+from accounts.tests.factories import UserFactory
+from activity.models import Activity
+from boards.models import Board, Label
 from boards.tests.factories import BoardFactory, LabelFactory
-from taskboard.db.compiled import CompiledRead
+from taskboard.db.compiled import CompiledRead, insert_instance, update_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +65,53 @@ def test_the_wrong_number_of_arguments_is_refused() -> None:
 def test_the_suite_runs_these_on_postgresql() -> None:
     # Otherwise the compiled path is never exercised and the tests above prove little.
     assert connections["default"].vendor == "postgresql"
+
+
+def test_insert_instance_stores_what_save_would() -> None:
+    board = BoardFactory.create()
+    actor = UserFactory.create()
+    at = datetime(2026, 12, 4, 9, 30, 15, 123456, tzinfo=UTC)
+    data = {"id": 7, "title": "Ünïcode “quoted”", "nested": {"list": [1, None, True]}}
+    inserted = Activity(
+        board=board, seq=1, actor=actor, verb="task.created", target_type="task", target_id=7, data=data
+    )
+    saved = Activity(
+        board=board, seq=2, actor=actor, verb="task.created", target_type="task", target_id=7, data=data
+    )
+    inserted.created_at = saved.created_at = at
+
+    insert_instance(inserted, using="default")
+    saved.save(force_insert=True)
+
+    assert inserted.pk is not None
+    assert not inserted._state.adding
+    assert inserted._state.db == "default"
+    columns = ["board_id", "actor_id", "verb", "target_type", "target_id", "target_title", "data"]
+    stored = Activity.objects.values(*columns, "created_at")
+    assert stored.get(pk=inserted.pk) == stored.get(pk=saved.pk)
+    assert Activity.objects.get(pk=inserted.pk).data == data
+
+
+def test_insert_instance_sets_the_primary_key_the_database_chose() -> None:
+    first, second = Board(title="One"), Board(title="Two")
+
+    insert_instance(first, using="default")
+    insert_instance(second, using="default")
+
+    assert second.pk > first.pk
+    titles = Board.objects.filter(pk__in=[first.pk, second.pk]).order_by("pk").values_list("title", flat=True)
+    assert list(titles) == ["One", "Two"]
+
+
+def test_update_fields_writes_only_the_named_fields() -> None:
+    board = BoardFactory.create(title="Before", description="Kept")
+    stale = Board.objects.get(pk=board.pk)
+    Board.objects.filter(pk=board.pk).update(description="Changed elsewhere")
+    stale.title = "After"
+    stale.version = 9
+    stale.description = "Not written"
+
+    update_fields(stale, ["title", "version"], using="default")
+
+    fresh = Board.objects.get(pk=board.pk)
+    assert (fresh.title, fresh.version, fresh.description) == ("After", 9, "Changed elsewhere")
