@@ -193,6 +193,15 @@ class Stack:
                 return True if response.status == 200 else None
 
         wait_until(ready, timeout=60, interval=0.2, what="gunicorn")
+        # The first worker answers while the master is still forking the others.
+        configured = self.env(**settings).get("GUNICORN_WORKERS")
+        expected = int(configured) if configured else (os.cpu_count() or 1) * 2 + 1  # gunicorn.conf.py's
+        wait_until(
+            lambda: True if len(self.worker_pids()) >= expected else None,
+            timeout=30,
+            interval=0.1,
+            what=f"{expected} gunicorn workers",
+        )
 
     def worker_pids(self) -> list[int]:
         assert self.gunicorn is not None
