@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -28,7 +28,7 @@ from tasks.models import Task
 
 from . import tasks as board_mail
 from .models import Board, BoardList, Invitation, Label, Membership, Role, invitation_expiry
-from .ordering import POSITION_STEP, append_position, place_at_index
+from .ordering import POSITION_STEP, ChildrenOf, append_position, place_at_index
 from .permissions import Action
 from .representations import (
     board_representation,
@@ -430,7 +430,9 @@ def list_move(*, board_list: BoardList, actor: User, index: int) -> BoardList:
         errors = FieldErrors()
         index = clean_index(errors, "index", index)
         errors.raise_if_any()
-        siblings = BoardList.objects.filter(board=write.board).exclude(pk=current.pk)
+        siblings = ChildrenOf(
+            BoardList, "board", write.board.pk, current.pk, using=router.db_for_write(BoardList)
+        )
         placement = place_at_index(siblings, index, current_position=current.position)
         if placement.position != current.position:
             current.position = placement.position

@@ -19,7 +19,7 @@ from accounts.models import User
 from activity.models import NotificationKind
 from activity.services import notifications_create
 from boards.models import Board, BoardList, Label
-from boards.ordering import place_at_index, position_after
+from boards.ordering import ChildrenOf, place_at_index, position_after
 from boards.permissions import Action
 from boards.validation import (
     MAX_ID,
@@ -447,7 +447,7 @@ def task_move(*, task: Task, actor: User, to_list_id: int, index: int) -> Task:
         if not same_list:
             _check_wip_limit(target_list)
         placement = place_at_index(
-            Task.objects.filter(list=target_list).exclude(pk=current.pk),
+            ChildrenOf(Task, "list", target_list.pk, current.pk, using=router.db_for_write(Task)),
             index,
             current_position=current.position if same_list else None,
         )
