@@ -9,6 +9,8 @@ DATABASE_REPLICA_URLS: list[str] = env.list("DATABASE_REPLICA_URLS", default=[])
 DB_POOL = env.bool("DB_POOL", default=True)
 DB_READ_POOL_SIZE = env.int("DB_READ_POOL_SIZE", default=15)
 DB_WRITE_POOL_SIZE = env.int("DB_WRITE_POOL_SIZE", default=10)
+# Server-side parameter binding and prepared statements (taskboard/db/config.py).
+DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
 # A replica further behind than this is skipped until it catches up.
 REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
 # A client that wrote this recently reads from the primary. Longer than the tolerated
@@ -23,6 +25,7 @@ DATABASES = build_databases(
     pool=DB_POOL,
     read_pool_size=DB_READ_POOL_SIZE,
     write_pool_size=DB_WRITE_POOL_SIZE,
+    prepared_statements=DB_PREPARED_STATEMENTS,
 )
 DATABASE_ROUTERS = ["taskboard.db.router.PrimaryReplicaRouter"]
 # Reads of these apps always go to the primary: a stale session, user row or token

@@ -1,4 +1,5 @@
-"""taskboard/db/postgresql: the health check of a persistent connection without SELECT 1."""
+"""taskboard/db/postgresql and config: the health check of a persistent connection without
+SELECT 1, and server-side binding with prepared statements."""
 
 import time
 from collections.abc import Iterator
@@ -8,6 +9,7 @@ import pytest
 from django.db import connections
 from django.db.backends.postgresql.base import DatabaseWrapper as PostgreSQLDatabaseWrapper
 
+from taskboard.db.config import PREPARE_THRESHOLD, build_databases
 from taskboard.db.postgresql.base import DatabaseWrapper
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +87,34 @@ def test_a_closed_connection_is_not_usable(own_connection: DatabaseWrapper) -> N
     own_connection.connection.close()
 
     assert not own_connection.is_usable()
+
+
+def test_statements_are_bound_by_the_server_and_prepared_once_they_repeat(
+    own_connection: DatabaseWrapper,
+) -> None:
+    assert own_connection.settings_dict["OPTIONS"]["server_side_binding"] is True
+    marker = "SELECT %s::int + 1 AS prepared_marker"
+    with own_connection.cursor() as cursor:
+        for value in range(PREPARE_THRESHOLD + 1):
+            cursor.execute(marker, [value])
+            assert cursor.fetchone() == (value + 1,)
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+
+    assert any("prepared_marker" in statement and "$1" in statement for statement in prepared)
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_db_prepared_statements_switches_binding_and_preparing(prepared: bool) -> None:
+    databases = build_databases(
+        primary_url="postgres://u@db/app",
+        replica_urls=["postgres://u@replica/app"],
+        pool=False,
+        read_pool_size=1,
+        write_pool_size=1,
+        prepared_statements=prepared,
+    )
+
+    for alias in ("default", "replica1"):
+        options = databases[alias]["OPTIONS"]
+        assert ("server_side_binding" in options, "prepare_threshold" in options) == (prepared, prepared)
