@@ -6,12 +6,12 @@ CPU of running it, on every write; docs/benchmarks.md). Holding that lock serial
 board's writers, which is what makes the Activity `seq` gap-free and in commit order, and
 what keeps list and task positions consistent. `record()` adds an Activity with the next
 `seq` and queues its live event for after the commit; on the way out the board's version,
-seq and updated_at are saved in one UPDATE.
+seq and updated_at are saved, with the write's Activity rows, in one statement.
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -22,7 +22,7 @@ from django.utils import timezone
 from accounts.models import User
 from activity.events import publish_on_commit
 from activity.models import Activity
-from taskboard.db.compiled import columns_of, fetch_instance, insert_instance, update_fields
+from taskboard.db.compiled import columns_of, fetch_instance, insert_instance, insert_values, update_fields
 
 from . import permissions
 from .models import Board, Membership, Role
@@ -36,6 +36,10 @@ class BoardWrite:
     role: Role | None
     # Whether the board's version has been bumped in this write (at most once per write).
     touched: bool = False
+    # board_write() inserts the write's activities together with the board's update, at
+    # the end: one statement (on PostgreSQL) instead of one per activity plus the update.
+    defer_activities: bool = False
+    pending: list[Activity] = field(default_factory=list)
 
     def require(self, action: Action, *, not_found: type[ObjectDoesNotExist] = Board.DoesNotExist) -> Role:
         return permissions.require(self.role, action, not_found=not_found)
@@ -48,7 +52,8 @@ class BoardWrite:
             self.touched = True
 
     def record(self, *, verb: str, target_id: int, target_title: str, data: dict[str, Any]) -> Activity:
-        """Add the Activity with the board's next seq; its event is sent after commit."""
+        """Add the Activity with the board's next seq; its event is sent after commit. In a
+        board_write() the row is inserted when the write ends (its pk is unset until then)."""
         self.touch()
         self.board.event_seq += 1
         activity = Activity(
@@ -61,17 +66,42 @@ class BoardWrite:
             target_title=target_title[:200],
             data=data,
         )
-        insert_instance(activity, using=router.db_for_write(Activity))
+        if self.defer_activities:
+            self.pending.append(activity)
+        else:
+            insert_instance(activity, using=router.db_for_write(Activity))
         publish_on_commit(activity, actor=self.actor)
         return activity
 
     def save(self) -> None:
+        """The pending activities and the board's version, seq and updated_at."""
+        alias = router.db_for_write(Board)
+        pending, self.pending = self.pending, []
+        if pending and connections[alias].vendor == "postgresql" and self.touched:
+            inserts, insert_params = insert_values(pending, using=alias)
+            with connections[alias].cursor() as cursor:
+                cursor.execute(
+                    f"WITH recorded AS ({inserts}) {SAVE_SQL}",
+                    [
+                        *insert_params,
+                        self.board.version,
+                        self.board.event_seq,
+                        self.board.updated_at,
+                        self.board.pk,
+                    ],
+                )
+            return
+        for activity in pending:
+            insert_instance(activity, using=alias)
         if self.touched:
-            alias = router.db_for_write(Board)
             update_fields(self.board, ["version", "event_seq", "updated_at"], using=alias)
 
 
 # Built from the models' own table and column names, never from input.
+SAVE_SQL = (
+    f'UPDATE "{Board._meta.db_table}" SET "version" = %s, "event_seq" = %s, "updated_at" = %s '  # noqa: S608
+    'WHERE "id" = %s'
+)
 LOCK_SQL = (
     f'SELECT {columns_of(Board, "b")}, m.role FROM "{Board._meta.db_table}" b '  # noqa: S608
     f'LEFT JOIN "{Membership._meta.db_table}" m ON m.board_id = b.id AND m.user_id = %s '
@@ -99,7 +129,7 @@ def board_write(*, board_id: int, actor: User) -> Iterator[BoardWrite]:
     """Run a write to the board in one transaction, holding the board's row lock."""
     with transaction.atomic():
         board, role = _lock_board(board_id=board_id, actor=actor)
-        write = BoardWrite(board=board, actor=actor, role=permissions.as_role(role))
+        write = BoardWrite(board=board, actor=actor, role=permissions.as_role(role), defer_activities=True)
         yield write
         write.save()
 

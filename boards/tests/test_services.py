@@ -619,10 +619,12 @@ def test_list_move_writes_one_list_row() -> None:
     with CaptureQueriesContext(connection) as queries:
         services.list_move(board_list=lists[0], actor=given.member, index=15)
 
-    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
-    assert len(updates) == 2
-    assert updates[0].startswith('UPDATE "boards_list"')
-    assert updates[1].startswith('UPDATE "boards_board"')
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("UPDATE", "INSERT", "WITH"))]
+    assert len(writes) == 2
+    assert writes[0].startswith('UPDATE "boards_list"')
+    # The write's Activity and the board's new version, in one statement (boards/writes.py).
+    assert writes[1].startswith('WITH recorded AS (INSERT INTO "activity_activity"')
+    assert 'UPDATE "boards_board"' in writes[1]
 
 
 def test_list_delete_removes_its_tasks() -> None:

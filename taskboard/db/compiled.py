@@ -109,6 +109,23 @@ def _insert_statement(model: type[Model]) -> "tuple[str, tuple[Field[Any, Any], 
     return sql, fields
 
 
+def insert_values(instances: Sequence[Model], *, using: str) -> tuple[str, list[Any]]:
+    """`INSERT INTO … VALUES (…), (…)` for new instances of one model (no RETURNING), with
+    its parameters prepared as save() prepares them: for composing into a larger statement."""
+    model = type(instances[0])
+    _, fields = _insert_statement(model)
+    connection = connections[using]
+    columns = ", ".join(f'"{field.column}"' for field in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES ' + ", ".join([row] * len(instances))  # noqa: S608
+    params = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection)
+        for instance in instances
+        for field in fields
+    ]
+    return sql, params
+
+
 def insert_instance(instance: Model, *, using: str) -> None:
     """Save the new `instance` with one INSERT, as `instance.save(force_insert=True)` would
     (each field's pre_save and database preparation), without building the query each time:

@@ -363,9 +363,13 @@ def test_a_move_writes_one_task_row_however_long_the_list(given: BoardWithRoles,
     with CaptureQueriesContext(connection) as queries:
         services.task_move(task=tasks[0], actor=given.member, to_list_id=todo.pk, index=20)
 
-    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
-    assert [sql.split('"')[1] for sql in updates] == ["tasks_task", "boards_board"]
-    assert updates[0].endswith(f'WHERE "id" = {tasks[0].pk}')
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("UPDATE", "INSERT", "WITH"))]
+    assert len(writes) == 2
+    assert writes[0].startswith('UPDATE "tasks_task"')
+    assert writes[0].endswith(f'WHERE "id" = {tasks[0].pk}')
+    # The move's Activity and the board's new version, in one statement (boards/writes.py).
+    assert writes[1].startswith('WITH recorded AS (INSERT INTO "activity_activity"')
+    assert 'UPDATE "boards_board"' in writes[1]
 
 
 def test_a_move_into_a_gap_that_is_used_up_renumbers_the_list_once(
