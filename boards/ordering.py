@@ -103,6 +103,33 @@ class ChildrenOf:
         return manager.filter(**{f"{self.parent}_id": self.parent_id}).exclude(pk=self.moving_pk)
 
 
+@dataclass
+class PrefetchedSiblings:
+    """Siblings whose window for one index (see window_for) and last position were read
+    already (in the statement that read the moving row); anything else is read by `rest`."""
+
+    rest: Siblings
+    index: int
+    prefetched_window: list[int]
+    prefetched_last: int | None
+
+    def window(self, offset: int, limit: int) -> list[int]:
+        if (offset, limit) == window_for(self.index):
+            return self.prefetched_window
+        return self.rest.window(offset, limit)
+
+    def last(self) -> int | None:
+        return self.prefetched_last
+
+    def queryset(self) -> "QuerySet[Model]":
+        return self.rest.queryset()
+
+
+def window_for(index: int) -> tuple[int, int]:
+    """(offset, limit) of the positions place_at_index() reads first for `index`."""
+    return (0, 1) if index == 0 else (index - 1, 2)
+
+
 def place_at_index(
     siblings: "QuerySet[Model] | Siblings", index: int, *, current_position: int | None = None
 ) -> Placement:

@@ -19,7 +19,14 @@ from accounts.models import User
 from activity.models import NotificationKind
 from activity.services import notifications_create
 from boards.models import Board, BoardList, Label
-from boards.ordering import ChildrenOf, place_at_index, position_after
+from boards.ordering import (
+    ChildrenOf,
+    PrefetchedSiblings,
+    Siblings,
+    place_at_index,
+    position_after,
+    window_for,
+)
 from boards.permissions import Action
 from boards.validation import (
     MAX_ID,
@@ -192,7 +199,13 @@ FRESH_TASK_AND_LIST_SQL = (
     f'(SELECT p.position FROM "{_TASK_TABLE}" p WHERE p."{_TASK_LIST_COLUMN}" = l.id '
     "ORDER BY p.position DESC LIMIT 1) AS last_position, "
     "CASE WHEN l.wip_limit IS NULL THEN NULL ELSE "
-    f'(SELECT count(*) FROM "{_TASK_TABLE}" c WHERE c."{_TASK_LIST_COLUMN}" = l.id) END AS task_count '
+    f'(SELECT count(*) FROM "{_TASK_TABLE}" c WHERE c."{_TASK_LIST_COLUMN}" = l.id) END AS task_count, '
+    # The new neighbours' positions (boards.ordering.window_for) and the last one's, the
+    # moving task left out: what place_at_index() reads.
+    f'ARRAY(SELECT s.position FROM "{_TASK_TABLE}" s WHERE s."{_TASK_LIST_COLUMN}" = l.id AND s.id <> t.id '
+    "ORDER BY s.position LIMIT %s OFFSET %s) AS window_positions, "
+    f'(SELECT s.position FROM "{_TASK_TABLE}" s WHERE s."{_TASK_LIST_COLUMN}" = l.id AND s.id <> t.id '
+    "ORDER BY s.position DESC LIMIT 1) AS last_sibling "
     f'FROM "{_TASK_TABLE}" t LEFT JOIN "{_USER_TABLE}" u ON u.id = t.created_by_id '
     f'LEFT JOIN "{_LIST_TABLE}" l ON l.id = %s AND l.board_id = t.board_id '
     "WHERE t.id = %s AND t.board_id = %s"
@@ -200,10 +213,12 @@ FRESH_TASK_AND_LIST_SQL = (
 
 
 def _fresh_task_and_list(
-    write: BoardWrite, task: Task, errors: FieldErrors, list_value: object
+    write: BoardWrite, task: Task, errors: FieldErrors, list_value: object, index: int
 ) -> tuple[Task, BoardList | None]:
     """_fresh_task() and _clean_list() in one round trip, on PostgreSQL (a move holds the
-    board's lock meanwhile: one statement less is a shorter wait for the next writer)."""
+    board's lock meanwhile: each statement less is a shorter wait for the next writer),
+    with what placing the task at `index` in the list reads first: the list gets
+    `siblings_window` (the positions at window_for(index)) and `last_sibling`."""
     alias = router.db_for_write(Task)
     if (
         connections[alias].vendor != "postgresql"
@@ -213,7 +228,8 @@ def _fresh_task_and_list(
     ):
         return _fresh_task(write, task), _clean_list(errors, write.board, list_value)
     with connections[alias].cursor() as cursor:
-        cursor.execute(FRESH_TASK_AND_LIST_SQL, [list_value, task.pk, write.board.pk])
+        offset, limit = window_for(index)
+        cursor.execute(FRESH_TASK_AND_LIST_SQL, [limit, offset, list_value, task.pk, write.board.pk])
         row = cursor.fetchone()
     if row is None:
         raise Task.DoesNotExist("Task matching query does not exist.")
@@ -227,7 +243,9 @@ def _fresh_task_and_list(
         errors.add("list_id", "No list with this id on this board.")
         return fresh, None
     board_list = BoardList.from_db(alias, [field.attname for field in _LIST_FIELDS], list_row)
-    board_list.last_position, board_list.task_count = row[-2:]  # type: ignore[attr-defined]
+    extra = row[split + 1 + len(_LIST_FIELDS) :]
+    board_list.last_position, board_list.task_count, window, last_sibling = extra  # type: ignore[attr-defined]
+    board_list.siblings_window = (index, list(window), last_sibling)  # type: ignore[attr-defined]
     return fresh, board_list
 
 
@@ -499,16 +517,22 @@ def task_move(*, task: Task, actor: User, to_list_id: int, index: int) -> Task:
     with board_write(board_id=task.board_id, actor=actor) as write:
         write.require(Action.TASK_CHANGE, not_found=Task.DoesNotExist)
         errors = FieldErrors()
-        current, target_list = _fresh_task_and_list(write, task, errors, to_list_id)
         index = clean_index(errors, "index", index)
+        current, target_list = _fresh_task_and_list(write, task, errors, to_list_id, index)
         errors.raise_if_any()
         assert target_list is not None
 
         same_list = target_list.pk == current.list_id
         if not same_list:
             _check_wip_limit(target_list)
+        siblings: Siblings = ChildrenOf(
+            Task, "list", target_list.pk, current.pk, using=router.db_for_write(Task)
+        )
+        prefetched = getattr(target_list, "siblings_window", None)
+        if prefetched is not None:
+            siblings = PrefetchedSiblings(siblings, *prefetched)
         placement = place_at_index(
-            ChildrenOf(Task, "list", target_list.pk, current.pk, using=router.db_for_write(Task)),
+            siblings,
             index,
             current_position=current.position if same_list else None,
         )

@@ -1,9 +1,12 @@
 """boards/ordering.py: ChildrenOf reads the same positions as the equivalent queryset."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from boards.ordering import ChildrenOf, QuerySetSiblings, place_at_index
-from boards.tests.factories import BoardListFactory
+from boards.ordering import ChildrenOf, PrefetchedSiblings, QuerySetSiblings, place_at_index, window_for
+from boards.tests.factories import BoardListFactory, board_with_roles
+from tasks import services
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
 
@@ -45,3 +48,32 @@ def test_placing_through_children_of_matches_placing_through_a_queryset(index: i
     theirs = place_at_index(Task.objects.filter(list=todo).exclude(pk=moving.pk), index)
 
     assert ours == theirs
+
+
+def test_prefetched_siblings_answer_their_window_and_ask_for_any_other() -> None:
+    todo = BoardListFactory.create()
+    tasks = [TaskFactory.create(list=todo, position=p) for p in (100, 200, 300, 400)]
+    rest = ChildrenOf(Task, "list", todo.pk, tasks[0].pk, using="default")
+    prefetched = PrefetchedSiblings(rest, index=2, prefetched_window=[-1, -2], prefetched_last=-3)
+
+    assert window_for(2) == (1, 2)
+    assert prefetched.window(1, 2) == [-1, -2]  # as given: nothing was read
+    assert prefetched.last() == -3
+    assert prefetched.window(0, 1) == [200]  # another window: read
+
+
+def test_a_move_reads_its_neighbours_with_the_task() -> None:
+    given = board_with_roles()
+    todo = BoardListFactory.create(board=given.board)
+    tasks = [TaskFactory.create(list=todo, position=p) for p in (100, 200, 300, 400)]
+
+    with CaptureQueriesContext(connection) as queries:
+        services.task_move(task=tasks[0], actor=given.member, to_list_id=todo.pk, index=2)
+
+    assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT "position"')]
+    assert list(Task.objects.filter(list=todo).order_by("position").values_list("pk", flat=True)) == [
+        tasks[1].pk,
+        tasks[2].pk,
+        tasks[0].pk,
+        tasks[3].pk,
+    ]
