@@ -1,4 +1,4 @@
-"""boards/ordering.py: ChildrenOf reads the same positions as the equivalent queryset."""
+"""boards/ordering.py: the siblings a moving row is placed among, read by SQL or prefetched."""
 
 import pytest
 from django.db import connection
