@@ -9,10 +9,12 @@ Publishing happens in whatever process made the write (a gunicorn worker, a Cele
 an ASGI server). `async_to_sync` there would start a new event loop per call, and the Redis
 layers keep their connection pools per loop: one new Redis connection (and thread) per write.
 So Redis layers are driven from one event loop per process, in a thread of its own, which
-keeps its connections open between writes.
+keeps its connections open between writes; a write queues its event there and returns
+(_Publisher).
 """
 
 import asyncio
+import atexit
 import logging
 import os
 import threading
@@ -76,28 +78,88 @@ def _send(group: str, message: dict[str, Any]) -> None:
         else:
             _publisher().send(layer, group, message)
     except Exception:
-        logger.exception("Could not publish %s to %s", message.get("verb", message["type"]), group)
+        logger.exception("Could not publish %s to %s", _what(message), group)
 
 
 class _Publisher:
-    """An event loop in a daemon thread that runs this process's group sends in turn."""
+    """An event loop in a daemon thread that sends this process's events one after the
+    other, in the order the writes committed.
+
+    A write hands its event over and returns: it doesn't wait for Redis (a round trip,
+    and a thread switch each way, on every write's response time). One coroutine drains
+    the queue, so the events of one process still leave in commit order; each send gives
+    up after LIVE_PUBLISH_TIMEOUT_SECONDS and is logged, and clients that missed it catch
+    up by resyncing. At most MAX_WAITING events wait (a Redis outage must not grow the
+    queue without end): beyond that they are dropped and logged. When the process exits,
+    what is still queued gets a few seconds to leave (a Celery task or a management
+    command that writes and ends).
+    """
+
+    MAX_WAITING = 10_000
+    EXIT_FLUSH_SECONDS = 5.0
 
     def __init__(self) -> None:
         self.pid = os.getpid()
         self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="live-events", daemon=True)
+        started = threading.Event()
+        self.queue: asyncio.Queue[tuple[BaseChannelLayer, str, dict[str, Any]]] | None = None
+        self.thread = threading.Thread(target=self._run, args=(started,), name="live-events", daemon=True)
         self.thread.start()
+        started.wait()
+        atexit.register(self.flush, self.EXIT_FLUSH_SECONDS)
+
+    def _run(self, started: threading.Event) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.queue = asyncio.Queue(maxsize=self.MAX_WAITING)
+        self.loop.create_task(self._drain(self.queue))
+        started.set()
+        self.loop.run_forever()
+
+    async def _drain(self, queue: "asyncio.Queue[tuple[BaseChannelLayer, str, dict[str, Any]]]") -> None:
+        while True:
+            layer, group, message = await queue.get()
+            timeout: float = getattr(settings, "LIVE_PUBLISH_TIMEOUT_SECONDS", 1.0)
+            try:
+                await asyncio.wait_for(layer.group_send(group, message), timeout)
+            except Exception:
+                logger.exception("Could not publish %s to %s", _what(message), group)
+            finally:
+                queue.task_done()
 
     def send(self, layer: BaseChannelLayer, group: str, message: dict[str, Any]) -> None:
-        # Waiting keeps events in commit order per process and lets the caller log a
-        # failure; the timeout bounds what a Redis outage adds to a write's response time.
-        timeout: float = getattr(settings, "LIVE_PUBLISH_TIMEOUT_SECONDS", 1.0)
-        future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), self.loop)
+        """Queue the event and return at once."""
+        queue = self.queue
+        assert queue is not None
+
+        def put() -> None:
+            try:
+                queue.put_nowait((layer, group, message))
+            except asyncio.QueueFull:
+                logger.error(
+                    "Could not publish %s to %s: %d events are already waiting",
+                    _what(message),
+                    group,
+                    queue.qsize(),
+                )
+
+        self.loop.call_soon_threadsafe(put)
+
+    def flush(self, timeout: float) -> bool:
+        """Wait until every queued event has been sent (or given up on); False when
+        `timeout` passed first."""
+        if self.pid != os.getpid() or not self.thread.is_alive() or self.queue is None:
+            return True
+        future = asyncio.run_coroutine_threadsafe(self.queue.join(), self.loop)
         try:
             future.result(timeout=timeout)
         except FutureTimeoutError:
             future.cancel()
-            raise TimeoutError(f"group_send took over {timeout}s") from None
+            return False
+        return True
+
+
+def _what(message: dict[str, Any]) -> str:
+    return str(message.get("verb", message["type"]))
 
 
 _publisher_lock = threading.Lock()

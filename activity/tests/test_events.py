@@ -2,6 +2,8 @@
 write that succeeds even when Redis is down, and no event lost to a connection that a Redis
 restart killed."""
 
+import os
+import signal
 from typing import Any
 
 import pytest
@@ -42,6 +44,7 @@ def test_a_write_succeeds_when_redis_is_down_and_the_lost_event_is_logged(
     redis_server.stop()
 
     task = task_services.task_create(board=given.board, actor=given.member, list_id=todo.pk, title="offline")
+    assert _publisher().flush(timeout=10)
 
     activity = Activity.objects.get(board=given.board)
     assert (activity.verb, activity.target_id, activity.seq) == ("task.created", task.pk, 1)
@@ -63,3 +66,36 @@ def test_the_first_event_after_a_redis_restart_is_delivered(
     message = listener.receive()
     assert (message["verb"], message["data"]["title"]) == ("task.created", "after")
     assert "Could not publish" not in caplog.text
+
+
+def test_a_write_returns_without_waiting_for_redis_and_its_event_follows(
+    redis_server: Any, settings: Any
+) -> None:
+    given = board_with_roles()
+    todo = BoardListFactory.create(board=given.board)
+    task_services.task_create(board=given.board, actor=given.member, list_id=todo.pk, title="warm")
+    listener = GroupListener(given.board.pk)
+    settings.LIVE_PUBLISH_TIMEOUT_SECONDS = 30
+    assert redis_server.process is not None
+    os.kill(redis_server.process.pid, signal.SIGSTOP)  # Redis hangs: nothing answers
+    try:
+        task_services.task_create(board=given.board, actor=given.member, list_id=todo.pk, title="queued")
+        # The write is done; its event is still on its way.
+        assert not _publisher().flush(timeout=0.2)
+    finally:
+        os.kill(redis_server.process.pid, signal.SIGCONT)
+
+    assert _publisher().flush(timeout=10)
+    message = listener.receive()
+    assert (message["verb"], message["data"]["title"]) == ("task.created", "queued")
+
+
+def test_one_process_publishes_its_events_in_commit_order(redis_server: Any) -> None:
+    given = board_with_roles()
+    todo = BoardListFactory.create(board=given.board)
+    listener = GroupListener(given.board.pk)
+
+    for n in range(30):
+        task_services.task_create(board=given.board, actor=given.member, list_id=todo.pk, title=f"t{n}")
+
+    assert [listener.receive()["seq"] for _ in range(30)] == list(range(1, 31))
