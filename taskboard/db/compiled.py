@@ -1,11 +1,19 @@
-"""Reads whose SQL is compiled once and then run with new parameters.
+"""Reads and writes whose SQL is built once and then run with new parameters.
 
 Building and compiling a queryset costs far more CPU than running a small indexed query:
 on a 200-task board, building the querysets of the board read took more than running them,
-and the ORM's `User.objects.get(pk=…)` behind every authenticated API request cost a third
-of a warm board read (docs/benchmarks.md). A CompiledRead builds its queryset once per
-database, with sentinel values for its parameters, keeps the SQL, and afterwards runs it on
-a cursor with the real values.
+the ORM's `User.objects.get(pk=…)` behind every authenticated API request cost a third of a
+warm board read, and a task create's two ORM inserts more than the rest of its service
+(docs/benchmarks.md). So, for the hot paths:
+
+- CompiledRead builds its queryset once per database, with sentinel values for its
+  parameters, keeps the SQL, and afterwards runs it on a cursor with the real values;
+- fetch_instance() turns one row of written-out SQL into a model instance;
+- insert_instance(), insert_values() and update_fields() write a model's row with a
+  statement built once per model (and field list), the values prepared by the fields.
+
+All of them go through Django's cursor (query logging and counting, error wrapping,
+routing by alias) and fall back to the ORM where the database isn't PostgreSQL.
 """
 
 import functools

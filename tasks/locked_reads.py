@@ -1,0 +1,169 @@
+"""What a task write reads while it holds the board's lock (boards/writes.py).
+
+Written-out SQL for the statements every task write runs, in as few round trips as the
+write allows: the board's other writers wait for each of them (docs/benchmarks.md). Tables
+and columns come from the models' metadata, never from input. Elsewhere than on PostgreSQL
+the same reads go through the ORM.
+"""
+
+from typing import Any
+
+from django.db import connections, router
+
+from accounts.models import User
+from boards.models import Board, BoardList, Label
+from boards.ordering import window_for
+from boards.validation import MAX_ID, FieldErrors
+from boards.writes import BoardWrite
+from taskboard.db.compiled import columns_of, fetch_instance
+
+from .models import Task
+from .representations import task_representation
+from .selectors import task_detail_reads
+
+# The list a task goes to, read under the board's lock with what placing a task there needs:
+# the last task's position (to append) and, for a list with a WIP limit, its task count. One
+# written-out query instead of three ORM ones: the ORM's compiling of them cost more CPU than
+# the rest of a task create (docs/benchmarks.md). Built from the models' metadata, never input.
+_TASK_TABLE = Task._meta.db_table
+_TASK_LIST_COLUMN = Task._meta.get_field("list").column
+LIST_FOR_WRITE_SQL = (
+    f"SELECT {columns_of(BoardList, 'l')}, "  # noqa: S608
+    f'(SELECT t.position FROM "{_TASK_TABLE}" t WHERE t."{_TASK_LIST_COLUMN}" = l.id '
+    "ORDER BY t.position DESC LIMIT 1) AS last_position, "
+    "CASE WHEN l.wip_limit IS NULL THEN NULL ELSE "
+    f'(SELECT count(*) FROM "{_TASK_TABLE}" t WHERE t."{_TASK_LIST_COLUMN}" = l.id) END AS task_count '
+    f'FROM "{BoardList._meta.db_table}" l WHERE l.id = %s AND l.board_id = %s'
+)
+
+
+def clean_list(errors: FieldErrors, board: Board, value: object) -> BoardList | None:
+    """The board's list `value`, with `last_position` and `task_count` (None without a WIP
+    limit) as attributes."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors.add("list_id", "A valid integer is required.")
+        return None
+    board_list = None
+    if 1 <= value <= MAX_ID:
+        board_list = fetch_instance(
+            BoardList,
+            LIST_FOR_WRITE_SQL,
+            [value, board.pk],
+            extra=["last_position", "task_count"],
+            using=router.db_for_write(BoardList),
+        )
+    if board_list is None:
+        errors.add("list_id", "No list with this id on this board.")
+    return board_list
+
+
+_USER_TABLE = User._meta.db_table
+FRESH_TASK_SQL = (
+    f"SELECT {columns_of(Task, 't')}, u.name AS created_by_name "  # noqa: S608
+    f'FROM "{_TASK_TABLE}" t LEFT JOIN "{_USER_TABLE}" u ON u.id = t.created_by_id '
+    "WHERE t.id = %s AND t.board_id = %s"
+)
+
+
+def fresh_task(write: BoardWrite, task: Task) -> Task:
+    """The task re-read under the board's lock (the caller's instance may predate another
+    write), with its creator's id and name: all the representation shows of them."""
+    alias = router.db_for_write(Task)
+    fresh = fetch_instance(
+        Task, FRESH_TASK_SQL, [task.pk, write.board.pk], extra=["created_by_name"], using=alias
+    )
+    if fresh is None:
+        raise Task.DoesNotExist("Task matching query does not exist.")
+    if fresh.created_by_id is not None:
+        # Only id and name are loaded; any other field would be read when first used.
+        fresh.created_by = User.from_db(alias, ["id", "name"], [fresh.created_by_id, fresh.created_by_name])  # type: ignore[attr-defined]
+    return fresh
+
+
+_LIST_TABLE = BoardList._meta.db_table
+_LIST_FIELDS = BoardList._meta.concrete_fields
+FRESH_TASK_AND_LIST_SQL = (
+    f"SELECT {columns_of(Task, 't')}, u.name AS created_by_name, {columns_of(BoardList, 'l')}, "  # noqa: S608
+    f'(SELECT p.position FROM "{_TASK_TABLE}" p WHERE p."{_TASK_LIST_COLUMN}" = l.id '
+    "ORDER BY p.position DESC LIMIT 1) AS last_position, "
+    "CASE WHEN l.wip_limit IS NULL THEN NULL ELSE "
+    f'(SELECT count(*) FROM "{_TASK_TABLE}" c WHERE c."{_TASK_LIST_COLUMN}" = l.id) END AS task_count, '
+    # The new neighbours' positions (boards.ordering.window_for) and the last one's, the
+    # moving task left out: what place_at_index() reads.
+    f'ARRAY(SELECT s.position FROM "{_TASK_TABLE}" s WHERE s."{_TASK_LIST_COLUMN}" = l.id AND s.id <> t.id '
+    "ORDER BY s.position LIMIT %s OFFSET %s) AS window_positions, "
+    f'(SELECT s.position FROM "{_TASK_TABLE}" s WHERE s."{_TASK_LIST_COLUMN}" = l.id AND s.id <> t.id '
+    "ORDER BY s.position DESC LIMIT 1) AS last_sibling "
+    f'FROM "{_TASK_TABLE}" t LEFT JOIN "{_USER_TABLE}" u ON u.id = t.created_by_id '
+    f'LEFT JOIN "{_LIST_TABLE}" l ON l.id = %s AND l.board_id = t.board_id '
+    "WHERE t.id = %s AND t.board_id = %s"
+)
+
+
+def fresh_task_and_list(
+    write: BoardWrite, task: Task, errors: FieldErrors, list_value: object, index: int
+) -> tuple[Task, BoardList | None]:
+    """fresh_task() and clean_list() in one round trip, on PostgreSQL (a move holds the
+    board's lock meanwhile: each statement less is a shorter wait for the next writer),
+    with what placing the task at `index` in the list reads first: the list gets
+    `siblings_window` (the positions at window_for(index)) and `last_sibling`."""
+    alias = router.db_for_write(Task)
+    if (
+        connections[alias].vendor != "postgresql"
+        or isinstance(list_value, bool)
+        or not isinstance(list_value, int)
+        or not 1 <= list_value <= MAX_ID
+    ):
+        return fresh_task(write, task), clean_list(errors, write.board, list_value)
+    with connections[alias].cursor() as cursor:
+        offset, limit = window_for(index)
+        cursor.execute(FRESH_TASK_AND_LIST_SQL, [limit, offset, list_value, task.pk, write.board.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Task.DoesNotExist("Task matching query does not exist.")
+    task_fields = Task._meta.concrete_fields
+    split = len(task_fields)
+    fresh = Task.from_db(alias, [field.attname for field in task_fields], row[:split])
+    if fresh.created_by_id is not None:
+        fresh.created_by = User.from_db(alias, ["id", "name"], [fresh.created_by_id, row[split]])
+    list_row = row[split + 1 : split + 1 + len(_LIST_FIELDS)]
+    if list_row[0] is None:
+        errors.add("list_id", "No list with this id on this board.")
+        return fresh, None
+    board_list = BoardList.from_db(alias, [field.attname for field in _LIST_FIELDS], list_row)
+    extra = row[split + 1 + len(_LIST_FIELDS) :]
+    board_list.last_position, board_list.task_count, window, last_sibling = extra  # type: ignore[attr-defined]
+    board_list.siblings_window = (index, list(window), last_sibling)  # type: ignore[attr-defined]
+    return fresh, board_list
+
+
+_ASSIGNMENT = Task.assignees.through
+_LABELLING = Task.labels.through
+# Both of the representation's related lists in one statement; the kind column tells them apart.
+ASSIGNEES_AND_LABELS_SQL = (
+    f'SELECT 0, a.user_id, u.name, NULL FROM "{_ASSIGNMENT._meta.db_table}" a '  # noqa: S608
+    f'JOIN "{_USER_TABLE}" u ON u.id = a.user_id WHERE a.task_id = %s '
+    f'UNION ALL SELECT 1, x.label_id, l.name, l.color FROM "{_LABELLING._meta.db_table}" x '
+    f'JOIN "{Label._meta.db_table}" l ON l.id = x.label_id WHERE x.task_id = %s'
+)
+
+
+def task_data(task: Task) -> dict[str, Any]:
+    """The task's representation, reading its assignees and labels in one query (two
+    compiled ones elsewhere than on PostgreSQL)."""
+    alias = router.db_for_write(Task)
+    if connections[alias].vendor != "postgresql":
+        reads = task_detail_reads()
+        assignee_rows = reads.assignees.rows(task.pk, using=alias)
+        label_rows = reads.labels.rows(task.pk, using=alias)
+    else:
+        with connections[alias].cursor() as cursor:
+            cursor.execute(ASSIGNEES_AND_LABELS_SQL, [task.pk, task.pk])
+            rows = cursor.fetchall()
+        assignee_rows = [(pk, name) for kind, pk, name, _ in rows if kind == 0]
+        label_rows = [(pk, name, color) for kind, pk, name, color in rows if kind == 1]
+    return task_representation(
+        task,
+        assignees=[User.from_db(alias, ["id", "name"], row) for row in assignee_rows],
+        labels=[Label.from_db(alias, ["id", "name", "color"], row) for row in label_rows],
+    )
