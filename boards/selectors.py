@@ -41,7 +41,7 @@ def _authenticated(user: Any) -> bool:
 # times this, and more than the rest of a warm board read (docs/benchmarks.md).
 # Built from the models' own table and column names, never from input.
 BOARD_FOR_MEMBER_SQL = (
-    f'SELECT {columns_of(Board, "b")}, m.role FROM "{Board._meta.db_table}" b '  # noqa: S608
+    f'SELECT {columns_of(Board, "b")}, m.role AS user_role FROM "{Board._meta.db_table}" b '  # noqa: S608
     f'JOIN "{Membership._meta.db_table}" m ON m.board_id = b.id AND m.user_id = %s '
     "WHERE b.id = %s"
 )

@@ -103,7 +103,7 @@ SAVE_SQL = (
     'WHERE "id" = %s'
 )
 LOCK_SQL = (
-    f'SELECT {columns_of(Board, "b")}, m.role FROM "{Board._meta.db_table}" b '  # noqa: S608
+    f'SELECT {columns_of(Board, "b")}, m.role AS actor_role FROM "{Board._meta.db_table}" b '  # noqa: S608
     f'LEFT JOIN "{Membership._meta.db_table}" m ON m.board_id = b.id AND m.user_id = %s '
     "WHERE b.id = %s FOR UPDATE OF b"
 )

@@ -66,7 +66,7 @@ def task_get_for_user(*, user: User, task_id: int) -> Task:
 # this, twice per write (docs/benchmarks.md).
 # Built from the models' own table and column names, never from input.
 TASK_FOR_MEMBER_SQL = (
-    f'SELECT {columns_of(Task, "t")}, m.role FROM "{Task._meta.db_table}" t '  # noqa: S608
+    f'SELECT {columns_of(Task, "t")}, m.role AS user_role FROM "{Task._meta.db_table}" t '  # noqa: S608
     f'JOIN "{Membership._meta.db_table}" m ON m.board_id = t.board_id AND m.user_id = %s '
     "WHERE t.id = %s"
 )

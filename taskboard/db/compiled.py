@@ -83,7 +83,9 @@ def fetch_instance(
 ) -> ModelT | None:
     """The first row of `sql` as a `model` instance, or None. `sql` selects the model's
     columns as columns_of() lists them, then one column for each name in `extra`, which
-    become attributes of the instance (e.g. the caller's role).
+    become attributes of the instance (e.g. the caller's role). Those columns must be
+    named so in the SQL (`m.role AS user_role`): a RawQuerySet names attributes after its
+    columns, and a mismatch raises ValueError on PostgreSQL too, where the tests run.
 
     On PostgreSQL the row goes straight from the cursor into Model.from_db(): a
     RawQuerySet doing the same cost about as much CPU as the query itself. Other databases
@@ -94,12 +96,15 @@ def fetch_instance(
         for instance in model._default_manager.using(using).raw(sql, params):
             return instance
         return None
+    fields = model._meta.concrete_fields
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
+        names = [column.name for column in cursor.description or ()][len(fields) :]
+    if names != list(extra):
+        raise ValueError(f"The SQL's extra columns are named {names}, not {list(extra)}.")
     if row is None:
         return None
-    fields = model._meta.concrete_fields
     instance = model.from_db(using, [field.attname for field in fields], row[: len(fields)])
     for name, value in zip(extra, row[len(fields) :], strict=True):
         setattr(instance, name, value)

@@ -9,7 +9,7 @@ from accounts.tests.factories import UserFactory
 from activity.models import Activity
 from boards.models import Board, Label
 from boards.tests.factories import BoardFactory, LabelFactory
-from taskboard.db.compiled import CompiledRead, insert_instance, update_fields
+from taskboard.db.compiled import CompiledRead, columns_of, fetch_instance, insert_instance, update_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +115,13 @@ def test_update_fields_writes_only_the_named_fields() -> None:
 
     fresh = Board.objects.get(pk=board.pk)
     assert (fresh.title, fresh.version, fresh.description) == ("After", 9, "Changed elsewhere")
+
+
+def test_fetch_instance_refuses_extra_columns_the_sql_names_otherwise() -> None:
+    """SQLite's RawQuerySet names the attributes after the SQL's columns: the names must match."""
+    board = BoardFactory.create()
+    sql = f"SELECT {columns_of(Board, 'b')}, 1 AS one FROM boards_board b WHERE b.id = %s"
+
+    assert fetch_instance(Board, sql, [board.pk], extra=["one"], using="default").one == 1  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match="named"):
+        fetch_instance(Board, sql, [board.pk], extra=["user_role"], using="default")
