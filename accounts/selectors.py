@@ -6,11 +6,9 @@ import functools
 from django.db import router
 
 from taskboard.db.compiled import CompiledRead
+from taskboard.db.ids import MAX_ID
 
 from .models import User, normalize_email
-
-# Ids are PostgreSQL bigints; a larger number in a token can't name a user.
-MAX_USER_ID = 2**63 - 1
 
 
 def user_get_active(*, user_id: int | str | None) -> User | None:
@@ -40,7 +38,7 @@ def user_get_by_id(*, user_id: object) -> User | None:
     (taskboard/db/compiled.py)."""
     if isinstance(user_id, str) and user_id.isascii() and user_id.isdigit():
         user_id = int(user_id)
-    if isinstance(user_id, bool) or not isinstance(user_id, int) or not 1 <= user_id <= MAX_USER_ID:
+    if isinstance(user_id, bool) or not isinstance(user_id, int) or not 1 <= user_id <= MAX_ID:
         return None
     read = _user_by_id_read()
     alias = router.db_for_read(User)

@@ -209,15 +209,20 @@ def list_columns(*, board: Board) -> list[Column]:
     return [Column(board_list=board_list, total=board_list.task_count) for board_list in lists]
 
 
+def _card_tasks(*, user: User, board: Board, filters: BoardFilters, **selector_kwargs: Any) -> QuerySet[Task]:
+    """The board's tasks `filters` let through, loaded as cards need them: cards show
+    neither the author nor the list's position, so no joins for them."""
+    filter_kwargs = filters.selector_kwargs(now=timezone.now())
+    tasks = task_list(user=user, board=board, **selector_kwargs, **filter_kwargs)
+    return filters.narrow(tasks).select_related(None).defer(*CARD_DEFERRED_FIELDS)
+
+
 def board_columns(*, user: User, board: Board, filters: BoardFilters) -> list[Column]:
     """Every list of the board with its first CARDS_PER_LIST cards matching `filters`:
     four queries, whatever the number of lists and tasks."""
     columns = {column.board_list.pk: column for column in list_columns(board=board)}
-    tasks = filters.narrow(task_list(user=user, board=board, **filters.selector_kwargs(now=timezone.now())))
     ranked = (
-        # Cards show neither the author nor the list's position: no joins for them.
-        tasks.select_related(None)
-        .defer(*CARD_DEFERRED_FIELDS)
+        _card_tasks(user=user, board=board, filters=filters)
         .order_by("list_id", "position", "id")
         .annotate(
             list_rank=Window(RowNumber(), partition_by=[F("list_id")], order_by=[F("position"), F("id")]),
@@ -237,24 +242,9 @@ def list_cards_after(
     *, user: User, board: Board, board_list: BoardList, filters: BoardFilters, after: int
 ) -> tuple[list[Card], bool]:
     """The next cards of the list after position `after`, and whether there are more."""
-    tasks = filters.narrow(
-        task_list(
-            user=user, board=board, list_id=board_list.pk, **filters.selector_kwargs(now=timezone.now())
-        )
-    )
-    page = list(
-        tasks.select_related(None)
-        .defer(*CARD_DEFERRED_FIELDS)
-        .order_by("position", "id")
-        .filter(position__gt=after)[: CARDS_PER_LIST + 1]
-    )
+    tasks = _card_tasks(user=user, board=board, filters=filters, list_id=board_list.pk)
+    page = list(tasks.order_by("position", "id").filter(position__gt=after)[: CARDS_PER_LIST + 1])
     return [card(task) for task in page[:CARDS_PER_LIST]], len(page) > CARDS_PER_LIST
-
-
-def _card_tasks(*, user: User, board: Board, filters: BoardFilters, **selector_kwargs: Any) -> QuerySet[Task]:
-    filter_kwargs = filters.selector_kwargs(now=timezone.now())
-    tasks = task_list(user=user, board=board, **selector_kwargs, **filter_kwargs)
-    return filters.narrow(tasks).select_related(None).defer(*CARD_DEFERRED_FIELDS)
 
 
 def board_card(*, user: User, board: Board, task_id: int, filters: BoardFilters) -> Card | None:

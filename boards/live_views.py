@@ -12,31 +12,20 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from boards import selectors
-from boards.board_page import BoardFilters, board_card, board_column, list_counts
-from boards.models import Board, BoardList
-from boards.views import board_permissions, role_on
+from boards.board_page import board_card, board_column, list_counts
+from boards.models import BoardList
+from boards.views import board_and_filters, board_permissions, role_on
 from taskboard.db.routing import primary_reads
 from taskboard.pages import PageRequest, page, page_user
-
-
-def _filters(request: PageRequest, board: Board) -> BoardFilters:
-    members = selectors.member_list(board=board)
-    return BoardFilters.from_query(
-        request.GET,
-        label_ids=set(selectors.label_list(board=board).values_list("pk", flat=True)),
-        member_ids={member["user"]["id"] for member in members},
-    )
 
 
 @page
 @require_GET
 def card_fragment(request: PageRequest, board_id: int, task_id: int) -> HttpResponse:
     """The card as the board page shows it; 204 when the page's filters hide it."""
-    user = page_user(request)
     with primary_reads():
-        board = selectors.board_get_for_user(user=user, board_id=board_id)
-        filters = _filters(request, board)
-        card = board_card(user=user, board=board, task_id=task_id, filters=filters)
+        board, filters = board_and_filters(request, board_id)
+        card = board_card(user=page_user(request), board=board, task_id=task_id, filters=filters)
     if card is None:
         return HttpResponse(status=204)
     context = {"board": board, "card": card, "perms": board_permissions(role_on(board))}
@@ -47,12 +36,10 @@ def card_fragment(request: PageRequest, board_id: int, task_id: int) -> HttpResp
 @require_GET
 def column_fragment(request: PageRequest, board_id: int, list_id: int) -> HttpResponse:
     """A list's column (header, first cards, "Show more", the add-a-card form)."""
-    user = page_user(request)
     with primary_reads():
-        board = selectors.board_get_for_user(user=user, board_id=board_id)
+        board, filters = board_and_filters(request, board_id)
         board_list = BoardList.objects.filter(board=board).get(pk=list_id)
-        filters = _filters(request, board)
-        column = board_column(user=user, board=board, board_list=board_list, filters=filters)
+        column = board_column(user=page_user(request), board=board, board_list=board_list, filters=filters)
     context = {
         "board": board,
         "column": column,

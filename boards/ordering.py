@@ -50,22 +50,6 @@ class Siblings(Protocol):
 
 
 @dataclass
-class QuerySetSiblings:
-    rows: "QuerySet[Model]"
-
-    def window(self, offset: int, limit: int) -> list[int]:
-        positions = self.rows.order_by("position").values_list("position", flat=True)
-        return list(positions[offset : offset + limit])
-
-    def last(self) -> int | None:
-        last: int | None = self.rows.order_by("-position").values_list("position", flat=True).first()
-        return last
-
-    def queryset(self) -> "QuerySet[Model]":
-        return self.rows
-
-
-@dataclass
 class ChildrenOf:
     """The rows of `model` under one parent (a list's tasks, a board's lists) but the one
     that moves, read with written-out SQL: building the equivalent querysets cost a sixth
@@ -130,9 +114,7 @@ def window_for(index: int) -> tuple[int, int]:
     return (0, 1) if index == 0 else (index - 1, 2)
 
 
-def place_at_index(
-    siblings: "QuerySet[Model] | Siblings", index: int, *, current_position: int | None = None
-) -> Placement:
+def place_at_index(siblings: Siblings, index: int, *, current_position: int | None = None) -> Placement:
     """A position that puts a row at 0-based `index` among `siblings` (the other rows of
     the list or board, without the one that moves). An index past the end appends.
 
@@ -141,24 +123,23 @@ def place_at_index(
     """
     if index < 0:
         raise ValueError("index must be 0 or more")
-    rows: Siblings = QuerySetSiblings(siblings) if isinstance(siblings, QuerySet) else siblings
     if index == 0:
-        found = rows.window(0, 1)
+        found = siblings.window(0, 1)
         if not found:
             return Placement(POSITION_STEP if current_position is None else current_position)
         first = found[0]
         if current_position is not None and current_position < first:
             return Placement(current_position)
         return Placement(first - POSITION_STEP)
-    around = rows.window(index - 1, 2)
+    around = siblings.window(index - 1, 2)
     if len(around) == 2:
         before, after = around
         if current_position is not None and before < current_position < after:
             return Placement(current_position)
         if after - before > 1:
             return Placement((before + after) // 2)
-        return _renumber(rows.queryset(), index)
-    last = around[0] if around else rows.last()
+        return _renumber(siblings.queryset(), index)
+    last = around[0] if around else siblings.last()
     if last is None:
         return Placement(POSITION_STEP if current_position is None else current_position)
     if current_position is not None and current_position > last:

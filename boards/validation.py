@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 
+from taskboard.db.ids import MAX_ID, MAX_INT
+
 COLOR_RE = re.compile(r"#[0-9a-fA-F]{6}")
 
 
@@ -55,9 +57,7 @@ def clean_color(errors: FieldErrors, field: str, value: object) -> str:
 
 
 # Ids are PostgreSQL bigints, counts and indexes integers: anything larger is a 400 here,
-# not a database error (a 500) later.
-MAX_ID = 2**63 - 1
-MAX_INT = 2**31 - 1
+# not a database error (a 500) later (MAX_ID, MAX_INT).
 
 
 def clean_ids(errors: FieldErrors, field: str, value: object) -> list[int]:

@@ -70,6 +70,19 @@ def _board(request: PageRequest, board_id: int) -> Board:
     return selectors.board_get_for_user(user=page_user(request), board_id=board_id)
 
 
+def board_and_filters(request: PageRequest, board_id: int) -> tuple[Board, BoardFilters]:
+    """The board (404 unless the caller is a member) and the page's filters on it, for the
+    pieces of the board page fetched on their own (more cards, live fragments)."""
+    board = _board(request, board_id)
+    members = selectors.member_list(board=board)
+    filters = BoardFilters.from_query(
+        request.GET,
+        label_ids=set(selectors.label_list(board=board).values_list("pk", flat=True)),
+        member_ids={member["user"]["id"] for member in members},
+    )
+    return board, filters
+
+
 def _require(board: Board, action: Action) -> None:
     if not can(role_on(board), action):
         raise PermissionDenied("Your role on this board does not allow this.")
@@ -145,14 +158,8 @@ def board_detail(request: PageRequest, board_id: int) -> HttpResponse:
 @require_GET
 def list_cards(request: PageRequest, board_id: int, list_id: int) -> HttpResponse:
     """The next cards of a list ("Load more")."""
-    board = _board(request, board_id)
+    board, filters = board_and_filters(request, board_id)
     board_list = BoardList.objects.filter(board=board).get(pk=list_id)
-    members = selectors.member_list(board=board)
-    filters = BoardFilters.from_query(
-        request.GET,
-        label_ids=set(selectors.label_list(board=board).values_list("pk", flat=True)),
-        member_ids={member["user"]["id"] for member in members},
-    )
     try:
         after = int(request.GET.get("after", ""))
     except ValueError:

@@ -6,7 +6,7 @@ and columns come from the models' metadata, never from input. Elsewhere than on 
 the same reads go through the ORM.
 """
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.db import connections, router
 
@@ -21,20 +21,55 @@ from .models import Task
 from .representations import task_representation
 from .selectors import task_detail_reads
 
-# The list a task goes to, read under the board's lock with what placing a task there needs:
-# the last task's position (to append) and, for a list with a WIP limit, its task count. One
-# written-out query instead of three ORM ones: the ORM's compiling of them cost more CPU than
-# the rest of a task create (docs/benchmarks.md). Built from the models' metadata, never input.
+# Built from the models' metadata, never from input.
 _TASK_TABLE = Task._meta.db_table
 _TASK_LIST_COLUMN = Task._meta.get_field("list").column
-LIST_FOR_WRITE_SQL = (
-    f"SELECT {columns_of(BoardList, 'l')}, "  # noqa: S608
-    f'(SELECT t.position FROM "{_TASK_TABLE}" t WHERE t."{_TASK_LIST_COLUMN}" = l.id '
-    "ORDER BY t.position DESC LIMIT 1) AS last_position, "
+_USER_TABLE = User._meta.db_table
+_LIST_FIELDS = BoardList._meta.concrete_fields
+
+# What placing a task in list `l` needs: the last task's position (to append) and, for a list
+# with a WIP limit, its task count.
+_PLACING_COLUMNS = (
+    f'(SELECT p.position FROM "{_TASK_TABLE}" p WHERE p."{_TASK_LIST_COLUMN}" = l.id '  # noqa: S608
+    "ORDER BY p.position DESC LIMIT 1) AS last_position, "
     "CASE WHEN l.wip_limit IS NULL THEN NULL ELSE "
-    f'(SELECT count(*) FROM "{_TASK_TABLE}" t WHERE t."{_TASK_LIST_COLUMN}" = l.id) END AS task_count '
+    f'(SELECT count(*) FROM "{_TASK_TABLE}" c WHERE c."{_TASK_LIST_COLUMN}" = l.id) END AS task_count'
+)
+# Task `t` with its creator's name: all the representation shows of the creator.
+_TASK_WITH_CREATOR = f"{columns_of(Task, 't')}, u.name AS created_by_name"
+_TASK_JOIN_CREATOR = f'"{_TASK_TABLE}" t LEFT JOIN "{_USER_TABLE}" u ON u.id = t.created_by_id'
+
+# The list a task goes to: one written-out query instead of three ORM ones, whose compiling
+# cost more CPU than the rest of a task create (docs/benchmarks.md).
+LIST_FOR_WRITE_SQL = (
+    f"SELECT {columns_of(BoardList, 'l')}, {_PLACING_COLUMNS} "  # noqa: S608
     f'FROM "{BoardList._meta.db_table}" l WHERE l.id = %s AND l.board_id = %s'
 )
+FRESH_TASK_SQL = f"SELECT {_TASK_WITH_CREATOR} FROM {_TASK_JOIN_CREATOR} WHERE t.id = %s AND t.board_id = %s"  # noqa: S608
+FRESH_TASK_AND_LIST_SQL = (
+    f"SELECT {_TASK_WITH_CREATOR}, {columns_of(BoardList, 'l')}, {_PLACING_COLUMNS}, "  # noqa: S608
+    # The new neighbours' positions (boards.ordering.window_for) and the last one's, the
+    # moving task left out: what place_at_index() reads.
+    f'ARRAY(SELECT s.position FROM "{_TASK_TABLE}" s WHERE s."{_TASK_LIST_COLUMN}" = l.id AND s.id <> t.id '
+    "ORDER BY s.position LIMIT %s OFFSET %s) AS window_positions, "
+    f'(SELECT s.position FROM "{_TASK_TABLE}" s WHERE s."{_TASK_LIST_COLUMN}" = l.id AND s.id <> t.id '
+    "ORDER BY s.position DESC LIMIT 1) AS last_sibling "
+    f"FROM {_TASK_JOIN_CREATOR} "
+    f'LEFT JOIN "{BoardList._meta.db_table}" l ON l.id = %s AND l.board_id = t.board_id '
+    "WHERE t.id = %s AND t.board_id = %s"
+)
+NO_SUCH_LIST = "No list with this id on this board."
+
+
+def _an_id(value: object) -> TypeGuard[int]:
+    return not isinstance(value, bool) and isinstance(value, int) and 1 <= value <= MAX_ID
+
+
+def _with_creator(task: Task, creator_name: str | None, alias: str) -> Task:
+    if task.created_by_id is not None:
+        # Only id and name are loaded; any other field would be read when first used.
+        task.created_by = User.from_db(alias, ["id", "name"], [task.created_by_id, creator_name])
+    return task
 
 
 def clean_list(errors: FieldErrors, board: Board, value: object) -> BoardList | None:
@@ -44,7 +79,7 @@ def clean_list(errors: FieldErrors, board: Board, value: object) -> BoardList | 
         errors.add("list_id", "A valid integer is required.")
         return None
     board_list = None
-    if 1 <= value <= MAX_ID:
+    if _an_id(value):
         board_list = fetch_instance(
             BoardList,
             LIST_FOR_WRITE_SQL,
@@ -53,51 +88,20 @@ def clean_list(errors: FieldErrors, board: Board, value: object) -> BoardList | 
             using=router.db_for_write(BoardList),
         )
     if board_list is None:
-        errors.add("list_id", "No list with this id on this board.")
+        errors.add("list_id", NO_SUCH_LIST)
     return board_list
-
-
-_USER_TABLE = User._meta.db_table
-FRESH_TASK_SQL = (
-    f"SELECT {columns_of(Task, 't')}, u.name AS created_by_name "  # noqa: S608
-    f'FROM "{_TASK_TABLE}" t LEFT JOIN "{_USER_TABLE}" u ON u.id = t.created_by_id '
-    "WHERE t.id = %s AND t.board_id = %s"
-)
 
 
 def fresh_task(write: BoardWrite, task: Task) -> Task:
     """The task re-read under the board's lock (the caller's instance may predate another
-    write), with its creator's id and name: all the representation shows of them."""
+    write), with its creator's id and name."""
     alias = router.db_for_write(Task)
     fresh = fetch_instance(
         Task, FRESH_TASK_SQL, [task.pk, write.board.pk], extra=["created_by_name"], using=alias
     )
     if fresh is None:
         raise Task.DoesNotExist("Task matching query does not exist.")
-    if fresh.created_by_id is not None:
-        # Only id and name are loaded; any other field would be read when first used.
-        fresh.created_by = User.from_db(alias, ["id", "name"], [fresh.created_by_id, fresh.created_by_name])  # type: ignore[attr-defined]
-    return fresh
-
-
-_LIST_TABLE = BoardList._meta.db_table
-_LIST_FIELDS = BoardList._meta.concrete_fields
-FRESH_TASK_AND_LIST_SQL = (
-    f"SELECT {columns_of(Task, 't')}, u.name AS created_by_name, {columns_of(BoardList, 'l')}, "  # noqa: S608
-    f'(SELECT p.position FROM "{_TASK_TABLE}" p WHERE p."{_TASK_LIST_COLUMN}" = l.id '
-    "ORDER BY p.position DESC LIMIT 1) AS last_position, "
-    "CASE WHEN l.wip_limit IS NULL THEN NULL ELSE "
-    f'(SELECT count(*) FROM "{_TASK_TABLE}" c WHERE c."{_TASK_LIST_COLUMN}" = l.id) END AS task_count, '
-    # The new neighbours' positions (boards.ordering.window_for) and the last one's, the
-    # moving task left out: what place_at_index() reads.
-    f'ARRAY(SELECT s.position FROM "{_TASK_TABLE}" s WHERE s."{_TASK_LIST_COLUMN}" = l.id AND s.id <> t.id '
-    "ORDER BY s.position LIMIT %s OFFSET %s) AS window_positions, "
-    f'(SELECT s.position FROM "{_TASK_TABLE}" s WHERE s."{_TASK_LIST_COLUMN}" = l.id AND s.id <> t.id '
-    "ORDER BY s.position DESC LIMIT 1) AS last_sibling "
-    f'FROM "{_TASK_TABLE}" t LEFT JOIN "{_USER_TABLE}" u ON u.id = t.created_by_id '
-    f'LEFT JOIN "{_LIST_TABLE}" l ON l.id = %s AND l.board_id = t.board_id '
-    "WHERE t.id = %s AND t.board_id = %s"
-)
+    return _with_creator(fresh, fresh.created_by_name, alias)  # type: ignore[attr-defined]
 
 
 def fresh_task_and_list(
@@ -106,33 +110,29 @@ def fresh_task_and_list(
     """fresh_task() and clean_list() in one round trip, on PostgreSQL (a move holds the
     board's lock meanwhile: each statement less is a shorter wait for the next writer),
     with what placing the task at `index` in the list reads first: the list gets
-    `siblings_window` (the positions at window_for(index)) and `last_sibling`."""
+    `siblings_window` (index, the positions at window_for(index), the last sibling's)."""
     alias = router.db_for_write(Task)
-    if (
-        connections[alias].vendor != "postgresql"
-        or isinstance(list_value, bool)
-        or not isinstance(list_value, int)
-        or not 1 <= list_value <= MAX_ID
-    ):
+    if connections[alias].vendor != "postgresql" or not _an_id(list_value):
         return fresh_task(write, task), clean_list(errors, write.board, list_value)
+    offset, limit = window_for(index)
     with connections[alias].cursor() as cursor:
-        offset, limit = window_for(index)
         cursor.execute(FRESH_TASK_AND_LIST_SQL, [limit, offset, list_value, task.pk, write.board.pk])
         row = cursor.fetchone()
     if row is None:
         raise Task.DoesNotExist("Task matching query does not exist.")
     task_fields = Task._meta.concrete_fields
     split = len(task_fields)
-    fresh = Task.from_db(alias, [field.attname for field in task_fields], row[:split])
-    if fresh.created_by_id is not None:
-        fresh.created_by = User.from_db(alias, ["id", "name"], [fresh.created_by_id, row[split]])
+    fresh = _with_creator(
+        Task.from_db(alias, [f.attname for f in task_fields], row[:split]), row[split], alias
+    )
     list_row = row[split + 1 : split + 1 + len(_LIST_FIELDS)]
     if list_row[0] is None:
-        errors.add("list_id", "No list with this id on this board.")
+        errors.add("list_id", NO_SUCH_LIST)
         return fresh, None
     board_list = BoardList.from_db(alias, [field.attname for field in _LIST_FIELDS], list_row)
-    extra = row[split + 1 + len(_LIST_FIELDS) :]
-    board_list.last_position, board_list.task_count, window, last_sibling = extra  # type: ignore[attr-defined]
+    last_position, task_count, window, last_sibling = row[split + 1 + len(_LIST_FIELDS) :]
+    board_list.last_position = last_position  # type: ignore[attr-defined]
+    board_list.task_count = task_count  # type: ignore[attr-defined]
     board_list.siblings_window = (index, list(window), last_sibling)  # type: ignore[attr-defined]
     return fresh, board_list
 

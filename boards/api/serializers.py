@@ -13,7 +13,6 @@ from rest_framework import serializers
 
 from boards.models import Role
 from taskboard.api.fields import (
-    MAX_POSITIVE_INT,
     IdField,
     StrictBooleanField,
     StrictCharField,
@@ -21,6 +20,7 @@ from taskboard.api.fields import (
     StrictEmailField,
     StrictIntegerField,
 )
+from taskboard.db.ids import MAX_INT
 
 TITLE_MAX_LENGTH = 200
 BOARD_DESCRIPTION_MAX_LENGTH = 5000
@@ -38,7 +38,7 @@ def title_field(**kwargs: Any) -> StrictCharField:
 def wip_limit_field(**kwargs: Any) -> StrictIntegerField:
     return StrictIntegerField(
         min_value=1,
-        max_value=MAX_POSITIVE_INT,
+        max_value=MAX_INT,
         allow_null=True,
         help_text="How many tasks the list may hold; null for no limit.",
         **kwargs,
@@ -109,7 +109,7 @@ class ListUpdateInputSerializer(serializers.Serializer):
 
 class MoveIndexField(StrictIntegerField):
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(min_value=0, max_value=MAX_POSITIVE_INT, **kwargs)
+        super().__init__(min_value=0, max_value=MAX_INT, **kwargs)
 
 
 class ListMoveInputSerializer(serializers.Serializer):

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from boards.ordering import ChildrenOf, PrefetchedSiblings, QuerySetSiblings, place_at_index, window_for
+from boards.ordering import POSITION_STEP, ChildrenOf, PrefetchedSiblings, place_at_index, window_for
 from boards.tests.factories import BoardListFactory, board_with_roles
 from tasks import services
 from tasks.models import Task
@@ -13,20 +13,22 @@ from tasks.tests.factories import TaskFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_children_of_reads_what_the_queryset_reads() -> None:
+def test_children_of_reads_the_positions_of_the_other_rows_of_the_parent() -> None:
     todo, other = BoardListFactory.create(), BoardListFactory.create()
     tasks = [TaskFactory.create(list=todo, position=p) for p in (30, 10, 20, 40)]
     TaskFactory.create(list=other, position=15)
     moving = tasks[2]
-    ours = ChildrenOf(Task, "list", todo.pk, moving.pk, using="default")
-    theirs = QuerySetSiblings(Task.objects.filter(list=todo).exclude(pk=moving.pk))
+    rows = ChildrenOf(Task, "list", todo.pk, moving.pk, using="default")
 
-    for offset, limit in [(0, 1), (0, 2), (1, 2), (2, 2), (3, 2), (9, 2)]:
-        assert ours.window(offset, limit) == theirs.window(offset, limit)
-    assert ours.window(0, 10) == [10, 30, 40]
-    assert ours.last() == theirs.last() == 40
-    assert sorted(ours.queryset().values_list("pk", flat=True)) == sorted(
-        theirs.queryset().values_list("pk", flat=True)
+    windows = [
+        rows.window(offset, limit) for offset, limit in [(0, 1), (0, 2), (1, 2), (2, 2), (3, 2), (9, 2)]
+    ]
+
+    assert windows == [[10], [10, 30], [30, 40], [40], [], []]
+    assert rows.window(0, 10) == [10, 30, 40]
+    assert rows.last() == 40
+    assert sorted(rows.queryset().values_list("pk", flat=True)) == sorted(
+        task.pk for task in tasks if task != moving
     )
 
 
@@ -35,19 +37,21 @@ def test_children_of_an_empty_parent() -> None:
     rows = ChildrenOf(Task, "list", empty.pk, 0, using="default")
 
     assert (rows.window(0, 2), rows.last()) == ([], None)
-    assert place_at_index(rows, 3).position == place_at_index(Task.objects.filter(list=empty), 3).position
+    assert place_at_index(rows, 3).position == POSITION_STEP
 
 
-@pytest.mark.parametrize("index", [0, 1, 2, 3, 7])
-def test_placing_through_children_of_matches_placing_through_a_queryset(index: int) -> None:
+@pytest.mark.parametrize(
+    ("index", "position"),
+    # Among 200, 300, 400 (100 moves): before the first, between neighbours, after the last.
+    [(0, 200 - POSITION_STEP), (1, 250), (2, 350), (3, 400 + POSITION_STEP), (7, 400 + POSITION_STEP)],
+)
+def test_placing_among_children_of(index: int, position: int) -> None:
     todo = BoardListFactory.create()
     tasks = [TaskFactory.create(list=todo, position=p) for p in (100, 200, 300, 400)]
-    moving = tasks[0]
 
-    ours = place_at_index(ChildrenOf(Task, "list", todo.pk, moving.pk, using="default"), index)
-    theirs = place_at_index(Task.objects.filter(list=todo).exclude(pk=moving.pk), index)
+    placement = place_at_index(ChildrenOf(Task, "list", todo.pk, tasks[0].pk, using="default"), index)
 
-    assert ours == theirs
+    assert placement.position == position
 
 
 def test_prefetched_siblings_answer_their_window_and_ask_for_any_other() -> None:

@@ -10,11 +10,9 @@ from typing import Any
 
 from rest_framework import serializers
 
-# The largest value of a bigint primary key: larger ids can't exist, and some lookups
-# (OFFSET, IN) would fail in the database instead of matching nothing.
-MAX_ID = 2**63 - 1
-# PositiveIntegerField's upper bound in PostgreSQL.
-MAX_POSITIVE_INT = 2**31 - 1
+# Larger ids can't exist, and some lookups (OFFSET, IN) would fail in the database instead
+# of matching nothing.
+from taskboard.db.ids import MAX_ID
 
 
 def _encodable(value: str) -> bool:

@@ -45,6 +45,13 @@ def together() -> Together:
     return Together(board=board, owner=owner, member=member, todo=todo, doing=doing, done=done)
 
 
+def add_card(together: Together, title: str) -> Task:
+    """The owner adds a card to To do (through the service, as the app does)."""
+    return task_services.task_create(
+        board=together.board, actor=together.owner, list_id=together.todo.pk, title=title
+    )
+
+
 def open_board(context: Any, board: Board) -> Page:
     page: Page = context.new_page()
     page.goto(f"/boards/{board.pk}/")
@@ -83,9 +90,7 @@ def test_a_card_moved_by_one_member_appears_moved_for_the_other_without_a_reload
     new_context: Any, asgi_server: Any, pg_cluster: Any, together: Together
 ) -> None:
     for title in ("First", "Second", "Third"):
-        task_services.task_create(
-            board=together.board, actor=together.owner, list_id=together.todo.pk, title=title
-        )
+        add_card(together, title)
     task_services.task_create(
         board=together.board, actor=together.owner, list_id=together.done.pk, title="Old"
     )
@@ -120,12 +125,8 @@ def proxy(asgi_server: Any) -> Iterator[TcpProxy]:
 def test_a_dropped_connection_catches_up_in_order_when_it_comes_back(
     new_context: Any, asgi_server: Any, pg_cluster: Any, together: Together, proxy: TcpProxy
 ) -> None:
-    keep = task_services.task_create(
-        board=together.board, actor=together.owner, list_id=together.todo.pk, title="Keep"
-    )
-    doomed = task_services.task_create(
-        board=together.board, actor=together.owner, list_id=together.todo.pk, title="Doomed"
-    )
+    keep = add_card(together, "Keep")
+    doomed = add_card(together, "Doomed")
     pg_cluster.replica.wait_for_catchup()
     watching = open_board(new_context(together.member, base_url=proxy.url), together.board)
     watching.evaluate(NOT_RELOADED)
@@ -134,9 +135,7 @@ def test_a_dropped_connection_catches_up_in_order_when_it_comes_back(
     proxy.cut()
     expect(live).not_to_have_attribute("data-live-state", "open")
     # Meanwhile, on the other side of the outage:
-    added = task_services.task_create(
-        board=together.board, actor=together.owner, list_id=together.todo.pk, title="Added meanwhile"
-    )
+    added = add_card(together, "Added meanwhile")
     task_services.task_move(task=added, actor=together.owner, to_list_id=together.doing.pk, index=0)
     task_services.task_update(task=keep, actor=together.owner, title="Kept, renamed")
     task_services.task_delete(task=doomed, actor=together.owner)
@@ -168,12 +167,8 @@ def test_an_event_that_never_arrived_is_asked_for_when_the_next_one_shows_the_ga
     # event never reaches the page.
     with monkeypatch.context() as lost:
         lost.setattr("boards.writes.publish_on_commit", lambda activity, actor: None)
-        task_services.task_create(
-            board=together.board, actor=together.owner, list_id=together.todo.pk, title="Never announced"
-        )
-    task_services.task_create(
-        board=together.board, actor=together.owner, list_id=together.todo.pk, title="Announced"
-    )
+        add_card(together, "Never announced")
+    add_card(together, "Announced")
 
     # The second event's seq skips one: the page resyncs and applies both, in order.
     expect(titles(watching, together.todo)).to_have_text(["Never announced", "Announced"])
@@ -205,12 +200,8 @@ def test_a_page_too_far_behind_to_catch_up_reloads(
 def test_lists_cards_comments_and_viewers_follow_the_other_member(
     new_context: Any, asgi_server: Any, pg_cluster: Any, together: Together
 ) -> None:
-    task = task_services.task_create(
-        board=together.board, actor=together.owner, list_id=together.todo.pk, title="Talk about it"
-    )
-    gone = task_services.task_create(
-        board=together.board, actor=together.owner, list_id=together.todo.pk, title="Delete me"
-    )
+    task = add_card(together, "Talk about it")
+    gone = add_card(together, "Delete me")
     pg_cluster.replica.wait_for_catchup()
     watching = open_board(new_context(together.member, base_url=asgi_server.http_url), together.board)
     watching.evaluate(NOT_RELOADED)
@@ -254,9 +245,7 @@ def test_lists_cards_comments_and_viewers_follow_the_other_member(
 def test_an_edit_that_lost_a_race_says_so_and_shows_the_current_version(
     new_context: Any, asgi_server: Any, pg_cluster: Any, together: Together
 ) -> None:
-    task = task_services.task_create(
-        board=together.board, actor=together.owner, list_id=together.todo.pk, title="Original"
-    )
+    task = add_card(together, "Original")
     pg_cluster.replica.wait_for_catchup()
     page = open_board(new_context(together.member, base_url=asgi_server.http_url), together.board)
     page.locator(".task-card-title", has_text="Original").click()
