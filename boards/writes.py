@@ -6,23 +6,31 @@ CPU of running it, on every write; docs/benchmarks.md). Holding that lock serial
 board's writers, which is what makes the Activity `seq` gap-free and in commit order, and
 what keeps list and task positions consistent. `record()` adds an Activity with the next
 `seq` and queues its live event for after the commit; on the way out the board's version,
-seq and updated_at are saved, with the write's Activity rows, in one statement.
+seq and updated_at are saved, on PostgreSQL with the write's Activity rows and the other
+rows it deferred (insert_later, update_later), in one statement.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connections, router, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Model, OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import User
 from activity.events import publish_on_commit
 from activity.models import Activity
-from taskboard.db.compiled import columns_of, fetch_instance, insert_instance, insert_values, update_fields
+from taskboard.db.compiled import (
+    columns_of,
+    fetch_instance,
+    insert_instance,
+    insert_values,
+    update_fields,
+    update_values,
+)
 
 from . import permissions
 from .models import Board, Membership, Role
@@ -36,10 +44,12 @@ class BoardWrite:
     role: Role | None
     # Whether the board's version has been bumped in this write (at most once per write).
     touched: bool = False
-    # board_write() inserts the write's activities together with the board's update, at
-    # the end: one statement (on PostgreSQL) instead of one per activity plus the update.
-    defer_activities: bool = False
-    pending: list[Activity] = field(default_factory=list)
+    # On PostgreSQL, board_write() runs the rows a write inserts and updates through
+    # insert_later() / update_later() (its Activity rows among them) as parts of the one
+    # statement that saves the board at the end: every statement less is a shorter wait
+    # for the board's next writer (docs/benchmarks.md).
+    defer_writes: bool = False
+    deferred: list[tuple[str, list[Any]]] = field(default_factory=list)
 
     def require(self, action: Action, *, not_found: type[ObjectDoesNotExist] = Board.DoesNotExist) -> Role:
         return permissions.require(self.role, action, not_found=not_found)
@@ -51,9 +61,33 @@ class BoardWrite:
             self.board.updated_at = timezone.now()
             self.touched = True
 
+    def insert_later(self, *instances: Model) -> None:
+        """Insert these new instances of one model when the write ends (on PostgreSQL; at
+        once elsewhere). Their pks are not read back: set them beforehand where they are
+        needed (tasks/locked_reads.py takes a new task's from its sequence)."""
+        alias = router.db_for_write(type(instances[0]))
+        if not self.defer_writes:
+            for instance in instances:
+                insert_instance(instance, using=alias)
+            return
+        self.deferred.append(insert_values(instances, using=alias))
+        for instance in instances:
+            instance._state.adding = False
+            instance._state.db = alias
+
+    def update_later(self, instance: Model, names: Sequence[str]) -> None:
+        """Write these fields of `instance` when the write ends (on PostgreSQL; at once
+        elsewhere). Reads in the write meanwhile see the row as it was."""
+        alias = router.db_for_write(type(instance))
+        if self.defer_writes:
+            self.deferred.append(update_values(instance, names, using=alias))
+        else:
+            update_fields(instance, names, using=alias)
+
     def record(self, *, verb: str, target_id: int, target_title: str, data: dict[str, Any]) -> Activity:
         """Add the Activity with the board's next seq; its event is sent after commit. In a
-        board_write() the row is inserted when the write ends (its pk is unset until then)."""
+        board_write() on PostgreSQL the row is inserted when the write ends, and its pk
+        stays unset."""
         self.touch()
         self.board.event_seq += 1
         activity = Activity(
@@ -66,42 +100,34 @@ class BoardWrite:
             target_title=target_title[:200],
             data=data,
         )
-        if self.defer_activities:
-            self.pending.append(activity)
-        else:
-            insert_instance(activity, using=router.db_for_write(Activity))
+        self.insert_later(activity)
         publish_on_commit(activity, actor=self.actor)
         return activity
 
     def save(self) -> None:
-        """The pending activities and the board's version, seq and updated_at."""
+        """The deferred writes and the board's version, seq and updated_at, in one statement:
+        the deferred ones as data-modifying WITH parts (PostgreSQL runs every part, each on
+        the statement's snapshot; constraints are checked when it ends, the foreign keys at
+        commit)."""
         alias = router.db_for_write(Board)
-        pending, self.pending = self.pending, []
-        if pending and connections[alias].vendor == "postgresql" and self.touched:
-            inserts, insert_params = insert_values(pending, using=alias)
-            with connections[alias].cursor() as cursor:
-                cursor.execute(
-                    f"WITH recorded AS ({inserts}) {SAVE_SQL}",
-                    [
-                        *insert_params,
-                        self.board.version,
-                        self.board.event_seq,
-                        self.board.updated_at,
-                        self.board.pk,
-                    ],
-                )
-            return
-        for activity in pending:
-            insert_instance(activity, using=alias)
+        statements, self.deferred = self.deferred, []
         if self.touched:
-            update_fields(self.board, ["version", "event_seq", "updated_at"], using=alias)
+            fields = ["version", "event_seq", "updated_at"]
+            if not self.defer_writes:
+                update_fields(self.board, fields, using=alias)
+                return
+            statements.append(update_values(self.board, fields, using=alias))
+        if not statements:
+            return
+        *parts, (sql, params) = statements
+        if parts:
+            sql = "WITH " + ", ".join(f"w{n} AS ({part})" for n, (part, _) in enumerate(parts)) + " " + sql
+            params = [*(value for _, values in parts for value in values), *params]
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 # Built from the models' own table and column names, never from input.
-SAVE_SQL = (
-    f'UPDATE "{Board._meta.db_table}" SET "version" = %s, "event_seq" = %s, "updated_at" = %s '  # noqa: S608
-    'WHERE "id" = %s'
-)
 LOCK_SQL = (
     f'SELECT {columns_of(Board, "b")}, m.role AS actor_role FROM "{Board._meta.db_table}" b '  # noqa: S608
     f'LEFT JOIN "{Membership._meta.db_table}" m ON m.board_id = b.id AND m.user_id = %s '
@@ -129,7 +155,12 @@ def board_write(*, board_id: int, actor: User) -> Iterator[BoardWrite]:
     """Run a write to the board in one transaction, holding the board's row lock."""
     with transaction.atomic():
         board, role = _lock_board(board_id=board_id, actor=actor)
-        write = BoardWrite(board=board, actor=actor, role=permissions.as_role(role), defer_activities=True)
+        write = BoardWrite(
+            board=board,
+            actor=actor,
+            role=permissions.as_role(role),
+            defer_writes=connections[router.db_for_write(Board)].vendor == "postgresql",
+        )
         yield write
         write.save()
 

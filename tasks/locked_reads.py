@@ -38,6 +38,19 @@ _PLACING_COLUMNS = (
 # Task `t` with its creator's name: all the representation shows of the creator.
 _TASK_WITH_CREATOR = f"{columns_of(Task, 't')}, u.name AS created_by_name"
 _TASK_JOIN_CREATOR = f'"{_TASK_TABLE}" t LEFT JOIN "{_USER_TABLE}" u ON u.id = t.created_by_id'
+_ASSIGNMENT = Task.assignees.through
+_LABELLING = Task.labels.through
+# Task `t`'s assignees and labels as JSON arrays of rows (NULL for none), PostgreSQL only: a
+# write reads them with the task instead of in a statement of their own (task_related()).
+_TASK_RELATED = (
+    "(SELECT json_agg(json_build_array(a.user_id, au.name)) "  # noqa: S608
+    f'FROM "{_ASSIGNMENT._meta.db_table}" a JOIN "{_USER_TABLE}" au ON au.id = a.user_id '
+    "WHERE a.task_id = t.id) AS assignee_rows, "
+    "(SELECT json_agg(json_build_array(x.label_id, xl.name, xl.color)) "
+    f'FROM "{_LABELLING._meta.db_table}" x JOIN "{Label._meta.db_table}" xl ON xl.id = x.label_id '
+    "WHERE x.task_id = t.id) AS label_rows"
+)
+_TASK_PK_COLUMN = Task._meta.pk.column
 
 # The list a task goes to: one written-out query instead of three ORM ones, whose compiling
 # cost more CPU than the rest of a task create (docs/benchmarks.md).
@@ -45,9 +58,20 @@ LIST_FOR_WRITE_SQL = (
     f"SELECT {columns_of(BoardList, 'l')}, {_PLACING_COLUMNS} "  # noqa: S608
     f'FROM "{BoardList._meta.db_table}" l WHERE l.id = %s AND l.board_id = %s'
 )
+# The same for a task create on PostgreSQL, with the new task's id from its sequence: the
+# create inserts the task with the write's closing statement (boards/writes.py).
+LIST_FOR_CREATE_SQL = (
+    f"SELECT {columns_of(BoardList, 'l')}, {_PLACING_COLUMNS}, "  # noqa: S608
+    f"nextval(pg_get_serial_sequence('\"{_TASK_TABLE}\"', '{_TASK_PK_COLUMN}')) AS new_task_id "
+    f'FROM "{BoardList._meta.db_table}" l WHERE l.id = %s AND l.board_id = %s'
+)
 FRESH_TASK_SQL = f"SELECT {_TASK_WITH_CREATOR} FROM {_TASK_JOIN_CREATOR} WHERE t.id = %s AND t.board_id = %s"  # noqa: S608
+FRESH_TASK_WITH_RELATED_SQL = (
+    f"SELECT {_TASK_WITH_CREATOR}, {_TASK_RELATED} FROM {_TASK_JOIN_CREATOR} "  # noqa: S608
+    "WHERE t.id = %s AND t.board_id = %s"
+)
 FRESH_TASK_AND_LIST_SQL = (
-    f"SELECT {_TASK_WITH_CREATOR}, {columns_of(BoardList, 'l')}, {_PLACING_COLUMNS}, "  # noqa: S608
+    f"SELECT {_TASK_WITH_CREATOR}, {_TASK_RELATED}, {columns_of(BoardList, 'l')}, {_PLACING_COLUMNS}, "  # noqa: S608
     # The new neighbours' positions (boards.ordering.window_for) and the last one's, the
     # moving task left out: what place_at_index() reads.
     f'ARRAY(SELECT s.position FROM "{_TASK_TABLE}" s WHERE s."{_TASK_LIST_COLUMN}" = l.id AND s.id <> t.id '
@@ -72,20 +96,33 @@ def _with_creator(task: Task, creator_name: str | None, alias: str) -> Task:
     return task
 
 
-def clean_list(errors: FieldErrors, board: Board, value: object) -> BoardList | None:
+JsonRows = list[list[Any]] | None
+
+
+def _with_related(task: Task, assignee_rows: JsonRows, label_rows: JsonRows) -> Task:
+    task.related_rows = (assignee_rows or [], label_rows or [])  # type: ignore[attr-defined]
+    return task
+
+
+def clean_list(
+    errors: FieldErrors, board: Board, value: object, *, for_create: bool = False
+) -> BoardList | None:
     """The board's list `value`, with `last_position` and `task_count` (None without a WIP
-    limit) as attributes."""
+    limit) as attributes; `for_create` on PostgreSQL adds `new_task_id`, the new task's id."""
     if isinstance(value, bool) or not isinstance(value, int):
         errors.add("list_id", "A valid integer is required.")
         return None
     board_list = None
     if _an_id(value):
+        alias = router.db_for_write(BoardList)
+        with_id = for_create and connections[alias].vendor == "postgresql"
+        extra = ["last_position", "task_count"]
         board_list = fetch_instance(
             BoardList,
-            LIST_FOR_WRITE_SQL,
+            LIST_FOR_CREATE_SQL if with_id else LIST_FOR_WRITE_SQL,
             [value, board.pk],
-            extra=["last_position", "task_count"],
-            using=router.db_for_write(BoardList),
+            extra=[*extra, "new_task_id"] if with_id else extra,
+            using=alias,
         )
     if board_list is None:
         errors.add("list_id", NO_SUCH_LIST)
@@ -94,11 +131,23 @@ def clean_list(errors: FieldErrors, board: Board, value: object) -> BoardList | 
 
 def fresh_task(write: BoardWrite, task: Task) -> Task:
     """The task re-read under the board's lock (the caller's instance may predate another
-    write), with its creator's id and name."""
+    write), with its creator's id and name, and on PostgreSQL its assignees and labels
+    (task_related())."""
     alias = router.db_for_write(Task)
-    fresh = fetch_instance(
-        Task, FRESH_TASK_SQL, [task.pk, write.board.pk], extra=["created_by_name"], using=alias
-    )
+    if connections[alias].vendor != "postgresql":
+        fresh = fetch_instance(
+            Task, FRESH_TASK_SQL, [task.pk, write.board.pk], extra=["created_by_name"], using=alias
+        )
+    else:
+        fresh = fetch_instance(
+            Task,
+            FRESH_TASK_WITH_RELATED_SQL,
+            [task.pk, write.board.pk],
+            extra=["created_by_name", "assignee_rows", "label_rows"],
+            using=alias,
+        )
+        if fresh is not None:
+            _with_related(fresh, fresh.assignee_rows, fresh.label_rows)  # type: ignore[attr-defined]
     if fresh is None:
         raise Task.DoesNotExist("Task matching query does not exist.")
     return _with_creator(fresh, fresh.created_by_name, alias)  # type: ignore[attr-defined]
@@ -125,45 +174,38 @@ def fresh_task_and_list(
     fresh = _with_creator(
         Task.from_db(alias, [f.attname for f in task_fields], row[:split]), row[split], alias
     )
-    list_row = row[split + 1 : split + 1 + len(_LIST_FIELDS)]
+    _with_related(fresh, row[split + 1], row[split + 2])
+    split += 3
+    list_row = row[split : split + len(_LIST_FIELDS)]
     if list_row[0] is None:
         errors.add("list_id", NO_SUCH_LIST)
         return fresh, None
     board_list = BoardList.from_db(alias, [field.attname for field in _LIST_FIELDS], list_row)
-    last_position, task_count, window, last_sibling = row[split + 1 + len(_LIST_FIELDS) :]
+    last_position, task_count, window, last_sibling = row[split + len(_LIST_FIELDS) :]
     board_list.last_position = last_position  # type: ignore[attr-defined]
     board_list.task_count = task_count  # type: ignore[attr-defined]
     board_list.siblings_window = (index, list(window), last_sibling)  # type: ignore[attr-defined]
     return fresh, board_list
 
 
-_ASSIGNMENT = Task.assignees.through
-_LABELLING = Task.labels.through
-# Both of the representation's related lists in one statement; the kind column tells them apart.
-ASSIGNEES_AND_LABELS_SQL = (
-    f'SELECT 0, a.user_id, u.name, NULL FROM "{_ASSIGNMENT._meta.db_table}" a '  # noqa: S608
-    f'JOIN "{_USER_TABLE}" u ON u.id = a.user_id WHERE a.task_id = %s '
-    f'UNION ALL SELECT 1, x.label_id, l.name, l.color FROM "{_LABELLING._meta.db_table}" x '
-    f'JOIN "{Label._meta.db_table}" l ON l.id = x.label_id WHERE x.task_id = %s'
-)
-
-
-def task_data(task: Task) -> dict[str, Any]:
-    """The task's representation, reading its assignees and labels in one query (two
-    compiled ones elsewhere than on PostgreSQL)."""
+def task_related(task: Task) -> tuple[list[User], list[Label]]:
+    """The task's assignees (id and name) and labels (id, name, color): from the row the
+    fresh reads above brought on PostgreSQL, else read by two compiled queries."""
     alias = router.db_for_write(Task)
-    if connections[alias].vendor != "postgresql":
+    related = getattr(task, "related_rows", None)
+    if related is not None:
+        assignee_rows, label_rows = related
+    else:
         reads = task_detail_reads()
         assignee_rows = reads.assignees.rows(task.pk, using=alias)
         label_rows = reads.labels.rows(task.pk, using=alias)
-    else:
-        with connections[alias].cursor() as cursor:
-            cursor.execute(ASSIGNEES_AND_LABELS_SQL, [task.pk, task.pk])
-            rows = cursor.fetchall()
-        assignee_rows = [(pk, name) for kind, pk, name, _ in rows if kind == 0]
-        label_rows = [(pk, name, color) for kind, pk, name, color in rows if kind == 1]
-    return task_representation(
-        task,
-        assignees=[User.from_db(alias, ["id", "name"], row) for row in assignee_rows],
-        labels=[Label.from_db(alias, ["id", "name", "color"], row) for row in label_rows],
+    return (
+        [User.from_db(alias, ["id", "name"], row) for row in assignee_rows],
+        [Label.from_db(alias, ["id", "name", "color"], row) for row in label_rows],
     )
+
+
+def task_data(task: Task) -> dict[str, Any]:
+    """The task's representation, with task_related()'s assignees and labels."""
+    assignees, labels = task_related(task)
+    return task_representation(task, assignees=assignees, labels=labels)

@@ -35,10 +35,9 @@ from boards.validation import (
     clean_required_text,
 )
 from boards.writes import BoardWrite, board_write
-from taskboard.db.compiled import insert_instance, update_fields
 from taskboard.errors import ConflictError, PreconditionFailedError
 
-from .locked_reads import clean_list, fresh_task, fresh_task_and_list, task_data
+from .locked_reads import clean_list, fresh_task, fresh_task_and_list, task_data, task_related
 from .markdown_rendering import render_markdown
 from .mentions import mentioned_emails
 from .models import Comment, Priority, Task
@@ -166,7 +165,7 @@ def task_create(
     with board_write(board_id=board.pk, actor=actor) as write:
         write.require(Action.TASK_CHANGE)
         errors = FieldErrors()
-        board_list = clean_list(errors, write.board, list_id)
+        board_list = clean_list(errors, write.board, list_id, for_create=True)
         title = clean_required_text(errors, "title", title, max_length=TITLE_MAX_LENGTH)
         description = clean_optional_text(
             errors, "description", description, max_length=DESCRIPTION_MAX_LENGTH
@@ -180,6 +179,9 @@ def task_create(
 
         now = timezone.now()
         task = Task(
+            # Set on PostgreSQL, where the row is inserted as the write ends; elsewhere the
+            # insert below sets it.
+            id=getattr(board_list, "new_task_id", None),
             board=write.board,
             list=board_list,
             title=title,
@@ -192,16 +194,15 @@ def task_create(
             created_at=now,
             updated_at=now,
         )
-        insert_instance(task, using=router.db_for_write(Task))
+        write.insert_later(task)
+        assert task.pk is not None
         if assignees:
-            Task.assignees.through.objects.bulk_create(
-                Task.assignees.through(task_id=task.pk, user_id=user.pk) for user in assignees
-            )
+            assignment = Task.assignees.through
+            write.insert_later(*(assignment(task_id=task.pk, user_id=user.pk) for user in assignees))
             _notify_assigned(write, task, assignees)
         if labels:
-            Task.labels.through.objects.bulk_create(
-                Task.labels.through(task_id=task.pk, label_id=label.pk) for label in labels
-            )
+            labelling = Task.labels.through
+            write.insert_later(*(labelling(task_id=task.pk, label_id=label.pk) for label in labels))
         _record_task(
             write, "task.created", task, task_representation(task, assignees=assignees, labels=labels)
         )
@@ -273,8 +274,7 @@ def task_update(
         )
         errors.raise_if_any()
 
-        assignees = list(current.assignees.only("id", "name"))
-        labels = list(current.labels.all())
+        assignees, labels = task_related(current)
         content_changed = [field for field, value in values.items() if getattr(current, field) != value]
         added_assignees: list[User] = []
         if new_assignees is not None:
@@ -314,7 +314,7 @@ def task_update(
             fields += ["completed", "completed_at"]
         current.version += 1
         current.updated_at = timezone.now()
-        update_fields(current, fields, using=router.db_for_write(Task))
+        write.update_later(current, fields)
         _notify_assigned(write, current, added_assignees)
 
         data = task_representation(current, assignees=assignees, labels=labels)
@@ -392,7 +392,7 @@ def task_move(*, task: Task, actor: User, to_list_id: int, index: int) -> Task:
         current.position = placement.position
         current.version += 1
         current.updated_at = timezone.now()
-        update_fields(current, ["list", "position", "version", "updated_at"], using=router.db_for_write(Task))
+        write.update_later(current, ["list", "position", "version", "updated_at"])
         data = task_data(current)
         if placement.renumbered:
             # The other tasks' positions changed too: clients that order by position need them.

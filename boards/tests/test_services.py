@@ -623,7 +623,7 @@ def test_list_move_writes_one_list_row() -> None:
     assert len(writes) == 2
     assert writes[0].startswith('UPDATE "boards_list"')
     # The write's Activity and the board's new version, in one statement (boards/writes.py).
-    assert writes[1].startswith('WITH recorded AS (INSERT INTO "activity_activity"')
+    assert writes[1].startswith('WITH w0 AS (INSERT INTO "activity_activity"')
     assert 'UPDATE "boards_board"' in writes[1]
 
 

@@ -9,8 +9,9 @@ warm board read, and a task create's two ORM inserts more than the rest of its s
 - CompiledRead builds its queryset once per database, with sentinel values for its
   parameters, keeps the SQL, and afterwards runs it on a cursor with the real values;
 - fetch_instance() turns one row of written-out SQL into a model instance;
-- insert_instance(), insert_values() and update_fields() write a model's row with a
-  statement built once per model (and field list), the values prepared by the fields.
+- insert_instance() and update_fields() write a model's row with a statement built once
+  per model (and field list), the values prepared by the fields; insert_values() and
+  update_values() return those statements for composing into a larger one.
 
 All of them go through Django's cursor (query logging and counting, error wrapping,
 routing by alias) and fall back to the ORM where the database isn't PostgreSQL.
@@ -124,9 +125,16 @@ def _insert_statement(model: type[Model]) -> "tuple[str, tuple[Field[Any, Any], 
 
 def insert_values(instances: Sequence[Model], *, using: str) -> tuple[str, list[Any]]:
     """`INSERT INTO … VALUES (…), (…)` for new instances of one model (no RETURNING), with
-    its parameters prepared as save() prepares them: for composing into a larger statement."""
+    its parameters prepared as save() prepares them: for composing into a larger statement.
+    Instances whose pk is set (all or none of them) are inserted with it."""
     model = type(instances[0])
     _, fields = _insert_statement(model)
+    with_pk = instances[0].pk is not None
+    if any((instance.pk is not None) != with_pk for instance in instances):
+        raise ValueError("Either all the instances have their pk set or none.")
+    if with_pk:
+        assert model._meta.pk is not None
+        fields = (model._meta.pk, *fields)
     connection = connections[using]
     columns = ", ".join(f'"{field.column}"' for field in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
@@ -173,6 +181,15 @@ def _update_statement(
     return sql, fields  # type: ignore[return-value]
 
 
+def update_values(instance: Model, names: Sequence[str], *, using: str) -> tuple[str, list[Any]]:
+    """The UPDATE that update_fields() runs, with its parameters: for composing into a
+    larger statement."""
+    connection = connections[using]
+    sql, fields = _update_statement(type(instance), tuple(names))
+    params = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
+    return sql, [*params, instance.pk]
+
+
 def update_fields(instance: Model, names: Sequence[str], *, using: str) -> None:
     """Write these fields of the saved `instance` with one UPDATE, as
     `instance.save(update_fields=names)` would, without building the query each time
@@ -181,7 +198,6 @@ def update_fields(instance: Model, names: Sequence[str], *, using: str) -> None:
     if connection.vendor != "postgresql":
         instance.save(using=using, update_fields=names)
         return
-    sql, fields = _update_statement(type(instance), tuple(names))
-    params = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
+    sql, params = update_values(instance, names, using=using)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, instance.pk])
+        cursor.execute(sql, params)

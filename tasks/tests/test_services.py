@@ -357,6 +357,36 @@ def test_task_move_to_another_list(given: BoardWithRoles, todo: BoardList, index
     )
 
 
+def test_a_create_writes_its_rows_with_the_board_in_one_statement(
+    given: BoardWithRoles, todo: BoardList
+) -> None:
+    label = LabelFactory.create(board=given.board)
+
+    with CaptureQueriesContext(connection) as queries:
+        task = services.task_create(
+            board=given.board,
+            actor=given.member,
+            list_id=todo.pk,
+            title="New",
+            assignee_ids=[given.member.pk],
+            label_ids=[label.pk],
+        )
+
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("UPDATE", "INSERT", "WITH"))]
+    # The task took its id from the sequence with its list's read; its row, its assignee and
+    # label rows, the Activity and the board's new version are one statement (boards/writes.py).
+    assert len(writes) == 1
+    assert writes[0].startswith('WITH w0 AS (INSERT INTO "tasks_task" ("id", ')
+    assert f"({task.pk}, " in writes[0]
+    stored = Task.objects.get(pk=task.pk)
+    assert (stored.title, list(stored.assignees.all()), list(stored.labels.all())) == (
+        "New",
+        [given.member],
+        [label],
+    )
+    assert Activity.objects.get(board=given.board, target_id=task.pk).data["id"] == task.pk
+
+
 def test_a_move_writes_one_task_row_however_long_the_list(given: BoardWithRoles, todo: BoardList) -> None:
     tasks = list(make_tasks(todo, "ABCDEFGHIJKLMNOPQRSTUVWXYZ").values())
 
@@ -364,12 +394,13 @@ def test_a_move_writes_one_task_row_however_long_the_list(given: BoardWithRoles,
         services.task_move(task=tasks[0], actor=given.member, to_list_id=todo.pk, index=20)
 
     writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("UPDATE", "INSERT", "WITH"))]
-    assert len(writes) == 2
-    assert writes[0].startswith('UPDATE "tasks_task"')
-    assert writes[0].endswith(f'WHERE "id" = {tasks[0].pk}')
-    # The move's Activity and the board's new version, in one statement (boards/writes.py).
-    assert writes[1].startswith('WITH recorded AS (INSERT INTO "activity_activity"')
-    assert 'UPDATE "boards_board"' in writes[1]
+    # The task's row, the move's Activity and the board's new version, in one statement
+    # (boards/writes.py).
+    assert len(writes) == 1
+    assert writes[0].startswith(f'WITH w0 AS (UPDATE "tasks_task" SET "list_id" = {todo.pk}, "position" = ')
+    assert writes[0].count('UPDATE "tasks_task"') == 1
+    assert f'WHERE "id" = {tasks[0].pk}), w1 AS (INSERT INTO "activity_activity"' in writes[0]
+    assert 'UPDATE "boards_board"' in writes[0]
 
 
 def test_a_move_into_a_gap_that_is_used_up_renumbers_the_list_once(

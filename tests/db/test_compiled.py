@@ -9,7 +9,15 @@ from accounts.tests.factories import UserFactory
 from activity.models import Activity
 from boards.models import Board, Label
 from boards.tests.factories import BoardFactory, LabelFactory
-from taskboard.db.compiled import CompiledRead, columns_of, fetch_instance, insert_instance, update_fields
+from taskboard.db.compiled import (
+    CompiledRead,
+    columns_of,
+    fetch_instance,
+    insert_instance,
+    insert_values,
+    update_fields,
+    update_values,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +123,43 @@ def test_update_fields_writes_only_the_named_fields() -> None:
 
     fresh = Board.objects.get(pk=board.pk)
     assert (fresh.title, fresh.version, fresh.description) == ("After", 9, "Changed elsewhere")
+
+
+def test_insert_values_inserts_instances_with_the_pks_they_were_given() -> None:
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('boards_board', 'id')) FROM generate_series(1, 2)"
+        )
+        first_id, second_id = (row[0] for row in cursor.fetchall())
+    first, second = Board(id=first_id, title="One"), Board(id=second_id, title="Two")
+
+    sql, params = insert_values([first, second], using="default")
+    with connections["default"].cursor() as cursor:
+        cursor.execute(sql, params)
+
+    stored = Board.objects.filter(pk__in=[first_id, second_id]).order_by("pk").values_list("pk", "title")
+    assert list(stored) == [(first_id, "One"), (second_id, "Two")]
+    # The sequence moved past them: the next board the database numbers doesn't collide.
+    assert BoardFactory.create().pk > second_id
+
+
+def test_insert_values_refuses_instances_with_and_without_pks_together() -> None:
+    with pytest.raises(ValueError, match="pk"):
+        insert_values([Board(id=10**9, title="One"), Board(title="Two")], using="default")
+
+
+def test_update_values_is_the_update_update_fields_runs() -> None:
+    board = BoardFactory.create(title="Before", description="Kept")
+    board.title = "After"
+    board.description = "Not written"
+
+    sql, params = update_values(board, ["title"], using="default")
+    with connections["default"].cursor() as cursor:
+        cursor.execute(sql, params)
+
+    assert sql == 'UPDATE "boards_board" SET "title" = %s WHERE "id" = %s'
+    assert params == ["After", board.pk]
+    assert Board.objects.values_list("title", "description").get(pk=board.pk) == ("After", "Kept")
 
 
 def test_fetch_instance_refuses_extra_columns_the_sql_names_otherwise() -> None:
