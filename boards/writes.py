@@ -10,6 +10,7 @@ seq and updated_at are saved, on PostgreSQL with the write's Activity rows and t
 rows it deferred (insert_later, update_later), in one statement.
 """
 
+import functools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from taskboard.db.compiled import (
     update_fields,
     update_values,
 )
+from taskboard.db.ids import MAX_ID
 
 from . import permissions
 from .models import Board, Membership, Role
@@ -128,15 +130,31 @@ class BoardWrite:
 
 
 # Built from the models' own table and column names, never from input.
-LOCK_SQL = (
-    f'SELECT {columns_of(Board, "b")}, m.role AS actor_role FROM "{Board._meta.db_table}" b '  # noqa: S608
-    f'LEFT JOIN "{Membership._meta.db_table}" m ON m.board_id = b.id AND m.user_id = %s '
-    "WHERE b.id = %s FOR UPDATE OF b"
+_LOCKED_BOARD = (
+    f'{columns_of(Board, "b")}, m.role AS actor_role FROM "{Board._meta.db_table}" b '
+    f'LEFT JOIN "{Membership._meta.db_table}" m ON m.board_id = b.id AND m.user_id = %s'
 )
+LOCK_SQL = f"SELECT {_LOCKED_BOARD} WHERE b.id = %s FOR UPDATE OF b"
+
+
+@functools.cache
+def lock_via_sql(model: type[Model]) -> str:
+    """LOCK_SQL for the board of a `model` row (one with a `board` foreign key), by the
+    row's id. A row's board never changes, so the row's version read here (the statement's
+    snapshot may predate the lock) names the right board; the caller re-reads the row
+    itself under the lock."""
+    board_column = model._meta.get_field("board").column  # type: ignore[union-attr]
+    assert model._meta.pk is not None
+    return (
+        f'SELECT {_LOCKED_BOARD} JOIN "{model._meta.db_table}" r ON r."{board_column}" = b.id '
+        f'WHERE r."{model._meta.pk.column}" = %s FOR UPDATE OF b'
+    )
 
 
 def _lock_board(*, board_id: int, actor: User) -> tuple[Board, str | None]:
     """The board's row, locked until the transaction ends, and the actor's role on it."""
+    if not 1 <= board_id <= MAX_ID:
+        raise Board.DoesNotExist("Board matching query does not exist.")
     alias = router.db_for_write(Board)
     if connections[alias].vendor != "postgresql":
         # SQLite (the embedded default) has no FOR UPDATE: it locks the whole database
@@ -150,11 +168,35 @@ def _lock_board(*, board_id: int, actor: User) -> tuple[Board, str | None]:
     return locked, locked.actor_role  # type: ignore[attr-defined]
 
 
+def _lock_board_of(model: type[Model], row_id: int, *, actor: User) -> tuple[Board, str | None]:
+    """_lock_board() for the board of a `model` row; model.DoesNotExist without the row."""
+    if not 1 <= row_id <= MAX_ID:
+        raise model.DoesNotExist(f"{model.__name__} matching query does not exist.")  # type: ignore[attr-defined]
+    alias = router.db_for_write(Board)
+    if connections[alias].vendor != "postgresql":
+        board_id = model._default_manager.filter(pk=row_id).values_list("board_id", flat=True).first()
+        if board_id is None:
+            raise model.DoesNotExist(f"{model.__name__} matching query does not exist.")  # type: ignore[attr-defined]
+        return _lock_board(board_id=board_id, actor=actor)
+    locked = fetch_instance(Board, lock_via_sql(model), [actor.pk, row_id], extra=["actor_role"], using=alias)
+    if locked is None:
+        raise model.DoesNotExist(f"{model.__name__} matching query does not exist.")  # type: ignore[attr-defined]
+    return locked, locked.actor_role  # type: ignore[attr-defined]
+
+
 @contextmanager
-def board_write(*, board_id: int, actor: User) -> Iterator[BoardWrite]:
-    """Run a write to the board in one transaction, holding the board's row lock."""
+def board_write(
+    *, actor: User, board_id: int | None = None, of: tuple[type[Model], int] | None = None
+) -> Iterator[BoardWrite]:
+    """Run a write to the board in one transaction, holding the board's row lock. The
+    board is `board_id`, or the board of row `of` = (model, id): a write through a task
+    then needs no read before it to find the task's board."""
     with transaction.atomic():
-        board, role = _lock_board(board_id=board_id, actor=actor)
+        if of is not None:
+            board, role = _lock_board_of(*of, actor=actor)
+        else:
+            assert board_id is not None
+            board, role = _lock_board(board_id=board_id, actor=actor)
         write = BoardWrite(
             board=board,
             actor=actor,

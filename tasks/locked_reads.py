@@ -129,20 +129,21 @@ def clean_list(
     return board_list
 
 
-def fresh_task(write: BoardWrite, task: Task) -> Task:
-    """The task re-read under the board's lock (the caller's instance may predate another
-    write), with its creator's id and name, and on PostgreSQL its assignees and labels
-    (task_related())."""
+def fresh_task(write: BoardWrite, task: Task | int) -> Task:
+    """The task (or the task of that id) re-read under the board's lock (the caller's
+    instance may predate another write), with its creator's id and name, and on PostgreSQL
+    its assignees and labels (task_related())."""
+    task_id = task if isinstance(task, int) else task.pk
     alias = router.db_for_write(Task)
     if connections[alias].vendor != "postgresql":
         fresh = fetch_instance(
-            Task, FRESH_TASK_SQL, [task.pk, write.board.pk], extra=["created_by_name"], using=alias
+            Task, FRESH_TASK_SQL, [task_id, write.board.pk], extra=["created_by_name"], using=alias
         )
     else:
         fresh = fetch_instance(
             Task,
             FRESH_TASK_WITH_RELATED_SQL,
-            [task.pk, write.board.pk],
+            [task_id, write.board.pk],
             extra=["created_by_name", "assignee_rows", "label_rows"],
             using=alias,
         )
@@ -154,7 +155,7 @@ def fresh_task(write: BoardWrite, task: Task) -> Task:
 
 
 def fresh_task_and_list(
-    write: BoardWrite, task: Task, errors: FieldErrors, list_value: object, index: int
+    write: BoardWrite, task_id: int, errors: FieldErrors, list_value: object, index: int
 ) -> tuple[Task, BoardList | None]:
     """fresh_task() and clean_list() in one round trip, on PostgreSQL (a move holds the
     board's lock meanwhile: each statement less is a shorter wait for the next writer),
@@ -162,10 +163,10 @@ def fresh_task_and_list(
     `siblings_window` (index, the positions at window_for(index), the last sibling's)."""
     alias = router.db_for_write(Task)
     if connections[alias].vendor != "postgresql" or not _an_id(list_value):
-        return fresh_task(write, task), clean_list(errors, write.board, list_value)
+        return fresh_task(write, task_id), clean_list(errors, write.board, list_value)
     offset, limit = window_for(index)
     with connections[alias].cursor() as cursor:
-        cursor.execute(FRESH_TASK_AND_LIST_SQL, [limit, offset, list_value, task.pk, write.board.pk])
+        cursor.execute(FRESH_TASK_AND_LIST_SQL, [limit, offset, list_value, task_id, write.board.pk])
         row = cursor.fetchone()
     if row is None:
         raise Task.DoesNotExist("Task matching query does not exist.")

@@ -151,7 +151,7 @@ def written_representation(task: Task) -> dict[str, Any] | None:
 
 def task_create(
     *,
-    board: Board,
+    board: Board | int,
     actor: User,
     list_id: int,
     title: str,
@@ -161,8 +161,10 @@ def task_create(
     assignee_ids: Sequence[int] = (),
     label_ids: Sequence[int] = (),
 ) -> Task:
-    """Create a task at the end of its list (member+); assignees are notified."""
-    with board_write(board_id=board.pk, actor=actor) as write:
+    """Create a task at the end of its list (member+); assignees are notified. `board` may
+    be given by its id (the API's view reads nothing before)."""
+    board_id = board if isinstance(board, int) else board.pk
+    with board_write(board_id=board_id, actor=actor) as write:
         write.require(Action.TASK_CHANGE)
         errors = FieldErrors()
         board_list = clean_list(errors, write.board, list_id, for_create=True)
@@ -360,15 +362,17 @@ def task_reopen(*, task: Task, actor: User) -> Task:
     return task_update(task=task, actor=actor, completed=False)
 
 
-def task_move(*, task: Task, actor: User, to_list_id: int, index: int) -> Task:
+def task_move(*, task: Task | int, actor: User, to_list_id: int, index: int) -> Task:
     """Move the task to 0-based `index` among the other tasks of list `to_list_id`
     (member+). Writes one task row in the common case. Moving into another list that is
-    at its WIP limit raises ConflictError."""
-    with board_write(board_id=task.board_id, actor=actor) as write:
+    at its WIP limit raises ConflictError. `task` may be given by its id (the API's view
+    reads nothing before)."""
+    task_id = task if isinstance(task, int) else task.pk
+    with board_write(of=(Task, task_id), actor=actor) as write:
         write.require(Action.TASK_CHANGE, not_found=Task.DoesNotExist)
         errors = FieldErrors()
         index = clean_index(errors, "index", index)
-        current, target_list = fresh_task_and_list(write, task, errors, to_list_id, index)
+        current, target_list = fresh_task_and_list(write, task_id, errors, to_list_id, index)
         errors.raise_if_any()
         assert target_list is not None
 

@@ -1,6 +1,7 @@
 """Tasks and comments (API.md "Tasks, comments"), as thin views: authorize (404 for
 non-members, then 403 by role) -> preconditions (If-Match: 412) -> validate (400) ->
-service -> the representation."""
+service -> the representation. Creating and moving a task, the busiest writes, leave the
+authorizing to the service, which does it as it locks the board (validated_for_write())."""
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -15,7 +16,7 @@ from boards import permissions
 from boards.api.views import BOARD_ID, board_for, role_of
 from boards.permissions import Action
 from taskboard.api.errors import PreconditionFailed
-from taskboard.api.requests import IfMatch, request_user, validated
+from taskboard.api.requests import IfMatch, request_user, validated, validated_for_write
 from taskboard.api.schema import (
     BOARD_ERRORS,
     CONFLICT,
@@ -98,9 +99,13 @@ class BoardTaskListView(GenericAPIView):
         responses={201: TaskOutputSerializer, 400: INVALID, **BOARD_ERRORS},
     )
     def post(self, request: Request, board_id: int) -> Response:
-        board = board_for(request, board_id, Action.TASK_CHANGE)
-        data = validated(TaskCreateInputSerializer, request.data)
-        task = services.task_create(board=board, actor=request_user(request), **data)
+        data = validated_for_write(
+            TaskCreateInputSerializer,
+            request,
+            authorize=lambda: board_for(request, board_id, Action.TASK_CHANGE),
+        )
+        # The service checks the caller's role (404, 403) as it locks the board.
+        task = services.task_create(board=board_id, actor=request_user(request), **data)
         response = task_response(task, status_code=status.HTTP_201_CREATED)
         response["Location"] = reverse("api:task", kwargs={"task_id": task.pk})
         return response
@@ -206,10 +211,14 @@ class TaskMoveView(APIView):
         responses={200: TaskOutputSerializer, 400: INVALID, **BOARD_ERRORS, 409: CONFLICT},
     )
     def post(self, request: Request, task_id: int) -> Response:
-        task = task_for(request, task_id, Action.TASK_CHANGE)
-        data = validated(TaskMoveInputSerializer, request.data)
+        data = validated_for_write(
+            TaskMoveInputSerializer,
+            request,
+            authorize=lambda: task_for(request, task_id, Action.TASK_CHANGE),
+        )
+        # The service checks the caller's role (404, 403) as it locks the task's board.
         task = services.task_move(
-            task=task, actor=request_user(request), to_list_id=data["list_id"], index=data["index"]
+            task=task_id, actor=request_user(request), to_list_id=data["list_id"], index=data["index"]
         )
         return task_response(task)
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.api.matrix import CALLERS, ROLES, Endpoint, check, endpoint
+from tests.api.http import Api
+from tests.api.matrix import CALLERS, ROLES, Endpoint, check, endpoint, everything, make_world
 
 ENDPOINTS = [
     endpoint("GET", "boards/{w.board_id}/tasks/", minimum="viewer"),
@@ -56,3 +57,47 @@ def test_permission_matrix(endpoint: Endpoint, caller: str) -> None:
 
 def test_the_matrix_covers_every_role() -> None:
     assert ["anonymous", "outsider", *ROLES] == CALLERS
+
+
+# Creating and moving a task authorize in the service, as it locks the board; the view
+# validates first and authorizes only when it refuses the body (validated_for_write()).
+# The order of the answers stays: 404 for a non-member, 403 for a viewer, then 400 / 415.
+REFUSED_BODIES = {
+    "invalid": ({"list_id": "x"}, "application/json", 400),
+    "not parseable": ('{"list_id": ', "application/json", 400),
+    "not JSON": ("list_id=1", "application/x-www-form-urlencoded", 415),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("caller", ["outsider", "viewer", "member"])
+@pytest.mark.parametrize("body", REFUSED_BODIES, ids=str)
+@pytest.mark.parametrize("path", ["boards/{w.board_id}/tasks/", "tasks/{w.task.pk}/move/"])
+def test_a_refused_body_is_answered_after_the_callers_role(caller: str, body: str, path: str) -> None:
+    world = make_world()
+    api = Api(world.caller(caller))
+    before = everything(world)
+    content, content_type, status = REFUSED_BODIES[body]
+
+    response = api.client.post(
+        "/api/v1/" + path.format(w=world), content, content_type=content_type, headers=api.headers
+    )
+
+    expected = {"outsider": 404, "viewer": 403}.get(caller, status)
+    assert response.status_code == expected, response.content[:300]
+    assert everything(world) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["boards/{id}/tasks/", "tasks/{id}/move/"])
+@pytest.mark.parametrize("missing", [0, 999_999_999, 2**63, 10**30])
+def test_a_write_to_a_board_or_task_that_does_not_exist_is_a_404(path: str, missing: int) -> None:
+    world = make_world()
+    before = everything(world)
+
+    response = Api(world.roles.member).post(
+        path.format(id=missing), {"list_id": world.board_list.pk, "title": "New", "index": 0}
+    )
+
+    assert response.status_code == 404, response.content[:300]
+    assert everything(world) == before
