@@ -2,9 +2,11 @@
 
 Positions are integers spaced POSITION_STEP apart. Appending takes the last position plus
 a step; a move takes the midpoint between its new neighbours, so it writes one row. Only
-when two neighbours are adjacent integers is there no midpoint left: then the siblings are
-renumbered in one pass (rare: it takes ~16 moves into the same gap). Callers hold the
-board's row lock, so nobody else reads or writes these positions meanwhile.
+when two neighbours are adjacent integers is there no midpoint left (rare: it takes ~16
+moves into the same gap): then the rows around the gap are spread out again, the fewest
+that leave room (_renumber()), so that a list of thousands costs a few dozen rows and not
+thousands, written while every other writer of the board waits. Callers hold the board's
+row lock, so nobody else reads or writes these positions meanwhile.
 """
 
 from dataclasses import dataclass, field
@@ -15,6 +17,8 @@ from django.db.models import Model, QuerySet
 
 POSITION_STEP = 1 << 16
 RENUMBER_BATCH_SIZE = 500
+# The rows each side of a used-up gap that a renumbering spreads out first (_renumber()).
+RENUMBER_WINDOW = 16
 
 
 @dataclass
@@ -148,12 +152,53 @@ def place_at_index(siblings: Siblings, index: int, *, current_position: int | No
 
 
 def _renumber(siblings: "QuerySet[Model]", index: int) -> Placement:
-    pks = list(siblings.order_by("position").values_list("pk", flat=True))
-    renumbered = {pk: (rank + 1 + (rank >= index)) * POSITION_STEP for rank, pk in enumerate(pks)}
+    """Room for a row at `index`, where its neighbours' positions are adjacent integers.
+
+    The rows of a window around the gap are spread evenly between the window's outer
+    neighbours, which stay where they are; the window starts at RENUMBER_WINDOW rows each
+    side and grows fourfold until the spread leaves at least _min_gap() between rows. A
+    window that reaches an end of the list spreads POSITION_STEP apart away from that end
+    (positions may go below zero), and one that takes in the whole list renumbers it
+    POSITION_STEP apart from POSITION_STEP on, as a list that was never moved in.
+    """
+    ordered = siblings.order_by("position").values_list("pk", "position")
+    size = RENUMBER_WINDOW
+    while True:
+        start = max(0, index - size)
+        end = index + size  # the window is the ranks start .. end - 1
+        rows: list[tuple[int, int]] = list(ordered[max(0, start - 1) : end + 1])
+        before = rows.pop(0)[1] if start > 0 else None
+        after = rows.pop()[1] if len(rows) > end - start else None
+        count = len(rows) + 1  # the window's rows and the one that moves in
+        if before is None and after is None:
+            positions = [(rank + 1) * POSITION_STEP for rank in range(count)]
+        elif before is None:
+            assert after is not None
+            positions = [after - (count - rank) * POSITION_STEP for rank in range(count)]
+        elif after is None:
+            positions = [before + (rank + 1) * POSITION_STEP for rank in range(count)]
+        else:
+            gap = (after - before) // (count + 1)
+            if gap < _min_gap():
+                size *= 4
+                continue
+            positions = [before + (rank + 1) * gap for rank in range(count)]
+        break
+    slot = index - start
+    moved = positions.pop(slot)
+    renumbered = {
+        pk: position for (pk, old), position in zip(rows, positions, strict=True) if position != old
+    }
     model = siblings.model
     model._default_manager.bulk_update(
         [model(pk=pk, position=position) for pk, position in renumbered.items()],
         ["position"],
         batch_size=RENUMBER_BATCH_SIZE,
     )
-    return Placement((index + 1) * POSITION_STEP, renumbered)
+    return Placement(moved, renumbered)
+
+
+def _min_gap() -> int:
+    """The least spacing a renumbering leaves: room for six more midpoints between any
+    two of its rows before the next renumbering there."""
+    return max(1, POSITION_STEP >> 10)

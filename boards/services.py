@@ -434,7 +434,8 @@ def list_move(*, board_list: BoardList, actor: User, index: int) -> BoardList:
             BoardList, "board", write.board.pk, current.pk, using=router.db_for_write(BoardList)
         )
         placement = place_at_index(siblings, index, current_position=current.position)
-        if placement.position != current.position:
+        # A renumbering may happen to give the list its own position back: it moved all the same.
+        if placement.position != current.position or placement.renumbered:
             current.position = placement.position
             current.updated_at = timezone.now()
             current.save(update_fields=["position", "updated_at"])

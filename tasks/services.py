@@ -390,7 +390,7 @@ def task_move(*, task: Task | int, actor: User, to_list_id: int, index: int) -> 
             index,
             current_position=current.position if same_list else None,
         )
-        if same_list and placement.position == current.position:
+        if same_list and placement.position == current.position and not placement.renumbered:
             return current
         current.list = target_list
         current.position = placement.position

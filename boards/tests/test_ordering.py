@@ -1,11 +1,23 @@
-"""boards/ordering.py: the siblings a moving row is placed among, read by SQL or prefetched."""
+"""boards/ordering.py: the siblings a moving row is placed among, read by SQL or prefetched;
+renumbering around a used-up gap."""
+
+import itertools
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from boards.ordering import POSITION_STEP, ChildrenOf, PrefetchedSiblings, place_at_index, window_for
-from boards.tests.factories import BoardListFactory, board_with_roles
+from activity.models import Activity
+from boards.models import Board, BoardList
+from boards.ordering import (
+    POSITION_STEP,
+    RENUMBER_WINDOW,
+    ChildrenOf,
+    PrefetchedSiblings,
+    place_at_index,
+    window_for,
+)
+from boards.tests.factories import BoardListFactory, BoardWithRoles, board_with_roles
 from tasks import services
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
@@ -81,3 +93,112 @@ def test_a_move_reads_its_neighbours_with_the_task() -> None:
         tasks[0].pk,
         tasks[3].pk,
     ]
+
+
+# --- renumbering: only the rows around a used-up gap ------------------------------------
+
+
+def positions_by_pk(todo: BoardList) -> dict[int, int]:
+    return dict(Task.objects.filter(list=todo).values_list("pk", "position"))
+
+
+def ordered_pks(todo: BoardList) -> list[int]:
+    return list(Task.objects.filter(list=todo).order_by("position", "pk").values_list("pk", flat=True))
+
+
+def long_list(given: BoardWithRoles, positions: list[int]) -> tuple[BoardList, list[Task]]:
+    todo = BoardListFactory.create(board=given.board)
+    return todo, [TaskFactory.create(list=todo, position=position) for position in positions]
+
+
+def test_a_used_up_gap_in_a_long_list_renumbers_only_the_rows_around_it() -> None:
+    given = board_with_roles()
+    positions = [(rank + 1) * POSITION_STEP for rank in range(200)]
+    positions[100] = positions[99] + 1  # no integer left between ranks 99 and 100
+    todo, tasks = long_list(given, positions)
+    moving = TaskFactory.create(list=BoardListFactory.create(board=given.board))
+    before = positions_by_pk(todo)
+
+    services.task_move(task=moving, actor=given.member, to_list_id=todo.pk, index=100)
+
+    after = positions_by_pk(todo)
+    changed = {pk for pk in before if after[pk] != before[pk]}
+    assert ordered_pks(todo) == [task.pk for task in tasks[:100]] + [moving.pk] + [
+        task.pk for task in tasks[100:]
+    ]
+    assert 0 < len(changed) <= 2 * RENUMBER_WINDOW
+    assert changed <= {task.pk for task in tasks[100 - RENUMBER_WINDOW : 100 + RENUMBER_WINDOW]}
+    spread = sorted(after[pk] for pk in (changed | {moving.pk}))
+    assert min(b - a for a, b in itertools.pairwise(spread)) >= POSITION_STEP >> 10
+    data = Activity.objects.get(board=given.board, verb="task.moved").data
+    assert {item["id"] for item in data["positions"]} == changed
+
+
+def test_a_used_up_gap_near_the_top_spreads_the_rows_above_it_downwards() -> None:
+    given = board_with_roles()
+    positions = [(rank + 1) * POSITION_STEP for rank in range(200)]
+    positions[1] = positions[0] + 1
+    todo, tasks = long_list(given, positions)
+    moving = TaskFactory.create(list=BoardListFactory.create(board=given.board))
+
+    services.task_move(task=moving, actor=given.member, to_list_id=todo.pk, index=1)
+
+    after = positions_by_pk(todo)
+    assert ordered_pks(todo) == [tasks[0].pk, moving.pk] + [task.pk for task in tasks[1:]]
+    # The window reaches the top: its rows move below the first row outside it, which stays.
+    assert after[tasks[1 + RENUMBER_WINDOW].pk] == positions[1 + RENUMBER_WINDOW]
+    assert after[tasks[-1].pk] == positions[-1]
+    assert after[tasks[RENUMBER_WINDOW].pk] == positions[1 + RENUMBER_WINDOW] - POSITION_STEP
+
+
+def test_a_used_up_gap_near_the_end_spreads_the_rows_below_it_upwards() -> None:
+    given = board_with_roles()
+    positions = [(rank + 1) * POSITION_STEP for rank in range(200)]
+    positions[198] = positions[197] + 1
+    todo, tasks = long_list(given, positions)
+    moving = TaskFactory.create(list=BoardListFactory.create(board=given.board))
+
+    services.task_move(task=moving, actor=given.member, to_list_id=todo.pk, index=198)
+
+    after = positions_by_pk(todo)
+    assert ordered_pks(todo) == [*(task.pk for task in tasks[:198]), moving.pk, tasks[198].pk, tasks[199].pk]
+    # The window reaches the end: its rows move up from the last row outside it, which stays.
+    start = 198 - RENUMBER_WINDOW
+    assert after[tasks[start - 1].pk] == positions[start - 1]
+    assert after[tasks[start].pk] == positions[start - 1] + POSITION_STEP
+    assert after[tasks[-1].pk] == positions[start - 1] + (200 - start + 1) * POSITION_STEP
+
+
+def test_the_window_grows_until_it_leaves_room() -> None:
+    given = board_with_roles()
+    # Ranks 100-199 are consecutive integers: a window of 16 each side has no room.
+    positions = [(rank + 1) * POSITION_STEP for rank in range(100)]
+    positions += [positions[-1] + 1 + rank for rank in range(100)]
+    positions += [positions[-1] + (rank + 1) * POSITION_STEP for rank in range(100)]
+    todo, tasks = long_list(given, positions)
+    moving = TaskFactory.create(list=BoardListFactory.create(board=given.board))
+    before = positions_by_pk(todo)
+
+    services.task_move(task=moving, actor=given.member, to_list_id=todo.pk, index=150)
+
+    after = positions_by_pk(todo)
+    changed = [pk for pk in before if after[pk] != before[pk]]
+    assert ordered_pks(todo) == [task.pk for task in tasks[:150]] + [moving.pk] + [
+        task.pk for task in tasks[150:]
+    ]
+    assert 2 * RENUMBER_WINDOW < len(changed) <= 8 * RENUMBER_WINDOW
+    assert (after[tasks[0].pk], after[tasks[-1].pk]) == (positions[0], positions[-1])
+
+
+def test_a_renumbering_that_gives_the_task_its_own_position_back_is_still_a_move() -> None:
+    given = board_with_roles()
+    todo, tasks = long_list(given, [10, 11, 12, 2 * POSITION_STEP])
+    version = Board.objects.get(pk=given.board.pk).version
+
+    # The short list is renumbered a step apart from one step on: the moving task lands where it was.
+    moved = services.task_move(task=tasks[3], actor=given.member, to_list_id=todo.pk, index=1)
+
+    assert moved.position == 2 * POSITION_STEP
+    assert ordered_pks(todo) == [tasks[0].pk, tasks[3].pk, tasks[1].pk, tasks[2].pk]
+    assert Board.objects.get(pk=given.board.pk).version == version + 1
+    assert Activity.objects.filter(board=given.board, verb="task.moved").count() == 1

@@ -1,9 +1,12 @@
 """Positions stay consistent under any sequence of creates, moves and deletes.
 
 A hypothesis state machine applies random operations through the services and compares the
-order the board read shows with a plain Python model of lists of ids. It runs twice: with
-the real position step, and with a step of 1, where there are no gaps at all and every
-move into the middle renumbers (the rare path, made the usual one).
+order the board read shows with a plain Python model of lists of ids. It runs three times:
+with the real position step; with a step of 1, where there are no gaps at all and every
+move into the middle renumbers (the rare path, made the usual one); and with a step of 2
+and renumbering windows of one row each side, so that renumbering spreads windows between
+neighbours that stay (the lists here are too short for the real window to be less than the
+whole list).
 """
 
 from typing import Any
@@ -115,8 +118,10 @@ class BoardOrdering(RuleBasedStateMachine):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("step", [None, 1])
-def test_positions_follow_a_plain_list_model(step: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("step", "window"), [(None, None), (1, None), (2, 1)])
+def test_positions_follow_a_plain_list_model(
+    step: int | None, window: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     renumbered: list[int] = []
     real_renumber = ordering._renumber
 
@@ -127,6 +132,8 @@ def test_positions_follow_a_plain_list_model(step: int | None, monkeypatch: pyte
     monkeypatch.setattr(ordering, "_renumber", counting_renumber)
     if step is not None:
         monkeypatch.setattr(ordering, "POSITION_STEP", step)
+    if window is not None:
+        monkeypatch.setattr(ordering, "RENUMBER_WINDOW", window)
 
     run_state_machine_as_test(
         BoardOrdering,
