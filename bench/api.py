@@ -463,6 +463,21 @@ def scenarios(connections: int, large_connections: int) -> list[Scenario]:
             target=Target(min_rps=300, max_p99_ms=200),
             seeded_small_board=True,
         ),
+        # No target: moves into the tops of lists of 1,000, where gaps get used up and
+        # renumbering (boards/ordering.py) happens under the board's lock. Last: it
+        # reorders the 5,000-task board the reads above use.
+        Scenario(
+            "move_task_5000",
+            "POST move (5,000-task board, into the top 40 of lists of 1,000)",
+            "move.lua",
+            lambda f: [
+                f.token,
+                ",".join(map(str, f.list_ids(f.large_board))),
+                ",".join(map(str, f.task_ids(f.large_board))),
+                "40",
+            ],
+            connections,
+        ),
     ]
 
 
