@@ -390,6 +390,11 @@ class Scenario:
     seeded_small_board: bool = False
 
 
+def move_args(f: Fixture, board: dict[str, Any]) -> list[str]:
+    """move.lua's arguments: any task of `board` to any of its lists, at index 0-40."""
+    return [f.token, ",".join(map(str, f.list_ids(board))), ",".join(map(str, f.task_ids(board))), "40"]
+
+
 def scenarios(connections: int, large_connections: int) -> list[Scenario]:
     cache_off = (("BOARD_CACHE", "false"),)
     return [
@@ -453,12 +458,7 @@ def scenarios(connections: int, large_connections: int) -> list[Scenario]:
             "move_task",
             "POST move (200-task board)",
             "move.lua",
-            lambda f: [
-                f.token,
-                ",".join(map(str, f.list_ids(f.small_board))),
-                ",".join(map(str, f.task_ids(f.small_board))),
-                "40",
-            ],
+            lambda f: move_args(f, f.small_board),
             connections,
             target=Target(min_rps=300, max_p99_ms=200),
             seeded_small_board=True,
@@ -470,12 +470,7 @@ def scenarios(connections: int, large_connections: int) -> list[Scenario]:
             "move_task_5000",
             "POST move (5,000-task board, into the top 40 of lists of 1,000)",
             "move.lua",
-            lambda f: [
-                f.token,
-                ",".join(map(str, f.list_ids(f.large_board))),
-                ",".join(map(str, f.task_ids(f.large_board))),
-                "40",
-            ],
+            lambda f: move_args(f, f.large_board),
             connections,
         ),
     ]
