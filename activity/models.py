@@ -32,6 +32,11 @@ class Activity(models.Model):
             # cheaply as forwards, so a separate (board, -seq) index would only cost writes.
             models.UniqueConstraint(fields=["board", "seq"], name="activity_activity_board_seq_unique"),
         ]
+        indexes = [
+            # One card's history, newest first (the task page): without it PostgreSQL reads the
+            # board's whole feed backwards to find an old card's few rows.
+            models.Index(fields=["board", "target_type", "target_id", "-seq"], name="activity_target_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.verb} on {self.board_id}"

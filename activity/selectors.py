@@ -14,6 +14,11 @@ def activity_list(*, board: Board) -> QuerySet[Activity]:
     return Activity.objects.filter(board=board).select_related("actor").order_by("-seq")
 
 
+def task_activity(*, board: Board, task_id: int) -> QuerySet[Activity]:
+    """One card's history on the board, newest first (activity_target_idx)."""
+    return activity_list(board=board).filter(target_type="task", target_id=task_id)
+
+
 def activity_after(*, board: Board, seq: int, limit: int) -> list[Activity]:
     """Up to `limit` activities with a seq above `seq`, oldest first: what a client that
     saw `seq` last has missed."""

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from activity.selectors import activity_list
+from activity.selectors import task_activity
 from boards import selectors as board_selectors
 from boards.board_page import BoardFilters, card, list_columns, list_counts
 from boards.models import Board
@@ -92,9 +92,7 @@ def _task_context(
         },
         "comment_form": comment_form or CommentForm(),
         "comments": comments,
-        "activities": activity_list(board=board).filter(target_type="task", target_id=task.pk)[
-            :TASK_ACTIVITY_LIMIT
-        ],
+        "activities": task_activity(board=board, task_id=task.pk)[:TASK_ACTIVITY_LIMIT],
         "saved": saved,
         "conflict": conflict,
         "attempted": attempted,
@@ -118,7 +116,7 @@ def _render_conflict(request: PageRequest, current: Task, *, attempted: TaskForm
     """The edit lost a race (someone saved the card after this form was opened): the form
     again with the card as it is now and its current version, so a second save doesn't fail
     the same way, and what the user typed next to it, so their text isn't lost."""
-    others = activity_list(board=_board_of(request, current)).filter(target_type="task", target_id=current.pk)
+    others = task_activity(board=_board_of(request, current), task_id=current.pk)
     latest = others.exclude(actor_id=page_user(request).pk).first()
     who = (latest.actor.name if latest is not None and latest.actor is not None else "") or "Someone"
     message = (

@@ -3,6 +3,7 @@
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from activity import selectors
 from activity.models import Activity
@@ -65,3 +66,24 @@ def test_notification_list_is_the_callers_newest_first() -> None:
         "read": False,
         "created_at": older.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
     }
+
+
+def test_a_cards_history_is_read_by_its_index_not_through_the_boards_feed() -> None:
+    given = board_with_roles()
+    common = {"board": given.board, "actor": given.admin, "target_type": "task", "data": {}}
+    Activity.objects.bulk_create(
+        Activity(seq=seq, verb="task.updated", target_id=1 + seq % 500, **common) for seq in range(1, 5001)
+    )
+    mine = [
+        Activity.objects.create(seq=5000 + n, verb="task.updated", target_id=10_000, **common) for n in (1, 2)
+    ]
+    query = selectors.task_activity(board=given.board, task_id=10_000)[:20]
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE activity_activity")
+        sql, params = query.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert [activity.pk for activity in query] == [mine[1].pk, mine[0].pk]
+    assert "activity_target_idx" in plan, plan
