@@ -79,7 +79,8 @@ class BoardWrite:
 
     def update_later(self, instance: Model, names: Sequence[str]) -> None:
         """Write these fields of `instance` when the write ends (on PostgreSQL; at once
-        elsewhere). Reads in the write meanwhile see the row as it was."""
+        elsewhere). Reads in the write meanwhile see the row as it was. At most once per
+        row and write: PostgreSQL leaves two changes to one row in one statement undefined."""
         alias = router.db_for_write(type(instance))
         if self.defer_writes:
             self.deferred.append(update_values(instance, names, using=alias))
