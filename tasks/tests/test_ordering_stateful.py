@@ -138,9 +138,14 @@ def test_positions_follow_a_plain_list_model(
     run_state_machine_as_test(
         BoardOrdering,
         settings=settings(
-            max_examples=40,
+            max_examples=40 if window is None else 120,
             stateful_step_count=30,
             deadline=None,
+            # A step of 2 leaves one midpoint per gap: whether 40 random examples ever use
+            # one up is chance (in one run of three they didn't). The same 120 examples
+            # every run (they renumber windows between neighbours, at the top and at the
+            # end of a list) make the assertion below hold or fail for good.
+            derandomize=window is not None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         ),
     )
