@@ -7,7 +7,7 @@ Non-members get Task.DoesNotExist / Comment.DoesNotExist (404), members without 
 PermissionDenied (403).
 """
 
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Collection, Iterable, Sequence, Set
 from datetime import UTC, datetime
 from typing import Any, TypedDict, Unpack
 
@@ -225,23 +225,31 @@ class TaskChanges(TypedDict, total=False):
 CONTENT_FIELDS = ("title", "description", "priority", "due_at")
 
 
+def stale_task_message(version: int) -> str:
+    return f"The task has changed (it is at version {version}): reload it."
+
+
 def task_update(
-    *, task: Task, actor: User, expected_version: int | None = None, **changes: Unpack[TaskChanges]
+    *,
+    task: Task | int,
+    actor: User,
+    expected_versions: Collection[int] | None = None,
+    **changes: Unpack[TaskChanges],
 ) -> Task:
     """Change the given fields of a task (member+), PATCH-style: absent keys stay.
 
-    `expected_version` is the client's If-Match: a task changed since raises
-    PreconditionFailedError. A new `list_id` appends the task to that list (a move, so
-    the WIP limit applies); `completed` completes or reopens it. Records task.updated,
-    task.moved, task.completed / task.reopened for what changed, nothing when nothing did.
+    `expected_versions` are the versions the client accepts (its If-Match; None: any): a
+    task at another version raises PreconditionFailedError, before the input is checked.
+    A new `list_id` appends the task to that list (a move, so the WIP limit applies);
+    `completed` completes or reopens it. Records task.updated, task.moved, task.completed /
+    task.reopened for what changed, nothing when nothing did. `task` may be given by its id.
     """
-    with board_write(board_id=task.board_id, actor=actor) as write:
+    task_id = task if isinstance(task, int) else task.pk
+    with board_write(of=(Task, task_id), actor=actor) as write:
         write.require(Action.TASK_CHANGE, not_found=Task.DoesNotExist)
-        current = fresh_task(write, task)
-        if expected_version is not None and expected_version != current.version:
-            raise PreconditionFailedError(
-                f"The task has changed (version {current.version}, not {expected_version}): reload it."
-            )
+        current = fresh_task(write, task_id)
+        if expected_versions is not None and current.version not in expected_versions:
+            raise PreconditionFailedError(stale_task_message(current.version))
 
         errors = FieldErrors()
         values: dict[str, Any] = {}
@@ -352,12 +360,12 @@ def _replace_labels(task: Task, *, old: list[Label], new: list[Label]) -> None:
         through.objects.bulk_create(through(task_id=task.pk, label_id=pk) for pk in new_ids - old_ids)
 
 
-def task_complete(*, task: Task, actor: User) -> Task:
+def task_complete(*, task: Task | int, actor: User) -> Task:
     """Mark the task completed (member+)."""
     return task_update(task=task, actor=actor, completed=True)
 
 
-def task_reopen(*, task: Task, actor: User) -> Task:
+def task_reopen(*, task: Task | int, actor: User) -> Task:
     """Mark the task not completed (member+)."""
     return task_update(task=task, actor=actor, completed=False)
 
@@ -405,11 +413,12 @@ def task_move(*, task: Task | int, actor: User, to_list_id: int, index: int) -> 
     return current
 
 
-def task_delete(*, task: Task, actor: User) -> None:
-    """Delete a task with its comments (member+)."""
-    with board_write(board_id=task.board_id, actor=actor) as write:
+def task_delete(*, task: Task | int, actor: User) -> None:
+    """Delete a task with its comments (member+). `task` may be given by its id."""
+    task_id = task if isinstance(task, int) else task.pk
+    with board_write(of=(Task, task_id), actor=actor) as write:
         write.require(Action.TASK_CHANGE, not_found=Task.DoesNotExist)
-        current = fresh_task(write, task)
+        current = fresh_task(write, task_id)
         data = task_data(current)
         current.delete()
         write.record(verb="task.deleted", target_id=data["id"], target_title=data["title"], data=data)
@@ -448,11 +457,13 @@ def _require_comment_change(write: BoardWrite, comment: Comment) -> None:
     )
 
 
-def comment_create(*, task: Task, actor: User, body: str) -> Comment:
-    """Comment on a task (member+); members mentioned as @<email> are notified."""
-    with board_write(board_id=task.board_id, actor=actor) as write:
+def comment_create(*, task: Task | int, actor: User, body: str) -> Comment:
+    """Comment on a task (member+); members mentioned as @<email> are notified. `task` may
+    be given by its id."""
+    task_id = task if isinstance(task, int) else task.pk
+    with board_write(of=(Task, task_id), actor=actor) as write:
         write.require(Action.COMMENT_CREATE, not_found=Task.DoesNotExist)
-        current = Task.objects.only("id", "title", "board_id").get(pk=task.pk, board=write.board)
+        current = Task.objects.only("id", "title", "board_id").get(pk=task_id, board=write.board)
         text = _clean_body(body)
         now = timezone.now()
         comment = Comment.objects.create(

@@ -145,7 +145,7 @@ def task_detail(request: PageRequest, task_id: int) -> HttpResponseBase:
             task = services.task_update(
                 task=task,
                 actor=page_user(request),
-                expected_version=data["version"],
+                expected_versions={data["version"]},
                 title=data["title"],
                 description=data["description"],
                 priority=data["priority"],

@@ -1,7 +1,10 @@
 """Tasks and comments (API.md "Tasks, comments"), as thin views: authorize (404 for
 non-members, then 403 by role) -> preconditions (If-Match: 412) -> validate (400) ->
-service -> the representation. Creating and moving a task, the busiest writes, leave the
-authorizing to the service, which does it as it locks the board (validated_for_write())."""
+service -> the representation. The writes to a task and its comments leave authorizing
+and If-Match to the service, which checks them as it locks the board: the view reads
+nothing before, and runs its own checks only for a body it refuses, so that their answers
+still come first (validated_for_write()). Editing and deleting a comment authorize in the
+view: the comment's author decides which role is needed."""
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -171,18 +174,18 @@ class TaskDetailView(APIView):
         },
     )
     def patch(self, request: Request, task_id: int) -> Response:
-        task = task_for(request, task_id, Action.TASK_CHANGE)
         if_match = IfMatch(request.headers)
-        # Checked before the body: a stale client learns that first, whatever it sent.
-        if not if_match.matches(task.version):
-            raise PreconditionFailed(f"The task has changed (it is at version {task.version}): reload it.")
-        data = validated(TaskUpdateInputSerializer, request.data)
+
+        def authorize() -> None:
+            task = task_for(request, task_id, Action.TASK_CHANGE)
+            # Before the body: a stale client learns that first, whatever it sent.
+            if not if_match.matches(task.version):
+                raise PreconditionFailed(services.stale_task_message(task.version))
+
+        data = validated_for_write(TaskUpdateInputSerializer, request, authorize=authorize)
+        # The service checks the role (404, 403), then If-Match (412), as it locks the board.
         task = services.task_update(
-            task=task,
-            actor=request_user(request),
-            # The service checks it again under the board's lock, against a concurrent write.
-            expected_version=task.version if if_match.present and if_match.versions is not None else None,
-            **data,
+            task=task_id, actor=request_user(request), expected_versions=if_match.versions, **data
         )
         return task_response(task)
 
@@ -193,8 +196,8 @@ class TaskDetailView(APIView):
         responses={204: None, **BOARD_ERRORS},
     )
     def delete(self, request: Request, task_id: int) -> Response:
-        task = task_for(request, task_id, Action.TASK_CHANGE)
-        services.task_delete(task=task, actor=request_user(request))
+        # The service checks the caller's role (404, 403) as it locks the task's board.
+        services.task_delete(task=task_id, actor=request_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -251,9 +254,13 @@ class CommentListView(GenericAPIView):
         responses={201: CommentOutputSerializer, 400: INVALID, **BOARD_ERRORS},
     )
     def post(self, request: Request, task_id: int) -> Response:
-        task = task_for(request, task_id, Action.COMMENT_CREATE)
-        data = validated(CommentInputSerializer, request.data)
-        comment = services.comment_create(task=task, actor=request_user(request), body=data["body"])
+        data = validated_for_write(
+            CommentInputSerializer,
+            request,
+            authorize=lambda: task_for(request, task_id, Action.COMMENT_CREATE),
+        )
+        # The service checks the caller's role (404, 403) as it locks the task's board.
+        comment = services.comment_create(task=task_id, actor=request_user(request), body=data["body"])
         return Response(comment_representation(comment), status=status.HTTP_201_CREATED)
 
 

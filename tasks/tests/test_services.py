@@ -175,7 +175,7 @@ def test_task_update_changes_fields_bumps_the_version_and_records(
     updated = services.task_update(
         task=task,
         actor=given.admin,
-        expected_version=1,
+        expected_versions={1},
         title="B",
         description="<script>x</script>*hi*",
         priority="low",
@@ -202,7 +202,7 @@ def test_task_update_with_a_stale_version_fails_and_changes_nothing(
     before = board_snapshot(given.board.pk)
 
     with pytest.raises(PreconditionFailedError):
-        services.task_update(task=task, actor=given.member, expected_version=1, title="C")
+        services.task_update(task=task, actor=given.member, expected_versions={1}, title="C")
 
     assert board_snapshot(given.board.pk) == before
 

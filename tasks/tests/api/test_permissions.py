@@ -59,27 +59,36 @@ def test_the_matrix_covers_every_role() -> None:
     assert ["anonymous", "outsider", *ROLES] == CALLERS
 
 
-# Creating and moving a task authorize in the service, as it locks the board; the view
-# validates first and authorizes only when it refuses the body (validated_for_write()).
-# The order of the answers stays: 404 for a non-member, 403 for a viewer, then 400 / 415.
+# The writes to a task and its comments authorize in the service, as it locks the board;
+# the view validates first and authorizes only when it refuses the body
+# (validated_for_write()). The order of the answers stays: 404 for a non-member, 403 for a
+# viewer, then 400 / 415.
 REFUSED_BODIES = {
-    "invalid": ({"list_id": "x"}, "application/json", 400),
+    "invalid": ({"list_id": "x", "body": 1}, "application/json", 400),
     "not parseable": ('{"list_id": ', "application/json", 400),
     "not JSON": ("list_id=1", "application/x-www-form-urlencoded", 415),
 }
+WRITES_WITH_A_BODY = [
+    ("post", "boards/{w.board_id}/tasks/"),
+    ("post", "tasks/{w.task.pk}/move/"),
+    ("patch", "tasks/{w.task.pk}/"),
+    ("post", "tasks/{w.task.pk}/comments/"),
+]
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("caller", ["outsider", "viewer", "member"])
 @pytest.mark.parametrize("body", REFUSED_BODIES, ids=str)
-@pytest.mark.parametrize("path", ["boards/{w.board_id}/tasks/", "tasks/{w.task.pk}/move/"])
-def test_a_refused_body_is_answered_after_the_callers_role(caller: str, body: str, path: str) -> None:
+@pytest.mark.parametrize(("method", "path"), WRITES_WITH_A_BODY, ids=str)
+def test_a_refused_body_is_answered_after_the_callers_role(
+    caller: str, body: str, method: str, path: str
+) -> None:
     world = make_world()
     api = Api(world.caller(caller))
     before = everything(world)
     content, content_type, status = REFUSED_BODIES[body]
 
-    response = api.client.post(
+    response = getattr(api.client, method)(
         "/api/v1/" + path.format(w=world), content, content_type=content_type, headers=api.headers
     )
 
@@ -89,14 +98,30 @@ def test_a_refused_body_is_answered_after_the_callers_role(caller: str, body: st
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["boards/{id}/tasks/", "tasks/{id}/move/"])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "boards/{id}/tasks/"),
+        ("post", "tasks/{id}/move/"),
+        ("patch", "tasks/{id}/"),
+        ("delete", "tasks/{id}/"),
+        ("post", "tasks/{id}/comments/"),
+    ],
+    ids=str,
+)
 @pytest.mark.parametrize("missing", [0, 999_999_999, 2**63, 10**30])
-def test_a_write_to_a_board_or_task_that_does_not_exist_is_a_404(path: str, missing: int) -> None:
+def test_a_write_to_a_board_or_task_that_does_not_exist_is_a_404(
+    method: str, path: str, missing: int
+) -> None:
     world = make_world()
     before = everything(world)
+    api = Api(world.roles.member)
+    body = {"list_id": world.board_list.pk, "title": "New", "index": 0, "body": "Hi"}
 
-    response = Api(world.roles.member).post(
-        path.format(id=missing), {"list_id": world.board_list.pk, "title": "New", "index": 0}
+    response = (
+        api.delete(path.format(id=missing))
+        if method == "delete"
+        else getattr(api, method)(path.format(id=missing), body)
     )
 
     assert response.status_code == 404, response.content[:300]
