@@ -28,6 +28,16 @@ class Placement:
     # the common case.
     renumbered: dict[int, int] = field(default_factory=dict)
 
+    def moves(self, current_position: int) -> bool:
+        """Whether placing a row now at `current_position` writes anything: a renumbering
+        may give the row its own position back while it moved the siblings around it."""
+        return self.position != current_position or bool(self.renumbered)
+
+    def event_positions(self) -> list[dict[str, int]]:
+        """The renumbered siblings as a move's event carries them (`positions`): clients
+        that order by position need them."""
+        return [{"id": pk, "position": position} for pk, position in self.renumbered.items()]
+
 
 def append_position(siblings: "QuerySet[Model]") -> int:
     """The position after the last of `siblings`."""

@@ -434,14 +434,13 @@ def list_move(*, board_list: BoardList, actor: User, index: int) -> BoardList:
             BoardList, "board", write.board.pk, current.pk, using=router.db_for_write(BoardList)
         )
         placement = place_at_index(siblings, index, current_position=current.position)
-        # A renumbering may happen to give the list its own position back: it moved all the same.
-        if placement.position != current.position or placement.renumbered:
+        if placement.moves(current.position):
             current.position = placement.position
             current.updated_at = timezone.now()
             current.save(update_fields=["position", "updated_at"])
             data = list_representation(current)
             if placement.renumbered:
-                data["positions"] = [{"id": pk, "position": p} for pk, p in placement.renumbered.items()]
+                data["positions"] = placement.event_positions()
             write.record(verb="list.moved", target_id=current.pk, target_title=current.title, data=data)
     return current
 

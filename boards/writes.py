@@ -171,17 +171,18 @@ def _lock_board(*, board_id: int, actor: User) -> tuple[Board, str | None]:
 
 def _lock_board_of(model: type[Model], row_id: int, *, actor: User) -> tuple[Board, str | None]:
     """_lock_board() for the board of a `model` row; model.DoesNotExist without the row."""
+    missing = model.DoesNotExist(f"{model.__name__} matching query does not exist.")  # type: ignore[attr-defined]
     if not 1 <= row_id <= MAX_ID:
-        raise model.DoesNotExist(f"{model.__name__} matching query does not exist.")  # type: ignore[attr-defined]
+        raise missing
     alias = router.db_for_write(Board)
     if connections[alias].vendor != "postgresql":
         board_id = model._default_manager.filter(pk=row_id).values_list("board_id", flat=True).first()
         if board_id is None:
-            raise model.DoesNotExist(f"{model.__name__} matching query does not exist.")  # type: ignore[attr-defined]
+            raise missing
         return _lock_board(board_id=board_id, actor=actor)
     locked = fetch_instance(Board, lock_via_sql(model), [actor.pk, row_id], extra=["actor_role"], using=alias)
     if locked is None:
-        raise model.DoesNotExist(f"{model.__name__} matching query does not exist.")  # type: ignore[attr-defined]
+        raise missing
     return locked, locked.actor_role  # type: ignore[attr-defined]
 
 

@@ -129,28 +129,23 @@ def clean_list(
     return board_list
 
 
-def fresh_task(write: BoardWrite, task: Task | int) -> Task:
-    """The task (or the task of that id) re-read under the board's lock (the caller's
-    instance may predate another write), with its creator's id and name, and on PostgreSQL
-    its assignees and labels (task_related())."""
-    task_id = task if isinstance(task, int) else task.pk
+def fresh_task(write: BoardWrite, task_id: int) -> Task:
+    """The task re-read under the board's lock (what the caller read before may predate
+    another write), with its creator's id and name, and on PostgreSQL its assignees and
+    labels (task_related())."""
     alias = router.db_for_write(Task)
-    if connections[alias].vendor != "postgresql":
-        fresh = fetch_instance(
-            Task, FRESH_TASK_SQL, [task_id, write.board.pk], extra=["created_by_name"], using=alias
-        )
-    else:
-        fresh = fetch_instance(
-            Task,
-            FRESH_TASK_WITH_RELATED_SQL,
-            [task_id, write.board.pk],
-            extra=["created_by_name", "assignee_rows", "label_rows"],
-            using=alias,
-        )
-        if fresh is not None:
-            _with_related(fresh, fresh.assignee_rows, fresh.label_rows)  # type: ignore[attr-defined]
+    related = connections[alias].vendor == "postgresql"
+    fresh = fetch_instance(
+        Task,
+        FRESH_TASK_WITH_RELATED_SQL if related else FRESH_TASK_SQL,
+        [task_id, write.board.pk],
+        extra=["created_by_name", "assignee_rows", "label_rows"] if related else ["created_by_name"],
+        using=alias,
+    )
     if fresh is None:
         raise Task.DoesNotExist("Task matching query does not exist.")
+    if related:
+        _with_related(fresh, fresh.assignee_rows, fresh.label_rows)  # type: ignore[attr-defined]
     return _with_creator(fresh, fresh.created_by_name, alias)  # type: ignore[attr-defined]
 
 

@@ -35,6 +35,7 @@ from boards.validation import (
     clean_required_text,
 )
 from boards.writes import BoardWrite, board_write
+from taskboard.db.ids import pk_of
 from taskboard.errors import ConflictError, PreconditionFailedError
 
 from .locked_reads import clean_list, fresh_task, fresh_task_and_list, task_data, task_related
@@ -163,8 +164,7 @@ def task_create(
 ) -> Task:
     """Create a task at the end of its list (member+); assignees are notified. `board` may
     be given by its id (the API's view reads nothing before)."""
-    board_id = board if isinstance(board, int) else board.pk
-    with board_write(board_id=board_id, actor=actor) as write:
+    with board_write(board_id=pk_of(board), actor=actor) as write:
         write.require(Action.TASK_CHANGE)
         errors = FieldErrors()
         board_list = clean_list(errors, write.board, list_id, for_create=True)
@@ -244,7 +244,7 @@ def task_update(
     `completed` completes or reopens it. Records task.updated, task.moved, task.completed /
     task.reopened for what changed, nothing when nothing did. `task` may be given by its id.
     """
-    task_id = task if isinstance(task, int) else task.pk
+    task_id = pk_of(task)
     with board_write(of=(Task, task_id), actor=actor) as write:
         write.require(Action.TASK_CHANGE, not_found=Task.DoesNotExist)
         current = fresh_task(write, task_id)
@@ -375,7 +375,7 @@ def task_move(*, task: Task | int, actor: User, to_list_id: int, index: int) -> 
     (member+). Writes one task row in the common case. Moving into another list that is
     at its WIP limit raises ConflictError. `task` may be given by its id (the API's view
     reads nothing before)."""
-    task_id = task if isinstance(task, int) else task.pk
+    task_id = pk_of(task)
     with board_write(of=(Task, task_id), actor=actor) as write:
         write.require(Action.TASK_CHANGE, not_found=Task.DoesNotExist)
         errors = FieldErrors()
@@ -398,7 +398,7 @@ def task_move(*, task: Task | int, actor: User, to_list_id: int, index: int) -> 
             index,
             current_position=current.position if same_list else None,
         )
-        if same_list and placement.position == current.position and not placement.renumbered:
+        if same_list and not placement.moves(current.position):
             return current
         current.list = target_list
         current.position = placement.position
@@ -407,15 +407,14 @@ def task_move(*, task: Task | int, actor: User, to_list_id: int, index: int) -> 
         write.update_later(current, ["list", "position", "version", "updated_at"])
         data = task_data(current)
         if placement.renumbered:
-            # The other tasks' positions changed too: clients that order by position need them.
-            data["positions"] = [{"id": pk, "position": p} for pk, p in placement.renumbered.items()]
+            data["positions"] = placement.event_positions()
         _record_task(write, "task.moved", current, data)
     return current
 
 
 def task_delete(*, task: Task | int, actor: User) -> None:
     """Delete a task with its comments (member+). `task` may be given by its id."""
-    task_id = task if isinstance(task, int) else task.pk
+    task_id = pk_of(task)
     with board_write(of=(Task, task_id), actor=actor) as write:
         write.require(Action.TASK_CHANGE, not_found=Task.DoesNotExist)
         current = fresh_task(write, task_id)
@@ -460,7 +459,7 @@ def _require_comment_change(write: BoardWrite, comment: Comment) -> None:
 def comment_create(*, task: Task | int, actor: User, body: str) -> Comment:
     """Comment on a task (member+); members mentioned as @<email> are notified. `task` may
     be given by its id."""
-    task_id = task if isinstance(task, int) else task.pk
+    task_id = pk_of(task)
     with board_write(of=(Task, task_id), actor=actor) as write:
         write.require(Action.COMMENT_CREATE, not_found=Task.DoesNotExist)
         current = Task.objects.only("id", "title", "board_id").get(pk=task_id, board=write.board)

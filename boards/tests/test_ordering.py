@@ -2,6 +2,7 @@
 renumbering around a used-up gap."""
 
 import itertools
+from dataclasses import dataclass
 
 import pytest
 from django.db import connection
@@ -111,40 +112,57 @@ def long_list(given: BoardWithRoles, positions: list[int]) -> tuple[BoardList, l
     return todo, [TaskFactory.create(list=todo, position=position) for position in positions]
 
 
-def test_a_used_up_gap_in_a_long_list_renumbers_only_the_rows_around_it() -> None:
+def used_up_gap_after(rank: int, *, rows: int = 200) -> list[int]:
+    """Positions a step apart, but no integer left between ranks `rank` and `rank` + 1."""
+    positions = [(n + 1) * POSITION_STEP for n in range(rows)]
+    positions[rank + 1] = positions[rank] + 1
+    return positions
+
+
+@dataclass
+class Moved:
+    board: Board
+    tasks: list[Task]
+    before: dict[int, int]
+    after: dict[int, int]
+    moving_position: int
+
+    @property
+    def changed(self) -> set[int]:
+        return {pk for pk in self.before if self.after[pk] != self.before[pk]}
+
+
+def move_in(positions: list[int], index: int) -> Moved:
+    """A task of another list moved to `index` of a list of tasks at `positions`, the list's
+    order checked."""
     given = board_with_roles()
-    positions = [(rank + 1) * POSITION_STEP for rank in range(200)]
-    positions[100] = positions[99] + 1  # no integer left between ranks 99 and 100
     todo, tasks = long_list(given, positions)
     moving = TaskFactory.create(list=BoardListFactory.create(board=given.board))
     before = positions_by_pk(todo)
 
-    services.task_move(task=moving, actor=given.member, to_list_id=todo.pk, index=100)
+    services.task_move(task=moving, actor=given.member, to_list_id=todo.pk, index=index)
 
+    assert ordered_pks(todo) == [*(t.pk for t in tasks[:index]), moving.pk, *(t.pk for t in tasks[index:])]
     after = positions_by_pk(todo)
-    changed = {pk for pk in before if after[pk] != before[pk]}
-    assert ordered_pks(todo) == [task.pk for task in tasks[:100]] + [moving.pk] + [
-        task.pk for task in tasks[100:]
-    ]
-    assert 0 < len(changed) <= 2 * RENUMBER_WINDOW
-    assert changed <= {task.pk for task in tasks[100 - RENUMBER_WINDOW : 100 + RENUMBER_WINDOW]}
-    spread = sorted(after[pk] for pk in (changed | {moving.pk}))
+    return Moved(given.board, tasks, before, after, after.pop(moving.pk))
+
+
+def test_a_used_up_gap_in_a_long_list_renumbers_only_the_rows_around_it() -> None:
+    moved = move_in(used_up_gap_after(99), 100)
+
+    assert 0 < len(moved.changed) <= 2 * RENUMBER_WINDOW
+    assert moved.changed <= {task.pk for task in moved.tasks[100 - RENUMBER_WINDOW : 100 + RENUMBER_WINDOW]}
+    spread = sorted([moved.moving_position, *(moved.after[pk] for pk in moved.changed)])
     assert min(b - a for a, b in itertools.pairwise(spread)) >= POSITION_STEP >> 10
-    data = Activity.objects.get(board=given.board, verb="task.moved").data
-    assert {item["id"] for item in data["positions"]} == changed
+    data = Activity.objects.get(board=moved.board, verb="task.moved").data
+    assert {item["id"] for item in data["positions"]} == moved.changed
 
 
 def test_a_used_up_gap_near_the_top_spreads_the_rows_above_it_downwards() -> None:
-    given = board_with_roles()
-    positions = [(rank + 1) * POSITION_STEP for rank in range(200)]
-    positions[1] = positions[0] + 1
-    todo, tasks = long_list(given, positions)
-    moving = TaskFactory.create(list=BoardListFactory.create(board=given.board))
+    positions = used_up_gap_after(0)
+    moved = move_in(positions, 1)
 
-    services.task_move(task=moving, actor=given.member, to_list_id=todo.pk, index=1)
-
-    after = positions_by_pk(todo)
-    assert ordered_pks(todo) == [tasks[0].pk, moving.pk] + [task.pk for task in tasks[1:]]
+    tasks, after = moved.tasks, moved.after
     # The window reaches the top: its rows move below the first row outside it, which stays.
     assert after[tasks[1 + RENUMBER_WINDOW].pk] == positions[1 + RENUMBER_WINDOW]
     assert after[tasks[-1].pk] == positions[-1]
@@ -152,16 +170,10 @@ def test_a_used_up_gap_near_the_top_spreads_the_rows_above_it_downwards() -> Non
 
 
 def test_a_used_up_gap_near_the_end_spreads_the_rows_below_it_upwards() -> None:
-    given = board_with_roles()
-    positions = [(rank + 1) * POSITION_STEP for rank in range(200)]
-    positions[198] = positions[197] + 1
-    todo, tasks = long_list(given, positions)
-    moving = TaskFactory.create(list=BoardListFactory.create(board=given.board))
+    positions = used_up_gap_after(197)
+    moved = move_in(positions, 198)
 
-    services.task_move(task=moving, actor=given.member, to_list_id=todo.pk, index=198)
-
-    after = positions_by_pk(todo)
-    assert ordered_pks(todo) == [*(task.pk for task in tasks[:198]), moving.pk, tasks[198].pk, tasks[199].pk]
+    tasks, after = moved.tasks, moved.after
     # The window reaches the end: its rows move up from the last row outside it, which stays.
     start = 198 - RENUMBER_WINDOW
     assert after[tasks[start - 1].pk] == positions[start - 1]
@@ -170,24 +182,14 @@ def test_a_used_up_gap_near_the_end_spreads_the_rows_below_it_upwards() -> None:
 
 
 def test_the_window_grows_until_it_leaves_room() -> None:
-    given = board_with_roles()
     # Ranks 100-199 are consecutive integers: a window of 16 each side has no room.
     positions = [(rank + 1) * POSITION_STEP for rank in range(100)]
     positions += [positions[-1] + 1 + rank for rank in range(100)]
     positions += [positions[-1] + (rank + 1) * POSITION_STEP for rank in range(100)]
-    todo, tasks = long_list(given, positions)
-    moving = TaskFactory.create(list=BoardListFactory.create(board=given.board))
-    before = positions_by_pk(todo)
+    moved = move_in(positions, 150)
 
-    services.task_move(task=moving, actor=given.member, to_list_id=todo.pk, index=150)
-
-    after = positions_by_pk(todo)
-    changed = [pk for pk in before if after[pk] != before[pk]]
-    assert ordered_pks(todo) == [task.pk for task in tasks[:150]] + [moving.pk] + [
-        task.pk for task in tasks[150:]
-    ]
-    assert 2 * RENUMBER_WINDOW < len(changed) <= 8 * RENUMBER_WINDOW
-    assert (after[tasks[0].pk], after[tasks[-1].pk]) == (positions[0], positions[-1])
+    assert 2 * RENUMBER_WINDOW < len(moved.changed) <= 8 * RENUMBER_WINDOW
+    assert (moved.after[moved.tasks[0].pk], moved.after[moved.tasks[-1].pk]) == (positions[0], positions[-1])
 
 
 def test_a_renumbering_that_gives_the_task_its_own_position_back_is_still_a_move() -> None:
