@@ -86,6 +86,30 @@ def test_a_card_added_by_one_member_appears_on_the_other_members_board(
     expect(acting.locator(f"#count-{together.todo.pk} [data-count]")).to_have_text("1")
 
 
+def test_a_card_whose_event_comes_back_before_the_answer_to_the_add_is_shown_once(
+    new_context: Any, asgi_server: Any, pg_cluster: Any, together: Together
+) -> None:
+    pg_cluster.replica.wait_for_catchup()
+    acting = open_board(new_context(together.owner, base_url=asgi_server.http_url), together.board)
+    cards = titles(acting, together.todo)
+
+    def answer_after_the_event(route: Any) -> None:
+        # The server has created the card and published its event; the page gets the
+        # answer only once the event has put the card on the page.
+        response = route.fetch()
+        expect(cards).to_have_text(["Raced"])
+        route.fulfill(response=response)
+
+    acting.route(f"**/boards/{together.board.pk}/tasks/new/", answer_after_the_event)
+    field = acting.locator(f"#list-{together.todo.pk} .add-card input[name=title]")
+    field.fill("Raced")
+    field.press("Enter")
+
+    expect(acting.locator(f"#list-{together.todo.pk} .add-card input[name=title]")).to_have_value("")
+    expect(cards).to_have_text(["Raced"])
+    expect(acting.locator(f"#count-{together.todo.pk} [data-count]")).to_have_text("1")
+
+
 def test_a_card_moved_by_one_member_appears_moved_for_the_other_without_a_reload(
     new_context: Any, asgi_server: Any, pg_cluster: Any, together: Together
 ) -> None:
