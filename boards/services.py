@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User, normalize_email
+from accounts.services import user_email_verified_by_mail
 from activity.events import publish_board_deleted_on_commit
 from tasks.models import Task
 
@@ -177,8 +178,10 @@ def board_transfer(*, board: Board, actor: User, to_user_id: int) -> Board:
 
 
 def member_add(*, board: Board, actor: User, email: str, role: str) -> Membership | Invitation:
-    """Add the person with `email` with `role` (admin+). An address with an account becomes
-    a Membership at once; any other gets an Invitation, mailed after the commit."""
+    """Add the person with `email` with `role` (admin+). An address whose account is
+    verified becomes a Membership at once; any other (no account, or an account whose owner
+    never proved they read that address) gets an Invitation mailed there after the commit:
+    the role goes to whoever reads the address's mail, not to whoever registered it first."""
     with board_write(board_id=board.pk, actor=actor) as write:
         write.require(Action.MEMBER_MANAGE)
         errors = FieldErrors()
@@ -195,6 +198,8 @@ def member_add(*, board: Board, actor: User, email: str, role: str) -> Membershi
             return _invite(write, email=address, role=new_role)
         if Membership.objects.filter(board=write.board, user=user).exists():
             raise ValidationError({"email": ["This person is already a member of this board."]})
+        if not user.email_verified:
+            return _invite(write, email=address, role=new_role)
         membership = Membership.objects.create(board=write.board, user=user, role=new_role)
         # An earlier invitation of the address has nothing left to do.
         Invitation.objects.filter(board=write.board, email=address, accepted_at__isnull=True).delete()
@@ -349,6 +354,9 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
+        # The link was mailed to the invitation's address: if that is the accepting
+        # account's address, its owner has just shown they read it.
+        user_email_verified_by_mail(user=user, email=invitation.email)
         existing = Membership.objects.filter(board=write.board, user=user).first()
         if existing is not None:
             write.touch()
