@@ -108,6 +108,19 @@ def test_the_profile_of_an_unverified_user_offers_a_resend(client: Client) -> No
     assert_strict_csp_ready(html, "profile (unverified)")
 
 
+def test_the_home_page_of_an_unverified_user_says_so_and_a_verified_ones_does_not(client: Client) -> None:
+    unverified = UserFactory.create(email_verified=False)
+    client.force_login(unverified)
+    html = client.get("/").content.decode()
+    client.force_login(UserFactory.create())
+    verified_html = client.get("/").content.decode()
+
+    assert "is not confirmed yet" in html
+    assert '<form method="post" action="/accounts/verify-email/resend/">' in html
+    assert_strict_csp_ready(html, "home (unverified)")
+    assert "is not confirmed yet" not in verified_html
+
+
 def test_resend_from_the_profile_queues_one_mail_and_the_cap_says_so(
     client: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
