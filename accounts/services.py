@@ -374,7 +374,7 @@ def _mark_email_verified(user: User) -> bool:
 def user_email_verified_by_mail(*, user: User, email: str) -> bool:
     """Record that `user` received mail at `email` (an invitation accepted through its
     link, say); verified only when that is the account's own address."""
-    if normalize_email(email) != user.email:
+    if user.email_verified or normalize_email(email) != user.email:
         return False
     with transaction.atomic():
         locked = User.objects.select_for_update().get(id=user.id)

@@ -216,10 +216,10 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
         context = {"token": token, "error": problem, "address": user.email if user else ""}
         return _verify_email_page(request, context, status=400 if problem else 200)
     try:
-        services.email_verify(token=token)
+        verified = services.email_verify(token=token)
     except ValidationError as exc:
         return _verify_email_page(request, {"token": token, "error": " ".join(exc.messages)}, status=400)
-    if request.user.is_authenticated:
+    if request.user.is_authenticated and request.user.pk == verified.pk:
         messages.success(request, "Your email address is confirmed.")
         return redirect("accounts:profile")
     return render(request, "accounts/verify_email_done.html")

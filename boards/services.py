@@ -338,7 +338,15 @@ def invitation_revoke(*, invitation: Invitation, actor: User) -> None:
 
 def invitation_accept(*, token: str, user: User) -> Membership:
     """Join the board of the invitation `token` with its role. A token works once and
-    until it expires; a caller who is already a member keeps their role."""
+    until it expires; a caller who is already a member keeps their role. The link was
+    mailed to the invitation's address: if that is the caller's own, it is now verified."""
+    membership, invited_email = _invitation_join(token=token, user=user)
+    # After the board's lock is released: a rename locks the user row, then its boards.
+    user_email_verified_by_mail(user=user, email=invited_email)
+    return membership
+
+
+def _invitation_join(*, token: str, user: User) -> tuple[Membership, str]:
     found = Invitation.objects.filter(token_hash=hash_invitation_token(token)).values_list(
         "board_id", flat=True
     )
@@ -354,13 +362,10 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
-        # The link was mailed to the invitation's address: if that is the accepting
-        # account's address, its owner has just shown they read it.
-        user_email_verified_by_mail(user=user, email=invitation.email)
         existing = Membership.objects.filter(board=write.board, user=user).first()
         if existing is not None:
             write.touch()
-            return existing
+            return existing, invitation.email
         membership = Membership.objects.create(board=write.board, user=user, role=invitation.role)
         write.record(
             verb="member.added",
@@ -368,7 +373,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
             target_title=user.name or user.email,
             data=member_representation(membership, user),
         )
-        return membership
+        return membership, invitation.email
 
 
 # Lists

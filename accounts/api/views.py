@@ -61,7 +61,10 @@ class RegisterView(PublicView):
     @extend_schema(
         tags=TAGS,
         summary="Create an account",
-        description="Sends a welcome email. Emails are case-insensitive and unique.",
+        description=(
+            "Sends a welcome email carrying the email-verification link (see auth/verify-email/). "
+            "Emails are case-insensitive and unique. The account starts with email_verified false."
+        ),
         request=RegisterInputSerializer,
         responses={201: UserSummaryOutputSerializer, 400: INVALID},
     )

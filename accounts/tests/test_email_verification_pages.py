@@ -72,6 +72,17 @@ def test_a_signed_in_user_goes_on_to_the_profile_which_says_verified(client: Cli
     assert "/accounts/verify-email/resend/" not in html
 
 
+def test_someone_else_signed_in_gets_the_success_page_not_their_profile(client: Client) -> None:
+    owner_of_link = UserFactory.create(email_verified=False)
+    client.force_login(UserFactory.create(email_verified=False))
+
+    response = client.post(page_path(owner_of_link))
+
+    assert response.status_code == 200
+    assert "Your email address is confirmed" in response.content.decode()
+    assert verified(owner_of_link) is True
+
+
 @pytest.mark.parametrize("token", ["garbage", "expired"])
 def test_a_bad_or_expired_link_says_so_and_changes_nothing(client: Client, token: str) -> None:
     user = UserFactory.create(email_verified=False)
