@@ -4,7 +4,7 @@ Queued only from services through transaction.on_commit, so a rolled-back regist
 sends nothing and the worker always finds the committed row.
 
 SMTP trouble is usually brief (a server restarting, greylisting, a dropped connection), so
-both retry on SMTP and socket errors with exponential backoff and jitter (5 s, 10 s, ...
+each retries on SMTP and socket errors with exponential backoff and jitter (5 s, 10 s, ...
 capped at 10 minutes; about an hour in all).
 """
 
