@@ -11,14 +11,15 @@ class UserAdmin(DjangoUserAdmin):
 
     form = AdminUserChangeForm
     add_form = AdminUserAddForm
-    list_display = ("email", "name", "is_active", "is_staff", "date_joined", "last_login")
-    list_filter = ("is_active", "is_staff", "is_superuser", "email_notifications", "groups")
+    list_display = ("email", "name", "email_verified", "is_active", "is_staff", "date_joined", "last_login")
+    list_filter = ("is_active", "email_verified", "is_staff", "is_superuser", "email_notifications", "groups")
     search_fields = ("email", "name")
     ordering = ("email",)
     readonly_fields = ("last_login", "date_joined")
     filter_horizontal = ("groups", "user_permissions")
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
+        # email_verified: a staff user who checked the address by other means may tick it.
+        (None, {"fields": ("email", "email_verified", "password")}),
         ("Profile", {"fields": ("name", "timezone", "email_notifications")}),
         (
             "Permissions",

@@ -3,6 +3,7 @@
 The API views, the HTML pages and the Celery tasks all come through here.
 """
 
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -27,8 +28,11 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.login_limiter import reserve_login_attempt
 
-from . import selectors, tasks
+from . import email_verification, selectors, tasks
+from .mail_limits import MailLimitReached, reserve_account_mail
 from .models import User, normalize_email, validate_timezone
+
+logger = logging.getLogger(__name__)
 
 INVALID_RESET_LINK = "This password reset link is invalid or has already been used."
 WELCOME_SENT_MARKER_SECONDS = 7 * 24 * 60 * 60
@@ -78,7 +82,8 @@ def user_register(*, email: str, password: str, name: str) -> User:
         except IntegrityError as exc:
             raise ValidationError({"email": ["An account with this email address already exists."]}) from exc
         user_id = user.id
-        transaction.on_commit(lambda: tasks.send_welcome_email.delay(user_id=user_id))
+        if _account_mail_allowed(address=email):
+            transaction.on_commit(lambda: tasks.send_welcome_email.delay(user_id=user_id))
     return user
 
 
@@ -196,6 +201,8 @@ def password_reset_request(*, email: str) -> None:
     user = selectors.user_get_active_by_email(email=email)
     if user is None or not user.has_usable_password():
         return
+    if not _account_mail_allowed(address=user.email):
+        return  # the caller still answers as if sent: no enumeration, no flood
     user_id = user.id
     transaction.on_commit(lambda: tasks.send_password_reset_email.delay(user_id=user_id))
 
@@ -224,6 +231,8 @@ def password_reset_confirm(*, uidb64: str, token: str, new_password: str) -> Use
         if user is None or not default_token_generator.check_token(user, token):
             raise ValidationError({"token": [INVALID_RESET_LINK]})
         _set_password(user=user, new_password=new_password, field="new_password")
+        # The link came by mail to this address: its owner reads it.
+        _mark_email_verified(user)
     return user
 
 
@@ -309,7 +318,11 @@ def welcome_email_send(*, user_id: int) -> bool:
     if cache.add(marker, 1, timeout=WELCOME_SENT_MARKER_SECONDS) is False:
         return False
     try:
-        _send(user=user, template="welcome", context={"login_url": f"{settings.SITE_URL}/accounts/login/"})
+        context: dict[str, object] = {"login_url": f"{settings.SITE_URL}/accounts/login/"}
+        if not user.email_verified:
+            # One mail on registration: the welcome carries the verification link.
+            context.update(verify_url=email_verification_link(user=user), valid_days=_verification_days())
+        _send(user=user, template="welcome", context=context)
     except BaseException:
         cache.delete(marker)  # not sent: a retry must try again
         raise
@@ -326,5 +339,98 @@ def password_reset_email_send(*, user_id: int) -> bool:
         user=user,
         template="password_reset",
         context={"reset_url": password_reset_link(user=user), "valid_hours": hours},
+    )
+    return True
+
+
+# --- email verification -----------------------------------------------------------------
+
+INVALID_VERIFICATION_LINK = "This verification link is invalid."
+EXPIRED_VERIFICATION_LINK = "This verification link has expired. Ask for a new one from your profile."
+USED_VERIFICATION_LINK = "This verification link has already been used."
+ALREADY_VERIFIED = "Your email address is already verified."
+
+
+def _account_mail_allowed(*, address: str) -> bool:
+    """Take a slot of the per-recipient cap for a mail about to be queued; False when the
+    address has had its share (the mail is then not sent)."""
+    try:
+        reserve_account_mail(address=address)
+    except MailLimitReached:
+        logger.info("Account mail not sent: the recipient is at its hourly limit.")
+        return False
+    return True
+
+
+def _mark_email_verified(user: User) -> bool:
+    """Mark the (row-locked or freshly read) user verified; False when already so."""
+    if user.email_verified:
+        return False
+    user.email_verified = True
+    user.save(update_fields=["email_verified"])
+    return True
+
+
+def user_email_verified_by_mail(*, user: User, email: str) -> bool:
+    """Record that `user` received mail at `email` (an invitation accepted through its
+    link, say); verified only when that is the account's own address."""
+    if user.email_verified or normalize_email(email) != user.email:
+        return False
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(id=user.id)
+        changed = locked.email == user.email and _mark_email_verified(locked)
+    if changed:
+        user.email_verified = True
+    return changed
+
+
+def email_verify(*, token: str) -> User:
+    """Verify the address a mailed link was made for. The link works once, until
+    EMAIL_VERIFICATION_TIMEOUT, for that account and address only; any other use is a
+    ValidationError on `token` and changes nothing."""
+    try:
+        user_id, email = email_verification.read_token(token)
+    except email_verification.ExpiredToken as exc:
+        raise ValidationError({"token": [EXPIRED_VERIFICATION_LINK]}) from exc
+    except email_verification.InvalidToken as exc:
+        raise ValidationError({"token": [INVALID_VERIFICATION_LINK]}) from exc
+    with transaction.atomic():
+        # Locked: of two concurrent uses of one link, the second sees it used.
+        user = User.objects.select_for_update().filter(id=user_id, is_active=True).first()
+        if user is None or user.email != email:
+            raise ValidationError({"token": [INVALID_VERIFICATION_LINK]})
+        if not _mark_email_verified(user):
+            raise ValidationError({"token": [USED_VERIFICATION_LINK]})
+    return user
+
+
+def email_verification_resend(*, user: User) -> None:
+    """Mail the caller a fresh verification link. ValidationError when already verified;
+    accounts.mail_limits.MailLimitReached when their address has had its share of mail."""
+    if user.email_verified:
+        raise ValidationError(ALREADY_VERIFIED)
+    reserve_account_mail(address=user.email)
+    user_id = user.id
+    transaction.on_commit(lambda: tasks.send_verification_email.delay(user_id=user_id))
+
+
+def email_verification_link(*, user: User) -> str:
+    token = email_verification.make_token(user=user)
+    return f"{settings.SITE_URL}{reverse('accounts:verify_email', kwargs={'token': token})}"
+
+
+def _verification_days() -> int:
+    return max(1, settings.EMAIL_VERIFICATION_TIMEOUT // (24 * 60 * 60))
+
+
+def verification_email_send(*, user_id: int) -> bool:
+    """Mail a fresh verification link; False when the account is gone or already verified."""
+    user = selectors.user_get_active(user_id=user_id)
+    if user is None or user.email_verified:
+        return False
+    _send(
+        user=user,
+        template="verify_email",
+        context={"verify_url": email_verification_link(user=user), "valid_days": _verification_days()},
     )
     return True

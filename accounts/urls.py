@@ -13,5 +13,8 @@ urlpatterns = [
     path("reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("profile/", views.profile, name="profile"),
     path("password/", views.password_change, name="password_change"),
+    # The link in the welcome and verification mails (services.email_verification_link).
+    path("verify-email/resend/", views.verify_email_resend, name="verify_email_resend"),
+    path("verify-email/<str:token>/", views.verify_email, name="verify_email"),
     path("reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]

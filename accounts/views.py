@@ -19,12 +19,12 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import FormView, TemplateView
 
 from taskboard.pages import page, page_user, safe_next
 
-from . import services
+from . import email_verification, selectors, services
 from .forms import (
     LoginForm,
     PasswordChangeForm,
@@ -33,6 +33,7 @@ from .forms import (
     RegisterForm,
     SetPasswordForm,
 )
+from .mail_limits import MailLimitReached
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -176,3 +177,65 @@ def password_change(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your password was changed. Other devices have been signed out.")
             return redirect("accounts:profile")
     return render(request, "accounts/password_change.html", {"form": form})
+
+
+# --- email verification ---------------------------------------------------------------
+
+
+def _verify_email_page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    response = render(request, "accounts/verify_email.html", context, status=status)
+    # The token is in this page's URL: no Referer carries it to another page or site.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _token_problem(token: str) -> tuple[str, Any]:
+    """An error message for a link that can't work, else "" and the account it is for."""
+    try:
+        user_id, email = email_verification.read_token(token)
+    except email_verification.ExpiredToken:
+        return services.EXPIRED_VERIFICATION_LINK, None
+    except email_verification.InvalidToken:
+        return services.INVALID_VERIFICATION_LINK, None
+    user = selectors.user_get_active(user_id=user_id)
+    if user is None or user.email != email:
+        return services.INVALID_VERIFICATION_LINK, None
+    if user.email_verified:
+        return services.USED_VERIFICATION_LINK, None
+    return "", user
+
+
+@never_cache
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the welcome and verification mails. A GET only shows a button (mail
+    scanners and link previews fetch GETs); its POST verifies."""
+    if request.method == "GET":
+        problem, user = _token_problem(token)
+        context = {"token": token, "error": problem, "address": user.email if user else ""}
+        return _verify_email_page(request, context, status=400 if problem else 200)
+    try:
+        verified = services.email_verify(token=token)
+    except ValidationError as exc:
+        return _verify_email_page(request, {"token": token, "error": " ".join(exc.messages)}, status=400)
+    if request.user.is_authenticated and request.user.pk == verified.pk:
+        messages.success(request, "Your email address is confirmed.")
+        return redirect("accounts:profile")
+    return render(request, "accounts/verify_email_done.html")
+
+
+@page
+@require_POST
+def verify_email_resend(request: HttpRequest) -> HttpResponse:
+    """The profile's "send the link again" button (auth/verify-email/resend/ in the API)."""
+    try:
+        services.email_verification_resend(user=page_user(request))
+    except MailLimitReached as exc:
+        minutes = max(1, -(-exc.retry_after // 60))
+        messages.error(request, f"Too many emails to your address. Try again in {minutes} minute(s).")
+    except ValidationError as exc:
+        messages.info(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "We've sent you a new confirmation link.")
+    return redirect("accounts:profile")

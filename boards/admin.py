@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
@@ -360,11 +361,21 @@ class MembershipAdmin(ServiceAdmin):
 
     def create_through_service(self, request: HttpRequest, form: forms.ModelForm) -> Membership:
         data = form.cleaned_data
+        if not data["user"].email_verified:
+            # member_add would mail an invitation instead: picking an account by its
+            # address must not hand the role to whoever registered that address first.
+            raise ValidationError(
+                {
+                    "user": [
+                        "This account's email address is not verified. Add them by email on "
+                        "the board's members page: they get an invitation at that address."
+                    ]
+                }
+            )
         created = services.member_add(
             board=data["board"], actor=admin_actor(request), email=data["user"].email, role=data["role"]
         )
-        # The person has an account (the form picked a User), so it's a membership, never
-        # an invitation.
+        # A verified account (checked above), so it's a membership, never an invitation.
         assert isinstance(created, Membership)
         return created
 

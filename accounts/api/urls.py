@@ -15,6 +15,12 @@ urlpatterns = [
         views.PasswordResetConfirmView.as_view(),
         name="auth-password-reset-confirm",
     ),
+    path("auth/verify-email/", views.VerifyEmailView.as_view(), name="auth-verify-email"),
+    path(
+        "auth/verify-email/resend/",
+        views.VerifyEmailResendView.as_view(),
+        name="auth-verify-email-resend",
+    ),
     path("auth/ws-ticket/", ws_ticket.WsTicketView.as_view(), name="auth-ws-ticket"),
     path("users/me/", views.MeView.as_view(), name="users-me"),
     path("users/me/password/", views.PasswordChangeView.as_view(), name="users-me-password"),

@@ -12,6 +12,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from accounts import services
 from accounts.login_limiter import LoginThrottled, client_address
+from accounts.mail_limits import MailLimitReached
 from accounts.models import User
 from taskboard.api.schema import error
 
@@ -26,6 +27,7 @@ from .serializers import (
     TokenObtainInputSerializer,
     TokenPairOutputSerializer,
     UserSummaryOutputSerializer,
+    VerifyEmailInputSerializer,
 )
 
 TAGS = ["accounts"]
@@ -59,7 +61,10 @@ class RegisterView(PublicView):
     @extend_schema(
         tags=TAGS,
         summary="Create an account",
-        description="Sends a welcome email. Emails are case-insensitive and unique.",
+        description=(
+            "Sends a welcome email carrying the email-verification link (see auth/verify-email/). "
+            "Emails are case-insensitive and unique. The account starts with email_verified false."
+        ),
         request=RegisterInputSerializer,
         responses={201: UserSummaryOutputSerializer, 400: INVALID},
     )
@@ -227,3 +232,71 @@ class PasswordChangeView(APIView):
             # Django ends sessions whose password hash changed; keep the caller's own.
             update_session_auth_hash(request._request, user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+MAIL_THROTTLED = error(
+    "throttled: too many requests from this client, or (resend) too many emails to this "
+    "address; see Retry-After."
+)
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    int,
+    OpenApiParameter.HEADER,
+    response=[429],
+    description="Seconds until the request may be made again.",
+)
+
+
+class VerifyEmailView(PublicView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Verify the caller's email address with the mailed token",
+        description=(
+            "The token is the last path segment of the link `.../accounts/verify-email/<token>/` "
+            "in the welcome or verification mail; it is the credential, so no login is needed. "
+            "It works once, for the account and address it was mailed for, until "
+            "EMAIL_VERIFICATION_TIMEOUT (default 3 days). Only a verified account is added to a "
+            "board directly by its address; any other is sent an invitation."
+        ),
+        request=VerifyEmailInputSerializer,
+        parameters=[RETRY_AFTER],
+        responses={
+            204: None,
+            400: error("validation_error: the token is invalid, expired or already used (on `token`)."),
+            429: error("throttled: too many requests from this client; see Retry-After."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = VerifyEmailInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.email_verify(token=data.validated_data["token"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VerifyEmailResendView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Mail the caller a new verification link",
+        description=(
+            "To the caller's own address (202). At most ACCOUNT_MAIL_LIMIT password-reset and "
+            "verification mails (together, default 3) go to one address per "
+            "ACCOUNT_MAIL_WINDOW_SECONDS (default an hour): past that, 429 with Retry-After. "
+            "An account that is already verified gets 400."
+        ),
+        request=None,
+        parameters=[RETRY_AFTER],
+        responses={
+            202: None,
+            400: error("validation_error: the caller's address is already verified."),
+            401: NOT_AUTHENTICATED,
+            429: MAIL_THROTTLED,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        try:
+            services.email_verification_resend(user=_user(request))
+        except MailLimitReached as exc:
+            raise exceptions.Throttled(
+                wait=exc.retry_after, detail="Too many emails to this address."
+            ) from exc
+        return Response(status=status.HTTP_202_ACCEPTED)

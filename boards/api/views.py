@@ -252,9 +252,10 @@ class MemberListView(APIView):
         tags=["members"],
         summary="Add a member or invite someone (admin+)",
         description=(
-            "An address with an account joins at once (201, the member). Any other address "
-            "gets an invitation email (202, the invitation); inviting it again replaces the "
-            "pending invitation. The role is admin, member or viewer (ownership is transferred)."
+            "An address whose account is verified joins at once (201, the member). Any other "
+            "address (no account, or an account whose address is not verified) gets an "
+            "invitation email (202, the invitation); inviting it again replaces the pending "
+            "invitation. The role is admin, member or viewer (ownership is transferred)."
         ),
         parameters=[BOARD_ID],
         request=MemberAddInputSerializer,

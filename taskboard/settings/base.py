@@ -81,6 +81,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 60 * 60)
+# How long the link in a verification mail works (seconds).
+EMAIL_VERIFICATION_TIMEOUT = env.int("EMAIL_VERIFICATION_TIMEOUT", default=3 * 24 * 60 * 60)
+# Password-reset and verification mails together: at most this many to one recipient
+# address per window (accounts/mail_limits.py).
+ACCOUNT_MAIL_LIMIT = env.int("ACCOUNT_MAIL_LIMIT", default=3)
+ACCOUNT_MAIL_WINDOW_SECONDS = env.int("ACCOUNT_MAIL_WINDOW_SECONDS", default=60 * 60)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "accounts:login"
