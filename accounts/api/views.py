@@ -1,6 +1,6 @@
 """Accounts endpoints (API.md "Accounts"): input serializer -> service -> output serializer."""
 
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.authentication import SessionAuthentication
@@ -143,6 +143,25 @@ class LogoutView(PublicView):
             services.refresh_token_revoke(refresh=data.validated_data["refresh"])
         except TokenError as exc:
             raise _invalid_token(exc) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutEverywhereView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Sign out everywhere",
+        description=(
+            "Every refresh token of the caller is revoked; every session and every access "
+            "token issued before this call (the one used for it included) stops working; "
+            "every live socket of the caller, on every server, is closed with 4401."
+        ),
+        request=None,
+        responses={204: None, 401: NOT_AUTHENTICATED},
+    )
+    def post(self, request: Request) -> Response:
+        services.user_logout_everywhere(user=_user(request))
+        if isinstance(request.successful_authenticator, SessionAuthentication):
+            logout(request._request)  # this session ended too: drop its cookie
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.credentials import user_stamp
 from accounts.models import User
 from accounts.ws_tickets import ws_ticket_issue
 from taskboard.api.schema import NOT_AUTHENTICATED
@@ -31,5 +32,5 @@ class WsTicketView(APIView):
     def post(self, request: Request) -> Response:
         user = request.user
         assert isinstance(user, User)  # IsAuthenticated ran first
-        ticket, ttl = ws_ticket_issue(user_id=user.pk)
+        ticket, ttl = ws_ticket_issue(user_id=user.pk, stamp=user_stamp(user))
         return Response(WsTicketOutputSerializer({"ticket": ticket, "expires_in": ttl}).data)
