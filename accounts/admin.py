@@ -7,7 +7,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import services
-
 from .forms import AdminUserAddForm, AdminUserChangeForm
 from .models import User
 

@@ -66,7 +66,7 @@ class LogoutView(auth_views.LogoutView):
 @page
 @require_POST
 def logout_everywhere(request: HttpRequest) -> HttpResponse:
-    """"Sign out everywhere" on the profile page: every session (this one too), refresh and
+    """The profile page's "Sign out everywhere": every session (this one too), refresh and
     access token of the user stops working and their live sockets close."""
     services.user_logout_everywhere(user=page_user(request))
     logout(request)
