@@ -188,7 +188,10 @@ class PasswordResetConfirmView(PublicView):
     @extend_schema(
         tags=TAGS,
         summary="Set a new password from a reset link",
-        description="The link works once. Every refresh and access token of the user stops working.",
+        description=(
+            "The link works once. Every refresh and access token of the user stops working, and "
+            "every live socket of the user is closed (4401)."
+        ),
         request=PasswordResetConfirmInputSerializer,
         responses={204: None, 400: INVALID},
     )
@@ -232,7 +235,8 @@ class PasswordChangeView(APIView):
         summary="Change the caller's password",
         description=(
             "Every refresh and access token of the user stops working, including the one used "
-            "for this call: API clients log in again. A browser session stays signed in."
+            "for this call: API clients log in again. A browser session stays signed in. "
+            "Every live socket of the user is closed (4401)."
         ),
         request=PasswordChangeInputSerializer,
         responses={204: None, 400: INVALID, 401: NOT_AUTHENTICATED},

@@ -24,7 +24,10 @@ class WsTicketView(APIView):
         description=(
             "For clients that can't set an `Authorization` header on the WebSocket handshake: "
             "open `ws[s]://host/ws/boards/{id}/?ticket=<ticket>` within `expires_in` seconds. "
-            "A ticket works once and only for the caller. Access tokens never go in URLs."
+            "A ticket works once and only for the caller. Access tokens never go in URLs. "
+            "The socket it opens is closed (4401) when an access token issued now would "
+            'expire, unless the client sends `{"type": "auth", "token": ...}` over it; a '
+            "ticket asked before a password change or a sign-out-everywhere opens nothing."
         ),
         request=None,
         responses={200: WsTicketOutputSerializer, 401: NOT_AUTHENTICATED},
