@@ -6,14 +6,17 @@ client sends a fresh one in an `auth` frame; a resync re-checks the credential."
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
 from django.test import Client
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -44,8 +47,10 @@ def session_cookie(user: Any) -> str:
     return f"sessionid={client.cookies['sessionid'].value}"
 
 
-def open_board(server: AsgiServer, board_id: int, **credentials: Any) -> ClientConnection:
-    ws = open_socket(server, board_path(board_id), **credentials)
+def open_board(
+    server: AsgiServer, board_id: int, path_ticket: str | None = None, **credentials: Any
+) -> ClientConnection:
+    ws = open_socket(server, board_path(board_id, ticket=path_ticket), **credentials)
     assert next_frame(ws)["type"] == "hello"
     return ws
 
@@ -244,6 +249,47 @@ def test_a_token_socket_closes_when_the_token_expires(server: AsgiServer) -> Non
     assert code == UNAUTHENTICATED
     # `exp` is whole seconds: the close comes after it, not long after.
     assert expires_at <= closed_at < expires_at + 2
+
+
+def test_a_ticket_socket_closes_when_an_access_token_of_the_tickets_moment_would_expire(
+    server: AsgiServer,
+) -> None:
+    given = board_with_roles()
+    ticket, _ = ws_ticket_issue(user_id=given.member.pk)
+    # The same ticket, as if issued two seconds less than an access token's lifetime ago.
+    lifetime = settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()
+    key = cache.make_key("ws-ticket:" + hashlib.sha256(ticket.encode()).hexdigest())
+    client = cache.client.get_client(write=True)  # type: ignore[attr-defined]
+    stored = json.loads(client.get(key))
+    expires_at = stored["issued_at"] = time.time() - lifetime + 2
+    expires_at += lifetime
+    client.set(key, json.dumps(stored), ex=30)
+
+    with open_board(server, given.board.pk, path_ticket=ticket) as ws:
+        code = close_code(ws, timeout=10)
+        closed_at = time.time()
+
+    assert code == UNAUTHENTICATED
+    assert expires_at <= closed_at < expires_at + 2
+
+
+def test_a_session_socket_closes_when_the_session_expires(server: AsgiServer) -> None:
+    given = board_with_roles()
+    browser = Client()
+    browser.force_login(given.member)
+    session = browser.session
+    session.set_expiry(3)
+    session.save()
+    expires_at = time.time() + 3
+
+    with open_board(
+        server, given.board.pk, cookie=f"sessionid={session.session_key}", origin=server.http_url
+    ) as ws:
+        code = close_code(ws, timeout=10)
+        closed_at = time.time()
+
+    assert code == UNAUTHENTICATED
+    assert expires_at - 1 <= closed_at < expires_at + 2
 
 
 def test_an_auth_frame_with_a_fresh_token_keeps_the_socket_past_the_old_expiry(server: AsgiServer) -> None:
