@@ -63,6 +63,15 @@ class CredentialRevoked(Exception):
     pass
 
 
+def _latest_seq_for_member_with_credential(
+    *, user_id: int, board_id: int, credential: SocketCredential
+) -> int | None:
+    """_latest_seq_for_member, after checking the credential again (CredentialRevoked)."""
+    if credential_recheck(credential) is None:
+        raise CredentialRevoked()
+    return _latest_seq_for_member(user_id=user_id, board_id=board_id)
+
+
 def _replay(
     *, user_id: int, board_id: int, since: int, credential: SocketCredential
 ) -> list[dict[str, Any]] | None:
@@ -147,8 +156,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
         async with live_process().slots:
             # Join before reading the latest seq: every event after the one `hello` names
             # reaches this socket (the ones up to it may come twice; clients skip those).
-            # The user's (and session's) group too, before anything is sent: a revocation
-            # committed after the handshake's check reaches this socket.
+            # The user's (and session's) group too; the credential is checked again after
+            # joining, so a revocation committed at any moment either reaches this socket
+            # or is seen by that check.
             self.groups_joined = self._groups()
             self.joined = True
             await asyncio.wait_for(
@@ -157,9 +167,16 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 ),
                 REDIS_TIMEOUT_SECONDS,
             )
-            latest = await database_sync_to_async(_latest_seq_for_member)(
-                user_id=self.user_id, board_id=self.board_id
-            )
+            revoked = False
+            try:
+                latest = await database_sync_to_async(_latest_seq_for_member_with_credential)(
+                    user_id=self.user_id, board_id=self.board_id, credential=self.credential
+                )
+            except CredentialRevoked:
+                revoked = True
+        if revoked:
+            await self._close_with(UNAUTHENTICATED)
+            return
         if latest is None:
             await self._close_with(NOT_FOUND)
             return
