@@ -1,6 +1,12 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
+from . import services
 from .forms import AdminUserAddForm, AdminUserChangeForm
 from .models import User
 
@@ -36,3 +42,23 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+    # Deactivating and deleting go through the services, which also revoke the account's
+    # refresh tokens and close its live sockets.
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        deactivating = change and "is_active" in form.changed_data and not obj.is_active
+        with transaction.atomic():
+            if deactivating:
+                obj.is_active = True  # the service makes the change (and its side effects)
+            super().save_model(request, obj, form, change)
+            if deactivating:
+                services.user_deactivate(user=obj)
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        services.user_delete(user=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        with transaction.atomic():
+            for user in queryset:
+                services.user_delete(user=user)

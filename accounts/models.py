@@ -10,6 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone as django_timezone
+from django.utils.crypto import salted_hmac
+
+SESSION_HASH_SALT = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
 
 
 @functools.cache
@@ -64,6 +67,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=django_timezone.now)
+    # Bumped by "sign out everywhere": sessions (get_session_auth_hash) and JWTs
+    # (accounts.api.authentication) made under an older value are refused.
+    auth_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -85,3 +91,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name or self.email
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django's hash of the password, with the epoch in it once there is one: epoch 0
+        # hashes exactly as Django does (sessions made before the field existed stay
+        # valid), every later epoch gives every older session a hash it no longer matches.
+        # Django's get_session_auth_hash and its SECRET_KEY_FALLBACKS variant both come here.
+        value = self.password if not self.auth_epoch else f"{self.password}:{self.auth_epoch}"
+        return salted_hmac(SESSION_HASH_SALT, value, secret=secret, algorithm="sha256").hexdigest()

@@ -29,8 +29,10 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 from accounts.login_limiter import reserve_login_attempt
 
 from . import email_verification, selectors, tasks
+from .credentials import AUTH_EPOCH_CLAIM, token_epoch_matches
 from .mail_limits import MailLimitReached, reserve_account_mail
 from .models import User, normalize_email, validate_timezone
+from .socket_revocation import close_session_sockets_on_commit, close_user_sockets_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +116,8 @@ def token_pair_issue(*, user: User) -> TokenPair:
     """A new access + refresh pair; the refresh token is recorded as outstanding."""
     with transaction.atomic():
         refresh = RefreshToken.for_user(user)
+        # Copied into the access token; "sign out everywhere" bumps the user's epoch.
+        refresh[AUTH_EPOCH_CLAIM] = user.auth_epoch
         return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
 
 
@@ -137,6 +141,8 @@ def _token_user(token: RefreshToken) -> User:
     # password change (even one rotated concurrently with the change) is refused.
     if token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
         raise TokenError("The user's password has been changed.")
+    if not token_epoch_matches(claims=token, user=user):
+        raise TokenError("The user has signed out everywhere.")
     return user
 
 
@@ -171,6 +177,43 @@ def user_refresh_tokens_revoke(*, user: User) -> int:
         return len(rows)
 
 
+def user_logout_everywhere(*, user: User) -> None:
+    """Sign out everywhere: every refresh token is revoked, every session and access token
+    made before stops working (the user's auth_epoch is in both), and every live socket of
+    the user closes."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(auth_epoch=F("auth_epoch") + 1)
+        user.refresh_from_db(fields=["auth_epoch"])
+        user_refresh_tokens_revoke(user=user)
+        close_user_sockets_on_commit(user_id=user.pk)
+
+
+def session_sockets_close(*, session_key: str) -> None:
+    """A logged-out session: the sockets it opened close (the other sessions' stay)."""
+    close_session_sockets_on_commit(session_key=session_key)
+
+
+# --- deactivation and deletion (the admin) ------------------------------------------------
+
+
+def user_deactivate(*, user: User) -> None:
+    """The account can't sign in any more; its refresh tokens are revoked and its live
+    sockets close (sessions and access tokens are refused as the user is inactive)."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        user.is_active = False
+        user_refresh_tokens_revoke(user=user)
+        close_user_sockets_on_commit(user_id=user.pk)
+
+
+def user_delete(*, user: User) -> None:
+    """Delete the account; its live sockets close once the deletion commits."""
+    with transaction.atomic():
+        # The id is gone from the instance after delete(): the message keeps its own copy.
+        close_user_sockets_on_commit(user_id=user.pk)
+        user.delete()
+
+
 # --- passwords --------------------------------------------------------------------------
 
 
@@ -184,6 +227,8 @@ def _set_password(*, user: User, new_password: str, field: str) -> None:
     # Access tokens die with the old password hash (CHECK_REVOKE_TOKEN); refresh tokens
     # are revoked here, so no credential issued before the change keeps working.
     user_refresh_tokens_revoke(user=user)
+    # Open sockets were authenticated once, at the handshake: close them too.
+    close_user_sockets_on_commit(user_id=user.pk)
 
 
 def user_password_change(*, user: User, current_password: str, new_password: str) -> None:

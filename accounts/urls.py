@@ -6,6 +6,7 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("logout-everywhere/", views.logout_everywhere, name="logout_everywhere"),
     path("register/", views.RegisterView.as_view(), name="register"),
     path("password-reset/", views.PasswordResetRequestView.as_view(), name="password_reset"),
     path("password-reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),

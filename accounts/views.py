@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.core.exceptions import ValidationError
@@ -53,7 +53,26 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    """POST only (Django 5); then back to the login page."""
+    """POST only (Django 5); then back to the login page. The live sockets this session
+    opened close (the user's other sessions and their sockets stay)."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        session_key = request.session.session_key
+        response = super().post(request, *args, **kwargs)
+        if session_key:
+            services.session_sockets_close(session_key=session_key)
+        return response
+
+
+@page
+@require_POST
+def logout_everywhere(request: HttpRequest) -> HttpResponse:
+    """The profile page's "Sign out everywhere": every session (this one too), refresh and
+    access token of the user stops working and their live sockets close."""
+    services.user_logout_everywhere(user=page_user(request))
+    logout(request)
+    messages.success(request, "You were signed out everywhere.")
+    return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
 @method_decorator(

@@ -1,6 +1,6 @@
 """Accounts endpoints (API.md "Accounts"): input serializer -> service -> output serializer."""
 
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.authentication import SessionAuthentication
@@ -151,6 +151,25 @@ class LogoutView(PublicView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class LogoutEverywhereView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Sign out everywhere",
+        description=(
+            "Every refresh token of the caller is revoked; every session and every access "
+            "token issued before this call (the one used for it included) stops working; "
+            "every live socket of the caller, on every server, is closed with 4401."
+        ),
+        request=None,
+        responses={204: None, 401: NOT_AUTHENTICATED},
+    )
+    def post(self, request: Request) -> Response:
+        services.user_logout_everywhere(user=_user(request))
+        if isinstance(request.successful_authenticator, SessionAuthentication):
+            logout(request._request)  # this session ended too: drop its cookie
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class PasswordResetView(PublicView):
     @extend_schema(
         tags=TAGS,
@@ -174,7 +193,10 @@ class PasswordResetConfirmView(PublicView):
     @extend_schema(
         tags=TAGS,
         summary="Set a new password from a reset link",
-        description="The link works once. Every refresh and access token of the user stops working.",
+        description=(
+            "The link works once. Every refresh and access token of the user stops working, and "
+            "every live socket of the user is closed (4401)."
+        ),
         request=PasswordResetConfirmInputSerializer,
         responses={204: None, 400: INVALID},
     )
@@ -218,7 +240,8 @@ class PasswordChangeView(APIView):
         summary="Change the caller's password",
         description=(
             "Every refresh and access token of the user stops working, including the one used "
-            "for this call: API clients log in again. A browser session stays signed in."
+            "for this call: API clients log in again. A browser session stays signed in. "
+            "Every live socket of the user is closed (4401)."
         ),
         request=PasswordChangeInputSerializer,
         responses={204: None, 400: INVALID, 401: NOT_AUTHENTICATED},

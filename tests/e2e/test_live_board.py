@@ -11,7 +11,7 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import KNOWN_PASSWORD, UserFactory
 from boards import services as board_services
 from boards.models import Board, BoardList
 from tasks import services as task_services
@@ -299,3 +299,54 @@ def test_an_edit_that_lost_a_race_says_so_and_shows_the_current_version(
     task.refresh_from_db()
     assert (task.title, task.description) == ("Mine, on top of theirs", "Their words")
     expect(titles(page, together.todo)).to_have_text(["Mine, on top of theirs"])
+
+
+# -- revoked credentials (docs/security.md, "Live sockets and revoked credentials") ----------
+
+
+def test_signing_out_everywhere_says_so_on_an_open_board_and_stops_reconnecting(
+    new_context: Any, asgi_server: Any, pg_cluster: Any, together: Together
+) -> None:
+    pg_cluster.replica.wait_for_catchup()
+    context = new_context(together.member, base_url=asgi_server.http_url)
+    board = open_board(context, together.board)
+    profile = context.new_page()
+    profile.goto("/accounts/profile/")
+
+    profile.get_by_role("button", name="Sign out everywhere").click()
+
+    expect(profile).to_have_url(f"{asgi_server.http_url}/accounts/login/")
+    banner = board.locator("[data-live-signed-out]")
+    expect(banner).to_contain_text("You were signed out.")
+    expect(banner.get_by_role("link", name="Sign in again")).to_have_attribute(
+        "href", f"/accounts/login/?next=%2Fboards%2F{together.board.pk}%2F"
+    )
+    expect(board.locator("[data-live-board]")).to_have_attribute("data-live-state", "signed-out")
+
+
+def test_changing_ones_own_password_keeps_the_board_live_in_the_other_tab(
+    new_context: Any, asgi_server: Any, pg_cluster: Any, together: Together
+) -> None:
+    pg_cluster.replica.wait_for_catchup()
+    context = new_context(together.member, base_url=asgi_server.http_url)
+    board = open_board(context, together.board)
+    board.evaluate(NOT_RELOADED)
+    reconnects: list[Any] = []
+    board.on("websocket", lambda socket: reconnects.append(socket))
+    settings_tab = context.new_page()
+    settings_tab.goto("/accounts/password/")
+
+    settings_tab.locator("input[name=current_password]").fill(KNOWN_PASSWORD)
+    settings_tab.locator("input[name=new_password1]").fill("another Secret 1234")
+    settings_tab.locator("input[name=new_password2]").fill("another Secret 1234")
+    settings_tab.get_by_role("button", name="Change password").click()
+    expect(settings_tab).to_have_url(f"{asgi_server.http_url}/accounts/profile/")
+    # The password change closed the socket (4401); this tab's session is still signed in
+    # (with a new cookie), so the page comes back once and catches up.
+    add_card(together, "After the change")
+
+    expect(titles(board, together.todo)).to_have_text(["After the change"])
+    expect(board.locator("[data-live-board]")).to_have_attribute("data-live-state", "open")
+    expect(board.locator("[data-live-signed-out]")).to_have_count(0)
+    assert_not_reloaded(board)
+    assert len(reconnects) == 1
