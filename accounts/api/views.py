@@ -13,6 +13,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from accounts import services
 from accounts.login_limiter import LoginThrottled, client_address
 from accounts.models import User
+from taskboard.api import throttles
 from taskboard.api.schema import error
 
 from .serializers import (
@@ -33,6 +34,18 @@ TAGS = ["accounts"]
 INVALID = error("validation_error: the body is malformed or a value is not acceptable.")
 NOT_AUTHENTICATED = error("not_authenticated / authentication_failed: no valid credentials.")
 BAD_TOKEN = error("authentication_failed: the token is invalid, expired, used or revoked.")
+LOCKED = error("throttled: too many failed authentications from this address; see Retry-After.")
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    int,
+    OpenApiParameter.HEADER,
+    response=[429],
+    description="Seconds until an attempt from this address (and account) is allowed again.",
+)
+
+
+def _throttled(exc: LoginThrottled) -> exceptions.Throttled:
+    return exceptions.Throttled(wait=exc.retry_after, detail="Too many failed logins.")
 
 
 def _user(request: Request) -> User:
@@ -56,6 +69,8 @@ def _invalid_token(exc: TokenError) -> InvalidToken:
 
 
 class RegisterView(PublicView):
+    throttle_classes = (*throttles.GENERAL, throttles.RegisterThrottle)
+
     @extend_schema(
         tags=TAGS,
         summary="Create an account",
@@ -76,15 +91,7 @@ class TokenObtainView(PublicView):
         summary="Log in: get an access and a refresh token",
         description="Failed logins are limited per address and per account (429 with Retry-After).",
         request=TokenObtainInputSerializer,
-        parameters=[
-            OpenApiParameter(
-                "Retry-After",
-                int,
-                OpenApiParameter.HEADER,
-                response=[429],
-                description="Seconds until a login for this address and account is allowed again.",
-            )
-        ],
+        parameters=[RETRY_AFTER],
         responses={
             200: TokenPairOutputSerializer,
             400: INVALID,
@@ -100,9 +107,10 @@ class TokenObtainView(PublicView):
                 email=data.validated_data["email"],
                 password=data.validated_data["password"],
                 client_address=client_address(request),
+                entry="api_token",
             )
         except LoginThrottled as exc:
-            raise exceptions.Throttled(wait=exc.retry_after, detail="Too many failed logins.") from exc
+            raise _throttled(exc) from exc
         except services.InvalidCredentials as exc:
             raise exceptions.AuthenticationFailed(
                 "No active account found with the given credentials."
@@ -147,6 +155,8 @@ class LogoutView(PublicView):
 
 
 class PasswordResetView(PublicView):
+    throttle_classes = (*throttles.GENERAL, throttles.PasswordResetThrottle)
+
     @extend_schema(
         tags=TAGS,
         summary="Ask for a password reset email",
@@ -169,18 +179,26 @@ class PasswordResetConfirmView(PublicView):
     @extend_schema(
         tags=TAGS,
         summary="Set a new password from a reset link",
-        description="The link works once. Every refresh and access token of the user stops working.",
+        description=(
+            "The link works once. Every refresh and access token of the user stops working. "
+            "Wrong tokens count as failed authentications of the address (429 with Retry-After)."
+        ),
         request=PasswordResetConfirmInputSerializer,
-        responses={204: None, 400: INVALID},
+        parameters=[RETRY_AFTER],
+        responses={204: None, 400: INVALID, 429: LOCKED},
     )
     def post(self, request: Request) -> Response:
         data = PasswordResetConfirmInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.password_reset_confirm(
-            uidb64=data.validated_data["uid"],
-            token=data.validated_data["token"],
-            new_password=data.validated_data["new_password"],
-        )
+        try:
+            services.password_reset_confirm_counted(
+                uidb64=data.validated_data["uid"],
+                token=data.validated_data["token"],
+                new_password=data.validated_data["new_password"],
+                client_address=client_address(request),
+            )
+        except LoginThrottled as exc:
+            raise _throttled(exc) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
