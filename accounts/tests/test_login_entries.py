@@ -183,7 +183,7 @@ def test_wrong_reset_tokens_count_and_then_even_the_right_one_is_refused(client:
         api(
             client,
             "auth/password-reset/confirm/",
-            {"uid": link["uid"], "token": f"{link['token'][:-1]}{n}", "new_password": NEW_PASSWORD},
+            {"uid": link["uid"], "token": f"{link['token']}{n}", "new_password": NEW_PASSWORD},
         )
         for n in range(5)
     ]
@@ -234,7 +234,7 @@ def test_the_reset_page_counts_wrong_links_per_address(client: Client) -> None:
     user = UserFactory.create(email="ada@example.com")
     link = reset_link(user)
 
-    guesses = [client.get(f"/accounts/reset/{link['uid']}/{link['token'][:-1]}{n}/") for n in range(5)]
+    guesses = [client.get(f"/accounts/reset/{link['uid']}/{link['token']}{n}/") for n in range(5)]
     right = client.get(f"/accounts/reset/{link['uid']}/{link['token']}/")
     elsewhere = client.get(f"/accounts/reset/{link['uid']}/{link['token']}/", REMOTE_ADDR="198.51.100.9")
 
