@@ -123,7 +123,8 @@ class FamilyRefreshToken(RefreshToken):
     a replayed rotated token (revoke its family) from a fresh one; everything else (the
     signature, expiry, type) is checked when it is read, as usual."""
 
-    no_copy_claims = (*RefreshToken.no_copy_claims, FAMILY_CLAIM)
+    # simplejwt types the tuple by its exact length; any claim names are fine here.
+    no_copy_claims = (*RefreshToken.no_copy_claims, FAMILY_CLAIM)  # type: ignore[assignment]
 
     def check_blacklist(self) -> None:
         pass

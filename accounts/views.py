@@ -123,15 +123,15 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         try:
             attempt = reserve_address_attempt(address=address, entry="password_reset_page")
         except LoginThrottled as exc:
-            response = render(
+            refused = render(
                 self.request,
                 self.template_name,
                 {"validlink": False, "retry_minutes": max(1, -(-exc.retry_after // 60))},
                 status=429,
             )
-            response["Retry-After"] = str(exc.retry_after)
-            add_never_cache_headers(response)
-            return response
+            refused["Retry-After"] = str(exc.retry_after)
+            add_never_cache_headers(refused)
+            return refused
         try:
             response = super().dispatch(*args, **kwargs)
         except BaseException:
