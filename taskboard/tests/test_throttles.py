@@ -241,3 +241,28 @@ def test_every_rate_limited_operation_documents_429_with_retry_after() -> None:
             "$ref": "#/components/schemas/ErrorEnvelope"
         }
         assert "Retry-After" in response["headers"], key
+
+
+def _script_calls(redis_server: Any) -> int:
+    """Scripts Redis ran (a first EVALSHA that finds no script fails, and EVAL loads it)."""
+    stats = redis_server.client().info("commandstats")
+    return sum(
+        int(stats.get(f"cmdstat_{name}", {}).get("calls", 0))
+        - int(stats.get(f"cmdstat_{name}", {}).get("failed_calls", 0))
+        for name in ("evalsha", "eval")
+    )
+
+
+@pytest.mark.django_db
+@rates(anon="300/min")
+def test_a_process_takes_slots_in_blocks_and_never_lets_more_than_the_limit_through(
+    client: Client, redis_server: Any
+) -> None:
+    before = _script_calls(redis_server)
+
+    statuses = Counter(anonymous(client).status_code for _ in range(310))
+
+    # 300/min leases 3 slots per round trip: 100 round trips, one more to learn the window
+    # is used up, and none for the refusals after it (refused locally until the window ends).
+    assert statuses == {401: 300, 429: 10}
+    assert _script_calls(redis_server) - before == 101
