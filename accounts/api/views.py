@@ -123,7 +123,11 @@ class TokenRefreshView(PublicView):
     @extend_schema(
         tags=TAGS,
         summary="Rotate a refresh token",
-        description="Answers a new pair; the refresh token sent stops working.",
+        description=(
+            "Answers a new pair; the refresh token sent stops working. Sending a refresh token "
+            "that was already rotated revokes every refresh token of the same login (401); "
+            "access tokens already issued work until they expire."
+        ),
         request=RefreshInputSerializer,
         responses={200: TokenPairOutputSerializer, 400: INVALID, 401: BAD_TOKEN},
     )
