@@ -99,3 +99,27 @@ class User(AbstractBaseUser, PermissionsMixin):
         # Django's get_session_auth_hash and its SECRET_KEY_FALLBACKS variant both come here.
         value = self.password if not self.auth_epoch else f"{self.password}:{self.auth_epoch}"
         return salted_hmac(SESSION_HASH_SALT, value, secret=secret, algorithm="sha256").hexdigest()
+
+
+class RefreshTokenLink(models.Model):
+    """Which login (family) a refresh token descends from, and which token it replaced.
+
+    Rotation hands out a new refresh token and blacklists the old one; the new token carries
+    the family in its `fam` claim (the jti of the login's first token). When a rotated token
+    comes back, someone holds a copy of it, so every token of its family is revoked
+    (accounts.services.token_pair_refresh). Rows go with their OutstandingToken
+    (`flushexpiredtokens`).
+    """
+
+    token = models.OneToOneField(
+        "token_blacklist.OutstandingToken",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="family_link",
+    )
+    family = models.CharField(max_length=255, db_index=True)
+    # The jti of the token this one replaced; "" for the first token of a login.
+    parent_jti = models.CharField(max_length=255, blank=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.family} <- {self.parent_jti or 'login'}"

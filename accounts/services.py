@@ -26,12 +26,18 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from accounts.login_limiter import reserve_login_attempt
+from accounts.login_limiter import (
+    account_failures_clear,
+    log_failure,
+    reserve_address_attempt,
+    reserve_login_attempt,
+    security_log,
+)
 
 from . import email_verification, selectors, tasks
 from .credentials import AUTH_EPOCH_CLAIM, token_epoch_matches
 from .mail_limits import MailLimitReached, reserve_account_mail
-from .models import User, normalize_email, validate_timezone
+from .models import RefreshTokenLink, User, normalize_email, validate_timezone
 from .socket_revocation import close_session_sockets_on_commit, close_user_sockets_on_commit
 
 logger = logging.getLogger(__name__)
@@ -89,20 +95,22 @@ def user_register(*, email: str, password: str, name: str) -> User:
     return user
 
 
-def user_authenticate(*, email: str, password: str, client_address: str) -> User:
+def user_authenticate(*, email: str, password: str, client_address: str, entry: str = "login") -> User:
     """The user with these credentials, counted by the failed-login limiter.
 
     Raises accounts.login_limiter.LoginThrottled (before the password is looked at) when
     this address or account has used up its failures, InvalidCredentials otherwise.
+    `entry` names the way in (api_token, page_login, admin_login) in the security log.
     """
     email = normalize_email(email)
-    attempt = reserve_login_attempt(address=client_address, account=email)
+    attempt = reserve_login_attempt(address=client_address, account=email, entry=entry)
     try:
         user = authenticate(request=None, email=email, password=password)
     except BaseException:
         attempt.release()  # not a failed login, an error: don't count it
         raise
     if user is None:
+        log_failure(entry=entry, address=client_address, account=email)
         raise InvalidCredentials()  # the slot stays taken: this failure counts
     attempt.release()
     assert isinstance(user, User)
@@ -112,17 +120,45 @@ def user_authenticate(*, email: str, password: str, client_address: str) -> User
 # --- JWT ------------------------------------------------------------------------------
 
 
+# The claim naming a refresh token's family: the jti of its login's first refresh token
+# (absent on that first token itself). Access tokens don't carry it.
+FAMILY_CLAIM = "fam"
+
+
+class FamilyRefreshToken(RefreshToken):
+    """A refresh token whose blacklist check is left to token_pair_refresh, which must tell
+    a replayed rotated token (revoke its family) from a fresh one; everything else (the
+    signature, expiry, type) is checked when it is read, as usual."""
+
+    # simplejwt types the tuple by its exact length; any claim names are fine here.
+    no_copy_claims = (*RefreshToken.no_copy_claims, FAMILY_CLAIM)  # type: ignore[assignment]
+
+    def check_blacklist(self) -> None:
+        pass
+
+
+class AlreadyBlacklisted(TokenError):
+    """The refresh token was used before (rotated or revoked)."""
+
+
+def _family_of(token: RefreshToken) -> str:
+    return str(token.get(FAMILY_CLAIM) or token[jwt_settings.JTI_CLAIM])
+
+
 def token_pair_issue(*, user: User) -> TokenPair:
-    """A new access + refresh pair; the refresh token is recorded as outstanding."""
+    """A new access + refresh pair; the refresh token is recorded as outstanding and starts
+    a family (the tokens that rotation will derive from it)."""
     with transaction.atomic():
         refresh = RefreshToken.for_user(user)
         # Copied into the access token; "sign out everywhere" bumps the user's epoch.
         refresh[AUTH_EPOCH_CLAIM] = user.auth_epoch
+        jti = refresh[jwt_settings.JTI_CLAIM]
+        RefreshTokenLink.objects.create(token=OutstandingToken.objects.only("id").get(jti=jti), family=jti)
         return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
 
 
 def _blacklist_once(token: RefreshToken) -> None:
-    """Blacklist `token`; TokenError if it already was (someone else used it first).
+    """Blacklist `token`; AlreadyBlacklisted if it already was (someone else used it first).
 
     The blacklist row is unique per token, so of two concurrent uses exactly one creates it.
     """
@@ -130,7 +166,28 @@ def _blacklist_once(token: RefreshToken) -> None:
     outstanding = OutstandingToken.objects.get(jti=token[jwt_settings.JTI_CLAIM])
     _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
     if not created:
-        raise TokenError("Token is blacklisted")
+        raise AlreadyBlacklisted("Token is blacklisted")
+
+
+def _family_revoke_on_replay(token: RefreshToken) -> None:
+    """A refresh token that was rotated came back: a copy of it is in someone else's hands
+    (or the client retried a rotation it had already done). Which of the two holders is the
+    owner can't be told, so the whole family stops working (OWASP); the owner logs in again.
+    A token revoked by logout or a password change has no descendants to revoke."""
+    jti = token[jwt_settings.JTI_CLAIM]
+    if not RefreshTokenLink.objects.filter(parent_jti=jti).exists():
+        return
+    family = _family_of(token)
+    with transaction.atomic():
+        live = OutstandingToken.objects.filter(family_link__family=family, blacklistedtoken__isnull=True)
+        rows = [BlacklistedToken(token=outstanding) for outstanding in live]
+        BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
+    security_log.warning(
+        "Refresh token replayed: family revoked: user=%s family=%s live_tokens_revoked=%s",
+        token.get(jwt_settings.USER_ID_CLAIM),
+        family,
+        len(rows),
+    )
 
 
 def _token_user(token: RefreshToken) -> User:
@@ -147,16 +204,29 @@ def _token_user(token: RefreshToken) -> User:
 
 
 def token_pair_refresh(*, refresh: str) -> TokenPair:
-    """Rotate: a new pair for a valid refresh token, which is blacklisted (works once)."""
-    with transaction.atomic():
-        token = RefreshToken(refresh)  # type: ignore[arg-type]  # verifies signature, expiry, blacklist
-        _token_user(token)
-        _blacklist_once(token)
-        token.set_jti()
-        token.set_exp()
-        token.set_iat()
-        token.outstand()
-        return TokenPair(access=str(token.access_token), refresh=str(token))
+    """Rotate: a new pair for a valid refresh token, which is blacklisted (works once).
+
+    The new token is of the same family; replaying a token that was already rotated
+    revokes the whole family (`_family_revoke_on_replay`) and is refused."""
+    token = FamilyRefreshToken(refresh)  # type: ignore[arg-type]  # verifies signature, expiry
+    try:
+        with transaction.atomic():
+            _blacklist_once(token)
+            _token_user(token)
+            parent_jti = token[jwt_settings.JTI_CLAIM]
+            token[FAMILY_CLAIM] = _family_of(token)
+            token.set_jti()
+            token.set_exp()
+            token.set_iat()
+            outstanding, _ = token.outstand()  # type: ignore[misc]  # simplejwt returns get_or_create's pair
+            RefreshTokenLink.objects.create(
+                token=outstanding, family=token[FAMILY_CLAIM], parent_jti=parent_jti
+            )
+            return TokenPair(access=str(token.access_token), refresh=str(token))
+    except AlreadyBlacklisted:
+        # After the refusal's transaction: the revocation must commit although we refuse.
+        _family_revoke_on_replay(token)
+        raise
 
 
 def refresh_token_revoke(*, refresh: str) -> None:
@@ -278,6 +348,32 @@ def password_reset_confirm(*, uidb64: str, token: str, new_password: str) -> Use
         _set_password(user=user, new_password=new_password, field="new_password")
         # The link came by mail to this address: its owner reads it.
         _mark_email_verified(user)
+        # The owner proved control of the mailbox: the failed logins that locked the
+        # account (perhaps an attacker's) stop counting against it.
+        email = user.email
+        transaction.on_commit(lambda: account_failures_clear(account=email))
+    return user
+
+
+def password_reset_confirm_counted(
+    *, uidb64: str, token: str, new_password: str, client_address: str
+) -> User:
+    """password_reset_confirm through the failed-authentication limiter: a wrong token is a
+    failure of this address (not of the account: that would let anyone block its owner's
+    reset). Raises LoginThrottled, without checking the token, once the address is locked."""
+    attempt = reserve_address_attempt(address=client_address, entry="password_reset_confirm")
+    try:
+        user = password_reset_confirm(uidb64=uidb64, token=token, new_password=new_password)
+    except ValidationError as exc:
+        if "token" in getattr(exc, "error_dict", {}):
+            log_failure(entry="password_reset_confirm", address=client_address)
+            raise  # the slot stays taken: a wrong token counts
+        attempt.release()
+        raise
+    except BaseException:
+        attempt.release()
+        raise
+    attempt.release()
     return user
 
 

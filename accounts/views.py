@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
+from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -22,6 +23,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import FormView, TemplateView
 
+from accounts.login_limiter import LoginThrottled, client_address, log_failure, reserve_address_attempt
 from taskboard.pages import page, page_user, safe_next
 
 from . import email_verification, selectors, services
@@ -133,6 +135,33 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = SetPasswordForm  # type: ignore[assignment]
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def dispatch(self, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # Each check of a link is an authentication attempt of this address (the limiter
+        # of every way in): a wrong token counts, a locked address is refused unchecked.
+        address = client_address(self.request)
+        try:
+            attempt = reserve_address_attempt(address=address, entry="password_reset_page")
+        except LoginThrottled as exc:
+            refused = render(
+                self.request,
+                self.template_name,
+                {"validlink": False, "retry_minutes": max(1, -(-exc.retry_after // 60))},
+                status=429,
+            )
+            refused["Retry-After"] = str(exc.retry_after)
+            add_never_cache_headers(refused)
+            return refused
+        try:
+            response = super().dispatch(*args, **kwargs)
+        except BaseException:
+            attempt.release()
+            raise
+        if (getattr(response, "context_data", None) or {}).get("validlink") is False:
+            log_failure(entry="password_reset_page", address=address)  # the slot stays taken
+        else:
+            attempt.release()
+        return response
 
     def form_valid(self, form: Any) -> HttpResponse:
         token = self.request.session.get(INTERNAL_RESET_SESSION_TOKEN, "")

@@ -14,6 +14,7 @@ from accounts import services
 from accounts.login_limiter import LoginThrottled, client_address
 from accounts.mail_limits import MailLimitReached
 from accounts.models import User
+from taskboard.api import throttles
 from taskboard.api.schema import error
 
 from .serializers import (
@@ -35,6 +36,18 @@ TAGS = ["accounts"]
 INVALID = error("validation_error: the body is malformed or a value is not acceptable.")
 NOT_AUTHENTICATED = error("not_authenticated / authentication_failed: no valid credentials.")
 BAD_TOKEN = error("authentication_failed: the token is invalid, expired, used or revoked.")
+LOCKED = error("throttled: too many failed authentications from this address; see Retry-After.")
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    int,
+    OpenApiParameter.HEADER,
+    response=[429],
+    description="Seconds until an attempt from this address (and account) is allowed again.",
+)
+
+
+def _throttled(exc: LoginThrottled) -> exceptions.Throttled:
+    return exceptions.Throttled(wait=exc.retry_after, detail="Too many failed logins.")
 
 
 def _user(request: Request) -> User:
@@ -58,6 +71,8 @@ def _invalid_token(exc: TokenError) -> InvalidToken:
 
 
 class RegisterView(PublicView):
+    throttle_classes = (*throttles.GENERAL, throttles.RegisterThrottle)
+
     @extend_schema(
         tags=TAGS,
         summary="Create an account",
@@ -81,15 +96,7 @@ class TokenObtainView(PublicView):
         summary="Log in: get an access and a refresh token",
         description="Failed logins are limited per address and per account (429 with Retry-After).",
         request=TokenObtainInputSerializer,
-        parameters=[
-            OpenApiParameter(
-                "Retry-After",
-                int,
-                OpenApiParameter.HEADER,
-                response=[429],
-                description="Seconds until a login for this address and account is allowed again.",
-            )
-        ],
+        parameters=[RETRY_AFTER],
         responses={
             200: TokenPairOutputSerializer,
             400: INVALID,
@@ -105,9 +112,10 @@ class TokenObtainView(PublicView):
                 email=data.validated_data["email"],
                 password=data.validated_data["password"],
                 client_address=client_address(request),
+                entry="api_token",
             )
         except LoginThrottled as exc:
-            raise exceptions.Throttled(wait=exc.retry_after, detail="Too many failed logins.") from exc
+            raise _throttled(exc) from exc
         except services.InvalidCredentials as exc:
             raise exceptions.AuthenticationFailed(
                 "No active account found with the given credentials."
@@ -120,7 +128,11 @@ class TokenRefreshView(PublicView):
     @extend_schema(
         tags=TAGS,
         summary="Rotate a refresh token",
-        description="Answers a new pair; the refresh token sent stops working.",
+        description=(
+            "Answers a new pair; the refresh token sent stops working. Sending a refresh token "
+            "that was already rotated revokes every refresh token of the same login (401); "
+            "access tokens already issued work until they expire."
+        ),
         request=RefreshInputSerializer,
         responses={200: TokenPairOutputSerializer, 400: INVALID, 401: BAD_TOKEN},
     )
@@ -171,6 +183,8 @@ class LogoutEverywhereView(APIView):
 
 
 class PasswordResetView(PublicView):
+    throttle_classes = (*throttles.GENERAL, throttles.PasswordResetThrottle)
+
     @extend_schema(
         tags=TAGS,
         summary="Ask for a password reset email",
@@ -195,19 +209,25 @@ class PasswordResetConfirmView(PublicView):
         summary="Set a new password from a reset link",
         description=(
             "The link works once. Every refresh and access token of the user stops working, and "
-            "every live socket of the user is closed (4401)."
+            "every live socket of the user is closed (4401). Wrong tokens count as failed "
+            "authentications of the address (429 with Retry-After)."
         ),
         request=PasswordResetConfirmInputSerializer,
-        responses={204: None, 400: INVALID},
+        parameters=[RETRY_AFTER],
+        responses={204: None, 400: INVALID, 429: LOCKED},
     )
     def post(self, request: Request) -> Response:
         data = PasswordResetConfirmInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.password_reset_confirm(
-            uidb64=data.validated_data["uid"],
-            token=data.validated_data["token"],
-            new_password=data.validated_data["new_password"],
-        )
+        try:
+            services.password_reset_confirm_counted(
+                uidb64=data.validated_data["uid"],
+                token=data.validated_data["token"],
+                new_password=data.validated_data["new_password"],
+                client_address=client_address(request),
+            )
+        except LoginThrottled as exc:
+            raise _throttled(exc) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -297,6 +317,9 @@ class VerifyEmailView(PublicView):
 
 
 class VerifyEmailResendView(APIView):
+    # Per client address, besides the per-recipient mail cap the service applies.
+    throttle_classes = (*throttles.GENERAL, throttles.VerifyResendThrottle)
+
     @extend_schema(
         tags=TAGS,
         summary="Mail the caller a new verification link",

@@ -29,6 +29,7 @@ from boards.representations import (
     list_representation,
     member_representation,
 )
+from taskboard.api import throttles
 from taskboard.api.requests import if_none_match, request_user, validated
 from taskboard.api.schema import BOARD_ERRORS, INVALID, NOT_AUTHENTICATED, NOT_FOUND, PAGE_NOT_FOUND
 
@@ -237,6 +238,9 @@ class BoardStatsView(APIView):
 
 
 class MemberListView(APIView):
+    # Adding a member by email may send an invitation mail: limited per address.
+    throttle_classes = (*throttles.GENERAL, throttles.InviteThrottle)
+
     @extend_schema(
         tags=["members"],
         summary="The board's members",

@@ -1,6 +1,9 @@
 """OpenAPI pieces every app's views share: the error envelope and the usual error answers."""
 
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from typing import Any
+
+from drf_spectacular import openapi
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
 ErrorEnvelope = inline_serializer(
@@ -49,3 +52,42 @@ PRECONDITION_FAILED = error("precondition_failed: the If-Match version is stale;
 
 # The answers every endpoint of a board can give besides its own.
 BOARD_ERRORS = {401: NOT_AUTHENTICATED, 403: PERMISSION_DENIED, 404: NOT_FOUND}
+
+THROTTLED = error("throttled: too many requests; see Retry-After.")
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    int,
+    OpenApiParameter.HEADER,
+    response=[429],
+    description="Seconds until the request may be sent again.",
+)
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's, plus the 429 (with Retry-After) of every operation that a request
+    rate limits (taskboard/api/throttles.py), whether or not a rate is set where the schema
+    is made: the contract is the same in every environment."""
+
+    def _throttled(self) -> bool:
+        from taskboard.api.throttles import RateThrottle  # throttles import the accounts app
+
+        return any(
+            isinstance(throttle, RateThrottle)
+            and (throttle.methods is None or self.method in throttle.methods)
+            for throttle in self.view.get_throttles()
+        )
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        if self._throttled() and not any(
+            isinstance(parameter, OpenApiParameter) and parameter.name == "Retry-After"
+            for parameter in parameters
+        ):
+            parameters.append(RETRY_AFTER)
+        return parameters
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses: dict[str, Any] = super()._get_response_bodies(direction)
+        if self._throttled() and "429" not in responses:
+            responses["429"] = self._get_response_for_code(THROTTLED, "429", direction=direction)
+        return responses
