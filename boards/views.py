@@ -284,7 +284,7 @@ def board_activity(request: PageRequest, board_id: int) -> HttpResponse:
     board = _board(request, board_id)
     activities = activity_list(board=board)
     before = request.GET.get("before", "")
-    if before.isdigit():
+    if before.isascii() and before.isdigit():
         activities = activities.filter(seq__lt=int(before))
     page_items = list(activities[: ACTIVITY_PAGE_SIZE + 1])
     shown = page_items[:ACTIVITY_PAGE_SIZE]

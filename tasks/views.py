@@ -88,7 +88,9 @@ def _task_context(
         "form": form,
         "labels": labels,
         "selected_label_ids": {
-            int(value) for value in form["label_ids"].value() or [] if str(value).isdigit()
+            int(value)
+            for value in map(str, form["label_ids"].value() or [])
+            if value.isascii() and value.isdigit()
         },
         "comment_form": comment_form or CommentForm(),
         "comments": comments,
