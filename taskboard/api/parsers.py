@@ -1,5 +1,6 @@
 """The API's JSON parser: DRF's, with nesting bounded (taskboard.bounded_json)."""
 
+from collections.abc import Mapping
 from typing import IO, Any
 
 from django.conf import settings
@@ -12,7 +13,10 @@ from taskboard import bounded_json
 
 class JSONParser(DrfJSONParser):
     def parse(
-        self, stream: IO[bytes], media_type: str | None = None, parser_context: dict[str, Any] | None = None
+        self,
+        stream: IO[bytes],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
