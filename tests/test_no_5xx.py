@@ -44,18 +44,21 @@ FORM_FIELDS = [
     "transfer-user_id", "new-list-title", "new-list-wip_limit",
 ]  # fmt: skip
 # (name, content type, body) for POST, PUT and PATCH; the other methods send none.
-BODIES: list[tuple[str, str | None, bytes]] = [
-    ("empty", None, b""),
+Body = tuple[str, str | None, bytes]
+EMPTY: Body = ("empty", None, b"")
+JSON_BODIES: list[Body] = [
     ("junk bytes", "application/json", b"\xff\xfe{not json\x00"),
     ("wrong shape", "application/json", b'[1, "x", null, {"title": [[]]}]'),
-    # "²".isdigit() is True but int("²") fails; a number past any column.
-    *(
-        (f"form {value}", "application/x-www-form-urlencoded", "&".join(
-            f"{field}={value}" for field in FORM_FIELDS
-        ).encode())
-        for value in ("%C2%B2", "9" * 30)
-    ),
-]  # fmt: skip
+]
+# "²".isdigit() is True but int("²") fails; a number past any column.
+FORM_BODIES: list[Body] = [
+    (
+        f"form {value}",
+        "application/x-www-form-urlencoded",
+        "&".join(f"{field}={value}" for field in FORM_FIELDS).encode(),
+    )
+    for value in ("%C2%B2", "9" * 30)
+]
 
 # Query parameters the views read (filters, pagination, cursors), all with bad values.
 QUERY_FIELDS = [
@@ -233,12 +236,12 @@ def requests_for(route: Route, world: World, caller: str) -> Iterator[Request]:
                         yield Request(method, f"{path}?{query}", f"{what}, {query_name}")
 
 
-def bodies_for(method: str, caller: str, is_admin: bool) -> list[tuple[str, str | None, bytes]]:
+def bodies_for(method: str, caller: str, is_admin: bool) -> list[Body]:
     """Every body for POST; the JSON ones for PUT and PATCH (no page takes them). The
     admin reads forms only, and an outsider is refused before any body is read."""
     if is_admin or caller == "outsider":
-        return [BODIES[0], BODIES[3]] if method == "POST" else [BODIES[0]]
-    return BODIES if method == "POST" else BODIES[:3]
+        return [EMPTY, FORM_BODIES[0]] if method == "POST" else [EMPTY]
+    return [EMPTY, *JSON_BODIES, *FORM_BODIES] if method == "POST" else [EMPTY, *JSON_BODIES]
 
 
 def problem_of(request: Request, response: Any) -> str:
