@@ -22,6 +22,7 @@ ErrorEnvelope = inline_serializer(
                         "method_not_allowed",
                         "conflict",
                         "precondition_failed",
+                        "payload_too_large",
                         "throttled",
                         "server_error",
                     ]

@@ -11,7 +11,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["taskboard.api.parsers.JSONParser"],
+    "DEFAULT_METADATA_CLASS": "taskboard.api.metadata.Metadata",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "taskboard.api.negotiation.ContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "taskboard.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -46,7 +47,11 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Taskboard API",
-    "DESCRIPTION": "The public HTTP contract of Taskboard (see API.md).",
+    "DESCRIPTION": (
+        "The public HTTP contract of Taskboard (see API.md). Any operation may also answer 413 "
+        "`payload_too_large` (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, 1 MiB by default) and "
+        "400 `validation_error` for a body that isn't JSON or nests deeper than 32 levels."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -12,6 +12,12 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The envelope under /api/, a page elsewhere (Django's own page is neither).
+CSRF_FAILURE_VIEW = "taskboard.views.csrf_failure"
+# The largest request body (bytes) answered with anything but 413 (docs/security.md). The
+# biggest legitimate one, a 20,000-character description escaped as JSON, is far below.
+# Keep nginx's client_max_body_size above it, so clients get the envelope, not nginx's page.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -38,6 +44,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "taskboard.request_size.RequestSizeMiddleware",
     "taskboard.api.middleware.ApiErrorMiddleware",
     "taskboard.db.middleware.ReadYourWritesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
