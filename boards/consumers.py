@@ -27,6 +27,7 @@ from accounts.socket_revocation import session_group, user_group
 from accounts.ws_auth import SESSION, SocketCredential, authenticate_frame, credential_recheck
 from activity.events import board_group, event_message
 from activity.selectors import activity_after
+from taskboard import bounded_json
 from taskboard.db.routing import primary_reads
 
 from .live import SERVICE_RESTART, live_process
@@ -38,6 +39,10 @@ logger = logging.getLogger(__name__)
 UNAUTHENTICATED = 4401
 NOT_FOUND = 4404
 INTERNAL_ERROR = 1011
+MESSAGE_TOO_BIG = 1009
+# What a client sends is a resync or an auth frame, well under 2 KiB (a token is ~300 bytes);
+# uvicorn would hand over up to 16 MiB. Anything this long is not a client of ours.
+MAX_CLIENT_FRAME_CHARS = 16 * 1024
 # Group messages that only need forwarding: no database, so no close_old_connections().
 FORWARDED = frozenset({"board.event", "board.presence"})
 # Redis round trips of a join or a leave; the channel layer's own have no timeout, and one
@@ -208,8 +213,12 @@ class BoardConsumer(AsyncWebsocketConsumer):
     # -- from the client -------------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is not None and len(text_data) > MAX_CLIENT_FRAME_CHARS:
+            await self._close_with(MESSAGE_TOO_BIG)
+            return
         try:
-            content = json.loads(text_data) if text_data is not None else None
+            # Nesting bounded: json recurses per level, and RecursionError is no ValueError.
+            content = bounded_json.loads(text_data) if text_data is not None else None
         except ValueError:
             content = None
         if isinstance(content, dict) and content.get("type") == "auth":
