@@ -6,13 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import include, path
 
-PERMISSIONS_POLICY = (
-    "accelerometer=(), autoplay=(), bluetooth=(), browsing-topics=(), camera=(), "
-    "display-capture=(), encrypted-media=(), geolocation=(), gyroscope=(), hid=(), "
-    "idle-detection=(), magnetometer=(), microphone=(), midi=(), payment=(), "
-    "publickey-credentials-get=(), screen-wake-lock=(), serial=(), usb=(), "
-    "xr-spatial-tracking=()"
-)
+from tests.policies import PERMISSIONS_POLICY, directives, strict_policy
 
 
 def _crash(request: HttpRequest) -> HttpResponse:
@@ -25,30 +19,6 @@ urlpatterns = [
 ]
 
 pytestmark = pytest.mark.urls(__name__)
-
-
-def strict_policy(socket_origin: str | None) -> dict[str, list[str]]:
-    return {
-        "default-src": ["'self'"],
-        "script-src": ["'self'"],
-        "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
-        "connect-src": ["'self'", socket_origin] if socket_origin else ["'self'"],
-        "object-src": ["'none'"],
-        "base-uri": ["'none'"],
-        "form-action": ["'self'"],
-        "frame-ancestors": ["'none'"],
-    }
-
-
-def directives(header: str) -> dict[str, list[str]]:
-    """The header as {directive: sources}: django-csp does not promise an order."""
-    parsed: dict[str, list[str]] = {}
-    for part in header.split(";"):
-        name, *sources = part.split()
-        assert name not in parsed, f"{name} twice in {header!r}"
-        parsed[name] = sources
-    return parsed
 
 
 @pytest.mark.django_db
