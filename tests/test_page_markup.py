@@ -209,3 +209,14 @@ def test_admin_pages_are_ready_for_a_strict_csp(admin_client: Client, admin_user
     response = Client().get("/admin/login/")
     assert response.status_code == 200
     assert_strict_csp_ready(response.content.decode(), "/admin/login/ (anonymous)")
+
+
+def test_the_csrf_failure_page_is_ready_for_a_strict_csp() -> None:
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post("/accounts/login/", {"username": "a@example.com", "password": "x"})
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert_strict_csp_ready(html, "the CSRF failure page")
+    assert "Reload the page" in html

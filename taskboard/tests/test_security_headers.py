@@ -66,3 +66,14 @@ def test_a_host_outside_allowed_hosts_gets_the_policy_without_a_socket_origin(cl
     assert response.status_code == 400
     assert directives(response["Content-Security-Policy"]) == strict_policy(None)
     assert response["Permissions-Policy"] == PERMISSIONS_POLICY
+
+
+@pytest.mark.django_db
+def test_the_csrf_failure_page_carries_the_strict_policy() -> None:
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post("/accounts/login/", {"username": "a@example.com", "password": "x"})
+
+    assert response.status_code == 403
+    assert directives(response["Content-Security-Policy"]) == strict_policy("ws://testserver")
+    assert response["Permissions-Policy"] == PERMISSIONS_POLICY
