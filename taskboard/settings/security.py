@@ -27,15 +27,14 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Features no page of Taskboard uses, off for the page and every frame in it. interest-cohort
-# (FLoC) is gone from Chromium, which now logs it as an unknown feature; browsing-topics
-# replaced it.
+# Features no page of Taskboard uses, off for the page and every frame in it. Only names
+# Chromium knows: it logs an error for others (the browser tests fail on it), such as
+# interest-cohort (FLoC, replaced by browsing-topics) and bluetooth.
 PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer",
         "autoplay",
-        "bluetooth",
         "browsing-topics",
         "camera",
         "display-capture",
