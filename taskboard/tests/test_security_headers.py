@@ -2,6 +2,7 @@
 (docs/security.md "Content-Security-Policy"): pages, API answers, error pages, static files."""
 
 import pytest
+from csp.decorators import csp_update
 from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import include, path
@@ -13,8 +14,14 @@ def _crash(request: HttpRequest) -> HttpResponse:
     raise RuntimeError("boom")
 
 
+@csp_update({"img-src": "https://images.example.com"})
+def _with_an_image_host(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("<p>images from elsewhere</p>")
+
+
 urlpatterns = [
     path("test/crash/", _crash),
+    path("test/images/", _with_an_image_host),
     path("", include("taskboard.urls")),
 ]
 
@@ -77,3 +84,11 @@ def test_the_csrf_failure_page_carries_the_strict_policy() -> None:
     assert response.status_code == 403
     assert directives(response["Content-Security-Policy"]) == strict_policy("ws://testserver")
     assert response["Permissions-Policy"] == PERMISSIONS_POLICY
+
+
+def test_a_view_that_adds_a_source_keeps_the_rest_of_the_policy(client: Client) -> None:
+    response = client.get("/test/images/")
+
+    expected = strict_policy("ws://testserver")
+    expected["img-src"].append("https://images.example.com")
+    assert directives(response["Content-Security-Policy"]) == expected
