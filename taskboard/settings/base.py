@@ -7,6 +7,7 @@ from .database import *  # noqa: F403
 from .email import *  # noqa: F403
 from .environment import BASE_DIR, VAR_DIR, env
 from .live import *  # noqa: F403
+from .security import *  # noqa: F403
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
@@ -43,6 +44,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise and every middleware that answers by itself: the policies go on
+    # every response, static files and error pages included.
+    "taskboard.content_security_policy.ContentSecurityPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "taskboard.request_size.RequestSizeMiddleware",
     "taskboard.api.middleware.ApiErrorMiddleware",

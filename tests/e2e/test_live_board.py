@@ -216,7 +216,9 @@ def test_a_page_too_far_behind_to_catch_up_reloads(
     pg_cluster.replica.wait_for_catchup()
     proxy.restore()
 
-    watching.wait_for_function("window.__notReloaded !== true")
+    # A function, not an expression: Playwright evaluates an expression with eval, which
+    # the page's CSP refuses.
+    watching.wait_for_function("() => window.__notReloaded !== true")
     expect(watching.locator(f"#list-title-{together.todo.pk}")).to_have_text(f"Round {rounds}")
     expect(watching.locator("[data-live-board]")).to_have_attribute("data-live-state", "open")
 
