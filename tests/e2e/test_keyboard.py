@@ -98,7 +98,9 @@ def test_a_list_is_moved_with_the_keyboard_announced_and_live_for_another_member
     screenshot(page, "list-moved-desktop")
 
 
-def test_move_list_without_script_is_a_page(new_context: Any, live_server: Any, pg_cluster: Any) -> None:
+def test_move_list_without_script_is_a_page(
+    new_context: Any, live_server: Any, pg_cluster: Any, screenshot: Any
+) -> None:
     owner = UserFactory.create(name="Olive Owner")
     board = board_services.board_create(actor=owner, title="Plain", list_titles=["A", "B", "C"])
     a_list = BoardList.objects.get(board=board, title="A")
@@ -106,12 +108,19 @@ def test_move_list_without_script_is_a_page(new_context: Any, live_server: Any, 
     page: Page = new_context(owner, viewport=PHONE).new_page()
 
     page.goto(f"/lists/{a_list.pk}/move-to/")
+    screenshot(page, "list-move-page-phone")
     page.select_option("select[name=position]", "3")
     page.get_by_role("button", name="Move list").click()
 
     expect(page.locator(".messages")).to_have_text("Moved list “A” to position 3 of 3.")
     expect(column_titles(page)).to_have_text(["B", "C", "A"])
     assert board_order(board) == ["B", "C", "A"]
+
+    # The same in the board's dialog, on a phone.
+    page.get_by_role("link", name="Edit the list “B”").click()
+    page.get_by_role("link", name="Move list…").click()
+    expect(page.locator("#task-dialog select[name=position]")).to_be_focused()
+    screenshot(page, "list-move-dialog-phone")
 
 
 def test_the_card_dialog_keeps_the_focus_and_gives_it_back(
