@@ -73,6 +73,7 @@ def test_a_list_is_moved_with_the_keyboard_announced_and_live_for_another_member
     page.keyboard.press("Enter")
     expect(page.locator("#task-dialog")).to_be_visible()
     tab_to(page, "Move list…", backwards=True)
+    screenshot(page, "list-menu-desktop")
     page.keyboard.press("Enter")
     expect(page.locator("#dialog-title")).to_have_text("Move the list “Doing”")
     assert focused(page) == "position"
@@ -118,6 +119,8 @@ def test_move_list_without_script_is_a_page(
 
     # The same in the board's dialog, on a phone.
     page.get_by_role("link", name="Edit the list “B”").click()
+    expect(page.get_by_role("link", name="Move list…")).to_be_visible()
+    screenshot(page, "list-menu-phone")
     page.get_by_role("link", name="Move list…").click()
     expect(page.locator("#task-dialog select[name=position]")).to_be_focused()
     screenshot(page, "list-move-dialog-phone")
