@@ -1,12 +1,12 @@
 """Forms of the board pages. They check the shape of the input; the services (the same
 ones the API calls) decide, and their errors are put next to the matching field."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 
 from accounts.forms import ServiceErrorsMixin
-from boards.models import Role
+from boards.models import BoardList, Role
 
 ASSIGNABLE_ROLE_CHOICES = [
     (Role.ADMIN.value, "Admin: manages members, labels and the board"),
@@ -35,6 +35,31 @@ class ListForm(ServiceErrorsMixin, forms.Form):
         min_value=1,
         help_text="The most cards this list may hold; empty for no limit.",
     )
+
+
+class ListMoveForm(ServiceErrorsMixin, forms.Form):
+    """ "Move list…": the keyboard alternative to dragging a list by its handle. The place
+    is one of the board's positions, 1 for the leftmost."""
+
+    service_field_names: ClassVar[dict[str, str]] = {"index": "position"}
+
+    position = forms.TypedChoiceField(label="Position", coerce=int)
+
+    def __init__(self, *args: Any, lists: list[BoardList], current: BoardList, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        count = len(lists)
+        choices = []
+        for number, board_list in enumerate(lists, start=1):
+            if board_list.pk == current.pk:
+                where = "current position"
+            elif number == 1:
+                where = "first"
+            elif number == count:
+                where = "last"
+            else:
+                where = f"where “{board_list.title}” is"
+            choices.append((number, f"{number} of {count} ({where})"))
+        self.fields["position"].choices = choices  # type: ignore[attr-defined]
 
 
 class LabelForm(ServiceErrorsMixin, forms.Form):

@@ -277,3 +277,10 @@ def label_get_for_user(*, user: User, label_id: int) -> Label:
 
 def label_list(*, board: Board) -> QuerySet[Label]:
     return Label.objects.filter(board=board).order_by("name", "id")
+
+
+def list_order(*, board: Board) -> list[BoardList]:
+    """The board's lists, left to right (title and position only)."""
+    return list(
+        BoardList.objects.filter(board=board).order_by("position", "id").only("id", "title", "position")
+    )

@@ -31,6 +31,7 @@ urlpatterns = [
     path("lists/<int:list_id>/edit/", views.list_edit, name="list_edit"),
     path("lists/<int:list_id>/delete/", views.list_delete, name="list_delete"),
     path("lists/<int:list_id>/move/", views.list_move, name="list_move"),
+    path("lists/<int:list_id>/move-to/", views.list_move_to, name="list_move_to"),
     # The link mailed by boards.services.invitation_accept_url.
     path("invitations/<str:token>/", views.invitation, name="invitation"),
 ]

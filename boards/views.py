@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from activity.selectors import activity_list
 from boards import selectors, services
@@ -35,6 +36,7 @@ from boards.forms import (
     InviteForm,
     LabelForm,
     ListForm,
+    ListMoveForm,
     RoleForm,
     TransferForm,
 )
@@ -280,6 +282,50 @@ def list_move(request: PageRequest, list_id: int) -> JsonResponse:
     except ValidationError as exc:
         return json_error(400, " ".join(exc.messages))
     return JsonResponse({"id": moved.pk, "position": moved.position})
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def list_move_to(request: PageRequest, list_id: int) -> HttpResponseBase:
+    """ "Move list…": the keyboard alternative to dragging a list (the same service)."""
+    board_list = selectors.list_get_for_user(user=page_user(request), list_id=list_id)
+    board = _board(request, board_list.board_id)
+    require_role(board, Action.LIST_CHANGE)
+    with primary_reads():
+        lists = selectors.list_order(board=board)
+    current_number = next((n for n, each in enumerate(lists, start=1) if each.pk == board_list.pk), None)
+    form = ListMoveForm(
+        request.POST or None, lists=lists, current=board_list, initial={"position": current_number}
+    )
+    if request.method == "POST" and form.is_valid():
+        position = form.cleaned_data["position"]
+        try:
+            services.list_move(board_list=board_list, actor=page_user(request), index=position - 1)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            message = f"Moved list “{board_list.title}” to position {position} of {len(lists)}."
+            if request.htmx:
+                with primary_reads():
+                    order = selectors.list_order(board=board)
+                response = HttpResponse(status=204)
+                # The page puts the columns in this order at once and says so to screen
+                # readers (static/js/list_move.js); the live event that follows finds them
+                # in place.
+                return trigger_client_event(
+                    response,
+                    "listMoved",
+                    {
+                        "id": board_list.pk,
+                        "message": message,
+                        "lists": [{"id": each.pk, "position": each.position} for each in order],
+                    },
+                )
+            messages.success(request, message)
+            return htmx_redirect(request, reverse("boards:detail", args=[board.pk]))
+    template = "boards/_list_move.html" if request.htmx else "boards/list_move.html"
+    context = {"board": board, "board_list": board_list, "form": form, "count": len(lists)}
+    return render(request, template, context)
 
 
 # Activity

@@ -50,6 +50,7 @@ PAGE_POSTS = [
     PagePost("/lists/{w.board_list.pk}/edit/", lambda w: {f"list-{w.board_list.pk}-title": ""}),
     post("/lists/{w.board_list.pk}/delete/"),
     post("/lists/{w.board_list.pk}/move/", json=True, index="x"),
+    post("/lists/{w.board_list.pk}/move-to/", position="x"),
     post("/boards/{w.board_id}/members/", email="not an address", role="king"),
     post("/boards/{w.board_id}/members/{w.target.pk}/role/", role="king"),
     post("/boards/{w.board_id}/members/{w.target.pk}/remove/"),

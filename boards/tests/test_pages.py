@@ -1,6 +1,7 @@
 """The board pages: what each role sees, what the forms do, and that invalid input changes
 nothing and says why next to the field."""
 
+import json
 import re
 from datetime import timedelta
 from html import unescape
@@ -361,6 +362,58 @@ def test_a_viewer_cannot_move_a_list(client: Client) -> None:
     assert response.status_code == 403
     assert response.json() == {"error": {"message": "Your role on this board does not allow this."}}
     assert board_snapshot(roles.board.pk) == before
+
+
+def list_ids(board: Board) -> list[int]:
+    return list(BoardList.objects.filter(board=board).order_by("position").values_list("pk", flat=True))
+
+
+def test_move_list_offers_every_position_and_moves_the_list_there(client: Client) -> None:
+    roles = board_with_roles()
+    first, second, third = BoardListFactory.create_batch(3, board=roles.board)
+    login(client, roles.member)
+
+    form = client.get(f"/lists/{first.pk}/move-to/", headers=HTMX)
+    response = client.post(f"/lists/{first.pk}/move-to/", {"position": "3"}, headers=HTMX)
+
+    html = unescape(form.content.decode())
+    assert re.findall(r"<option [^>]*>([^<]*)</option>", html) == [
+        "1 of 3 (current position)",
+        f"2 of 3 (where “{second.title}” is)",
+        "3 of 3 (last)",
+    ]
+    assert response.status_code == 204
+    assert list_ids(roles.board) == [second.pk, third.pk, first.pk]
+    trigger = json.loads(response["HX-Trigger"])["listMoved"]
+    assert trigger["id"] == first.pk
+    assert trigger["message"] == f"Moved list “{first.title}” to position 3 of 3."
+    assert [each["id"] for each in trigger["lists"]] == [second.pk, third.pk, first.pk]
+
+
+def test_move_list_to_a_position_that_does_not_exist_says_so_and_moves_nothing(client: Client) -> None:
+    roles = board_with_roles()
+    first, _second = BoardListFactory.create_batch(2, board=roles.board)
+    login(client, roles.member)
+    before = board_snapshot(roles.board.pk)
+
+    response = client.post(f"/lists/{first.pk}/move-to/", {"position": "3"})
+
+    assert response.status_code == 200
+    assert field_errors(unescape(response.content.decode()), "id_position") == [
+        "Select a valid choice. 3 is not one of the available choices."
+    ]
+    assert board_snapshot(roles.board.pk) == before
+
+
+def test_a_viewer_gets_no_move_list_form(client: Client) -> None:
+    roles = board_with_roles()
+    board_list = BoardListFactory.create(board=roles.board)
+    login(client, roles.viewer)
+
+    response = client.get(f"/lists/{board_list.pk}/move-to/")
+
+    assert response.status_code == 403
+    assert 'name="position"' not in response.content.decode()
 
 
 def test_deleting_a_list_deletes_its_cards(client: Client) -> None:
