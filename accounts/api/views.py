@@ -59,7 +59,12 @@ class RegisterView(PublicView):
     @extend_schema(
         tags=TAGS,
         summary="Create an account",
-        description="Sends a welcome email. Emails are case-insensitive and unique.",
+        description=(
+            "Sends a welcome email. Emails are case-insensitive and unique. Business rules: an "
+            "`email` that has an account already, or a `password` the password validators "
+            "refuse (too short, too common, all digits, too like the email or name), is a 400 "
+            "on that field."
+        ),
         request=RegisterInputSerializer,
         responses={201: UserSummaryOutputSerializer, 400: INVALID},
     )
@@ -169,7 +174,12 @@ class PasswordResetConfirmView(PublicView):
     @extend_schema(
         tags=TAGS,
         summary="Set a new password from a reset link",
-        description="The link works once. Every refresh and access token of the user stops working.",
+        description=(
+            "The link works once. Every refresh and access token of the user stops working. "
+            "Business rules: a `uid` and `token` that are not those of a valid, unused reset "
+            "link are a 400 on `token` (or `uid`); a `new_password` the password validators "
+            "refuse is a 400 on `new_password`."
+        ),
         request=PasswordResetConfirmInputSerializer,
         responses={204: None, 400: INVALID},
     )
@@ -196,7 +206,10 @@ class MeView(APIView):
     @extend_schema(
         tags=TAGS,
         summary="Change the caller's profile",
-        description="Any of `name`, `timezone` (IANA name), `email_notifications`.",
+        description=(
+            "Any of `name`, `timezone`, `email_notifications`. Business rule: a `timezone` "
+            "that is not an IANA time zone name (Europe/Paris) is a 400 on `timezone`."
+        ),
         request=MeUpdateInputSerializer,
         responses={200: MeOutputSerializer, 400: INVALID, 401: NOT_AUTHENTICATED},
     )
@@ -213,7 +226,9 @@ class PasswordChangeView(APIView):
         summary="Change the caller's password",
         description=(
             "Every refresh and access token of the user stops working, including the one used "
-            "for this call: API clients log in again. A browser session stays signed in."
+            "for this call: API clients log in again. A browser session stays signed in. "
+            "Business rules: a `current_password` that is not the caller's, or a "
+            "`new_password` the password validators refuse, is a 400 on that field."
         ),
         request=PasswordChangeInputSerializer,
         responses={204: None, 400: INVALID, 401: NOT_AUTHENTICATED},

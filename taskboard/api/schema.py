@@ -1,7 +1,54 @@
 """OpenAPI pieces every app's views share: the error envelope and the usual error answers."""
 
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from typing import Any
+
+from drf_spectacular import openapi
+from drf_spectacular.plumbing import force_instance, is_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field, inline_serializer
 from rest_framework import serializers
+from rest_framework.throttling import ScopedRateThrottle
+
+from .pagination import MAX_PAGE_SIZE
+
+
+class AutoSchema(openapi.AutoSchema):
+    def _get_request_for_media_type(self, serializer: Any, direction: str = "request") -> Any:
+        instance = force_instance(serializer)
+        if (
+            self.method == "PATCH"
+            and is_serializer(instance)
+            and any(field.required for field in instance.fields.values())
+        ):
+            # The views check a PATCH body against the whole serializer (requests.validated):
+            # what it requires is required on PATCH too, where drf-spectacular would make
+            # every field optional.
+            self.method = "PUT"
+            try:
+                return super()._get_request_for_media_type(serializer, direction)
+            finally:
+                self.method = "PATCH"
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        if not required and is_serializer(instance):
+            # A body whose every alternative (anyOf, set by a serializer extension) requires
+            # some field can't be left out.
+            component = self.resolve_serializer(instance, direction)
+            alternatives = (component.schema or {}).get("anyOf") if component else None
+            required = bool(alternatives) and all(option.get("required") for option in alternatives)
+        return schema, required
+
+
+MESSAGES = {"type": "array", "items": {"type": "string"}}
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"oneOf": [MESSAGES, {"type": "object", "additionalProperties": MESSAGES}]},
+    }
+)
+class FieldErrorsField(serializers.DictField):
+    """{"title": ["..."]}, or for a list field {"ids": {"0": ["..."]}}."""
+
 
 ErrorEnvelope = inline_serializer(
     name="ErrorEnvelope",
@@ -24,10 +71,12 @@ ErrorEnvelope = inline_serializer(
                     ]
                 ),
                 "message": serializers.CharField(),
-                "fields": serializers.DictField(
-                    child=serializers.ListField(child=serializers.CharField()),
+                "fields": FieldErrorsField(
                     required=False,
-                    help_text="Only for validation_error: the messages per field.",
+                    help_text=(
+                        "Only for validation_error: the messages per field. A field holding a "
+                        "list has an object instead, with the messages per index of the list."
+                    ),
                 ),
             },
         )
@@ -49,3 +98,72 @@ PRECONDITION_FAILED = error("precondition_failed: the If-Match version is stale;
 
 # The answers every endpoint of a board can give besides its own.
 BOARD_ERRORS = {401: NOT_AUTHENTICATED, 403: PERMISSION_DENIED, 404: NOT_FOUND}
+
+
+# --- answers every operation of a kind can give, added to the generated schema -----------
+
+ENVELOPE_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
+RETRY_AFTER = {
+    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds until a request is allowed again."}
+}
+
+
+def _answer(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": ENVELOPE_REF}},
+    }
+    if headers:
+        answer["headers"] = headers
+    return answer
+
+
+def _is_throttled(callback: Any) -> bool:
+    view = callback.cls()
+    for throttle in view.get_throttles():
+        # ScopedRateThrottle limits only the views that name a scope.
+        if isinstance(throttle, ScopedRateThrottle) and not getattr(view, throttle.scope_attr, None):
+            continue
+        return True
+    return False
+
+
+def document_common_errors(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
+    """POSTPROCESSING_HOOKS entry: the errors that come from the request's form rather than
+    from one view, on every operation that can give them.
+
+    - 415: a body that is not JSON, on every operation that reads one (DRF's parser);
+    - 400: `page_size` that is not a positive integer, on every page-numbered or cursor list;
+    - 429 (with Retry-After): on every view a DRF throttle limits.
+    """
+    throttled = {
+        (path, method.lower())
+        for path, _regex, method, callback in generator.endpoints
+        if _is_throttled(callback)
+    }
+    for path, operations in result["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            if "requestBody" in operation:
+                responses.setdefault(
+                    "415",
+                    _answer("validation_error: the body is not JSON (send Content-Type: application/json)."),
+                )
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query" and parameter["name"] in {"page", "page_size"}:
+                    parameter["schema"]["minimum"] = 1
+                if parameter["in"] == "query" and parameter["name"] == "page_size":
+                    parameter["description"] = (
+                        f"Results per page, 1 to {MAX_PAGE_SIZE} (more is taken as {MAX_PAGE_SIZE})."
+                    )
+                    responses.setdefault("400", INVALID_ANSWER)
+            if (path, method) in throttled:
+                responses.setdefault(
+                    "429", _answer("throttled: too many requests; see Retry-After.", RETRY_AFTER)
+                )
+    return result
+
+
+INVALID_ANSWER = _answer(
+    "validation_error: the body or a parameter is malformed or a value is not acceptable."
+)

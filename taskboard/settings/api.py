@@ -16,7 +16,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "taskboard.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "taskboard.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "taskboard.api.schema.AutoSchema",
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -41,13 +41,22 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Taskboard API",
-    "DESCRIPTION": "The public HTTP contract of Taskboard (see API.md).",
+    "DESCRIPTION": (
+        "The public HTTP contract of Taskboard (see API.md). Text fields are trimmed of "
+        "surrounding whitespace (a required one left empty is a 400: may not be blank) and may "
+        "not contain NUL characters or unpaired surrogates (400). A query parameter sent "
+        "empty (`?q=`) is ignored, as if it were not sent."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "taskboard.api.schema.document_common_errors",
+    ],
     # Two choice sets share the field name `role`: name them, or the schema gets hashes.
     "ENUM_NAME_OVERRIDES": {
         "BoardRoleEnum": "boards.api.serializers.ALL_ROLES",
