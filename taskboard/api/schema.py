@@ -1,4 +1,6 @@
-"""OpenAPI pieces every app's views share: the error envelope and the usual error answers."""
+"""OpenAPI pieces every app's views share: the error envelope and the usual error answers,
+the schema class (settings: DEFAULT_SCHEMA_CLASS) and the hook adding the answers every
+operation of a kind gives (SPECTACULAR_SETTINGS: POSTPROCESSING_HOOKS)."""
 
 from typing import Any
 
@@ -9,33 +11,6 @@ from rest_framework import serializers
 from rest_framework.throttling import ScopedRateThrottle
 
 from .pagination import MAX_PAGE_SIZE
-
-
-class AutoSchema(openapi.AutoSchema):
-    def _get_request_for_media_type(self, serializer: Any, direction: str = "request") -> Any:
-        instance = force_instance(serializer)
-        if (
-            self.method == "PATCH"
-            and is_serializer(instance)
-            and any(field.required for field in instance.fields.values())
-        ):
-            # The views check a PATCH body against the whole serializer (requests.validated):
-            # what it requires is required on PATCH too, where drf-spectacular would make
-            # every field optional.
-            self.method = "PUT"
-            try:
-                return super()._get_request_for_media_type(serializer, direction)
-            finally:
-                self.method = "PATCH"
-        schema, required = super()._get_request_for_media_type(serializer, direction)
-        if not required and is_serializer(instance):
-            # A body whose every alternative (anyOf, set by a serializer extension) requires
-            # some field can't be left out.
-            component = self.resolve_serializer(instance, direction)
-            alternatives = (component.schema or {}).get("anyOf") if component else None
-            required = bool(alternatives) and all(option.get("required") for option in alternatives)
-        return schema, required
-
 
 MESSAGES = {"type": "array", "items": {"type": "string"}}
 
@@ -118,6 +93,11 @@ def _answer(description: str, headers: dict[str, Any] | None = None) -> dict[str
     return answer
 
 
+INVALID_ANSWER = _answer(
+    "validation_error: the body or a parameter is malformed or a value is not acceptable."
+)
+
+
 def _is_throttled(callback: Any) -> bool:
     view = callback.cls()
     for throttle in view.get_throttles():
@@ -164,6 +144,34 @@ def document_common_errors(result: dict[str, Any], generator: Any, **kwargs: Any
     return result
 
 
-INVALID_ANSWER = _answer(
-    "validation_error: the body or a parameter is malformed or a value is not acceptable."
-)
+# --- the request bodies as the views read them ---------------------------------------------
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's, for the request bodies as the views read them."""
+
+    def _get_request_for_media_type(self, serializer: Any, direction: Any = "request") -> Any:
+        instance: Any = force_instance(serializer)
+        if (
+            self.method == "PATCH"
+            and is_serializer(instance)
+            and any(field.required for field in getattr(instance, "fields", {}).values())
+        ):
+            # The views check a PATCH body against the whole serializer (requests.validated):
+            # what it requires is required on PATCH too, where drf-spectacular would make
+            # every field optional.
+            self.method = "PUT"
+            try:
+                return super()._get_request_for_media_type(serializer, direction)
+            finally:
+                self.method = "PATCH"
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        if not required and is_serializer(instance):
+            # A body whose every alternative (anyOf, set by a serializer extension) requires
+            # some field can't be left out.
+            component = self.resolve_serializer(instance, direction)
+            alternatives: list[dict[str, Any]] = ((component.schema or {}) if component else {}).get(
+                "anyOf", []
+            )
+            required = bool(alternatives) and all(option.get("required") for option in alternatives)
+        return schema, required

@@ -156,7 +156,8 @@ class TaskDetailView(APIView):
             "(409 when it is at its WIP limit); `completed` completes or reopens it; "
             "`assignee_ids` and `label_ids` replace the task's. With "
             '`If-Match: "<version>"` the change is made only if the task is still at that '
-            "version, else 412. "
+            "version, else 412 (checked before the body: a stale version is a 412 whatever "
+            "was sent). "
             "Business rule: `list_id` must be a list of the task's board, `assignee_ids` its "
             "members and `label_ids` its labels; anything else is a 400 on that field."
         ),
