@@ -7,7 +7,7 @@ DEPS := $(VENV)/.deps-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrations deps clean
+.PHONY: run test lint format migrations deps clean bench
 
 $(PY):
 	PYTHON=$(PYTHON) deploy/local/install-system-packages.sh venv
@@ -35,6 +35,12 @@ lint: $(DEPS)
 test: $(DEPS) lint
 	deploy/local/install-system-packages.sh test
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The benchmarks (docs/benchmarks.md): slow, not part of `make test`. Each starts its own
+# servers on free ports on this machine and stops them.
+bench: $(DEPS)
+	deploy/local/install-system-packages.sh bench
+	$(PY) bench/api.py $(BENCH_ARGS)
 
 format: $(DEPS)
 	$(VENV)/bin/ruff check --fix .

@@ -4,6 +4,7 @@ ones the API calls) decide, and their errors are shown next to the matching fiel
 from typing import Any, ClassVar
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
@@ -30,6 +31,15 @@ class ServiceErrorsMixin:
         for name, errors in exc.error_dict.items():
             field = self.service_field_names.get(name, name)
             self.add_error(field if field in self.fields else None, errors)
+
+
+def _throttled_error(exc: LoginThrottled) -> ValidationError:
+    minutes = max(1, -(-exc.retry_after // 60))
+    return ValidationError(
+        "Too many failed logins. Try again in %(minutes)s minute(s).",
+        code="throttled",
+        params={"minutes": minutes},
+    )
 
 
 class LoginForm(forms.Form):
@@ -59,16 +69,14 @@ class LoginForm(forms.Form):
             assert self.request is not None
             try:
                 self.user_cache = services.user_authenticate(
-                    email=email, password=password, client_address=client_address(self.request)
+                    email=email,
+                    password=password,
+                    client_address=client_address(self.request),
+                    entry="page_login",
                 )
             except LoginThrottled as exc:
                 self.retry_after = exc.retry_after
-                minutes = max(1, -(-exc.retry_after // 60))
-                raise ValidationError(
-                    "Too many failed logins. Try again in %(minutes)s minute(s).",
-                    code="throttled",
-                    params={"minutes": minutes},
-                ) from exc
+                raise _throttled_error(exc) from exc
             except services.InvalidCredentials as exc:
                 raise ValidationError(
                     "That email and password don't match an active account.", code="invalid_login"
@@ -206,3 +214,33 @@ class AdminUserChangeForm(_EmailFormMixin, DjangoUserChangeForm):
         model = User
         fields = "__all__"
         field_classes: ClassVar[dict[str, type]] = {}
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's login through the same limiter as the API and the login page: a locked
+    account or address is refused before its password is checked (accounts/admin.py
+    answers that with 429). Only staff get in; a non-staff account with the right password
+    is refused without counting a failure."""
+
+    def __init__(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> None:
+        self.retry_after: int | None = None
+        super().__init__(request, *args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if email is not None and password:
+            assert self.request is not None
+            try:
+                self.user_cache = services.user_authenticate(
+                    email=email,
+                    password=password,
+                    client_address=client_address(self.request),
+                    entry="admin_login",
+                )
+            except LoginThrottled as exc:
+                self.retry_after = exc.retry_after
+                raise _throttled_error(exc) from exc
+            except services.InvalidCredentials as exc:
+                raise self.get_invalid_login_error() from exc
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data

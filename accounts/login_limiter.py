@@ -1,9 +1,14 @@
-"""The failed-login limiter and the real client address.
+"""The failed-authentication limiter and the real client address.
 
-API.md: failed logins are throttled per address and per account (LOGIN_FAILURE_LIMIT in
-LOGIN_FAILURE_WINDOW_SECONDS, then 429 with Retry-After). The API token view and the HTML
-login page both reach this through `accounts.services.user_authenticate`, so there is one
-limiter. It uses plain strings and the cache, nothing of DRF, so pages can use it too.
+API.md: failed logins are throttled per account (LOGIN_FAILURE_LIMIT in
+LOGIN_FAILURE_WINDOW_SECONDS) and, much more loosely, per address
+(LOGIN_ADDRESS_FAILURE_LIMIT in the same window: one office behind NAT shares an address),
+then 429 with Retry-After. Every way in counts here (docs/security.md "Login and request
+limits"): the API token view, the login page and the admin login through
+`accounts.services.user_authenticate`; password-reset confirmations and WebSocket ticket
+requests per address only (`reserve_address_attempt`): a guessed reset token or access token
+names no account to lock, and locking the account there would let anyone block its owner's
+reset. It uses plain strings and the cache, nothing of DRF, so pages can use it too.
 
 How it counts: before the password is checked, the attempt reserves one slot on each key
 with `cache.add(key, 0)` + `cache.incr(key)`; both are atomic in Redis (INCRBY in a Lua
@@ -26,6 +31,9 @@ from django.conf import settings
 from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
+# Security events (failures, lockouts) at WARNING; never a password, token or raw email.
+security_log = logging.getLogger("taskboard.security")
+_forwarded_ignored_warned = False
 
 
 class LoginThrottled(Exception):
@@ -52,6 +60,8 @@ def client_address(request: _HasMeta) -> str:
     remote = str(request.META.get("REMOTE_ADDR") or "")
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies <= 0:
+        if "HTTP_X_FORWARDED_FOR" in request.META:
+            _warn_forwarded_ignored()
         return remote
     forwarded = [hop.strip() for hop in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")]
     forwarded = [hop for hop in forwarded if hop]
@@ -64,6 +74,27 @@ def client_address(request: _HasMeta) -> str:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return remote
+
+
+def _warn_forwarded_ignored() -> None:
+    """Once per process: behind a proxy with TRUSTED_PROXY_COUNT=0 every client has the
+    proxy's address, so the per-address limits would pool the whole site into one bucket.
+    The app can't see nginx at start; this says it as soon as a forwarded request comes."""
+    global _forwarded_ignored_warned
+    if _forwarded_ignored_warned:
+        return
+    _forwarded_ignored_warned = True
+    logger.warning(
+        "A request came with X-Forwarded-For but TRUSTED_PROXY_COUNT is 0: the header is "
+        "ignored and every client behind that proxy shares one address for the limits. "
+        "Behind nginx (deploy/nginx/) set TRUSTED_PROXY_COUNT=1."
+    )
+
+
+def account_label(account: str) -> str:
+    """How an account appears in log lines: a short hash of its normalized email. A raw
+    email would put personal data in the logs, and people type passwords into it."""
+    return hashlib.sha256(account.encode()).hexdigest()[:12]
 
 
 @dataclass
@@ -110,18 +141,12 @@ def _retry_after(keys: list[str], window: int) -> int:
     return max(seconds) if seconds else window
 
 
-def reserve_login_attempt(*, address: str, account: str) -> LoginAttempt:
-    """Reserve a login attempt for this address and account, or raise LoginThrottled.
-
-    Fail-open: when the cache (Redis) is unreachable, django-redis answers None instead of
-    raising (IGNORE_EXCEPTIONS) and the attempt goes ahead unthrottled. Locking everyone
-    out during a Redis outage would turn a cache failure into a login outage; nginx's
-    per-address request limit still bounds guessing meanwhile, and the outage is logged.
-    """
-    limit = settings.LOGIN_FAILURE_LIMIT
+def _reserve_all(*, entry: str, limits: list[tuple[str, str, int]]) -> LoginAttempt:
+    """One slot on each (kind, value, limit); LoginThrottled (all given back) past a limit."""
     window = settings.LOGIN_FAILURE_WINDOW_SECONDS
     attempt = LoginAttempt()
-    for key in (_key("address", address), _key("account", account)):
+    for kind, value, limit in limits:
+        key = _key(kind, value)
         count = _reserve(key, window)
         if count is None:
             logger.warning("Login limiter: cache unavailable, attempt not counted.")
@@ -131,5 +156,54 @@ def reserve_login_attempt(*, address: str, account: str) -> LoginAttempt:
             # Refused here, so the account's count is not touched by an address that is
             # already blocked; the slots taken are given back (a refusal is not a failure).
             attempt.release()
+            if cache.add(f"{key}:logged", 1, timeout=window):
+                # Logged once a window: later refusals would only repeat it (and let a
+                # flood fill the logs).
+                security_log.warning(
+                    "Authentication locked: entry=%s %s=%s for up to %ss",
+                    entry,
+                    kind,
+                    account_label(value) if kind == "account" else value,
+                    window,
+                )
             raise LoginThrottled(retry_after=_retry_after([key], window))
     return attempt
+
+
+def reserve_address_attempt(*, address: str, entry: str) -> LoginAttempt:
+    """Reserve an authentication attempt counted per address only (reset-link tokens,
+    WebSocket tickets), on the same address budget as logins; or raise LoginThrottled.
+    The caller keeps the slot on a failure and calls `release()` otherwise."""
+    return _reserve_all(entry=entry, limits=[("address", address, settings.LOGIN_ADDRESS_FAILURE_LIMIT)])
+
+
+def log_failure(*, entry: str, address: str, account: str | None = None) -> None:
+    """The security event of one failed authentication (the password or token never)."""
+    if account is None:
+        security_log.warning("Authentication failed: entry=%s address=%s", entry, address)
+    else:
+        security_log.warning(
+            "Authentication failed: entry=%s address=%s account=%s", entry, address, account_label(account)
+        )
+
+
+def account_failures_clear(*, account: str) -> None:
+    """Forget an account's failed logins: its owner proved control (a password reset)."""
+    cache.delete(_key("account", account))
+
+
+def reserve_login_attempt(*, address: str, account: str, entry: str = "login") -> LoginAttempt:
+    """Reserve a login attempt for this address and account, or raise LoginThrottled.
+
+    Fail-open: when the cache (Redis) is unreachable, django-redis answers None instead of
+    raising (IGNORE_EXCEPTIONS) and the attempt goes ahead unthrottled. Locking everyone
+    out during a Redis outage would turn a cache failure into a login outage; nginx's
+    per-address request limit still bounds guessing meanwhile, and the outage is logged.
+    """
+    return _reserve_all(
+        entry=entry,
+        limits=[
+            ("address", address, settings.LOGIN_ADDRESS_FAILURE_LIMIT),
+            ("account", account, settings.LOGIN_FAILURE_LIMIT),
+        ],
+    )

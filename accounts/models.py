@@ -10,6 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone as django_timezone
+from django.utils.crypto import salted_hmac
+
+SESSION_HASH_SALT = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
 
 
 @functools.cache
@@ -40,7 +43,10 @@ class UserManager(BaseUserManager["User"]):
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> "User":
+        # The operator typed the address on the server's command line: trusted as verified,
+        # like an address a staff user ticks as verified in the admin.
         fields.update(is_staff=True, is_superuser=True)
+        fields.setdefault("email_verified", True)
         return self.create_user(email, password, **fields)
 
 
@@ -54,9 +60,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     name = models.CharField(max_length=150, blank=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     email_notifications = models.BooleanField(default=True)
+    # True once the owner of the account proved they read mail sent to `email` (the mailed
+    # link, an invitation to that address, a password reset). Only such an account is
+    # added to a board directly by its address; any other gets an invitation mailed there.
+    email_verified = models.BooleanField(default=False, db_default=False)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=django_timezone.now)
+    # Bumped by "sign out everywhere": sessions (get_session_auth_hash) and JWTs
+    # (accounts.api.authentication) made under an older value are refused.
+    auth_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -78,3 +91,35 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name or self.email
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django's hash of the password, with the epoch in it once there is one: epoch 0
+        # hashes exactly as Django does (sessions made before the field existed stay
+        # valid), every later epoch gives every older session a hash it no longer matches.
+        # Django's get_session_auth_hash and its SECRET_KEY_FALLBACKS variant both come here.
+        value = self.password if not self.auth_epoch else f"{self.password}:{self.auth_epoch}"
+        return salted_hmac(SESSION_HASH_SALT, value, secret=secret, algorithm="sha256").hexdigest()
+
+
+class RefreshTokenLink(models.Model):
+    """Which login (family) a refresh token descends from, and which token it replaced.
+
+    Rotation hands out a new refresh token and blacklists the old one; the new token carries
+    the family in its `fam` claim (the jti of the login's first token). When a rotated token
+    comes back, someone holds a copy of it, so every token of its family is revoked
+    (accounts.services.token_pair_refresh). Rows go with their OutstandingToken
+    (`flushexpiredtokens`).
+    """
+
+    token = models.OneToOneField(
+        "token_blacklist.OutstandingToken",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="family_link",
+    )
+    family = models.CharField(max_length=255, db_index=True)
+    # The jti of the token this one replaced; "" for the first token of a login.
+    parent_jti = models.CharField(max_length=255, blank=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.family} <- {self.parent_jti or 'login'}"

@@ -3,6 +3,7 @@
 The API views, the HTML pages and the Celery tasks all come through here.
 """
 
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -25,10 +26,21 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from accounts.login_limiter import reserve_login_attempt
+from accounts.login_limiter import (
+    account_failures_clear,
+    log_failure,
+    reserve_address_attempt,
+    reserve_login_attempt,
+    security_log,
+)
 
-from . import selectors, tasks
-from .models import User, normalize_email, validate_timezone
+from . import email_verification, selectors, tasks
+from .credentials import AUTH_EPOCH_CLAIM, token_epoch_matches
+from .mail_limits import MailLimitReached, reserve_account_mail
+from .models import RefreshTokenLink, User, normalize_email, validate_timezone
+from .socket_revocation import close_session_sockets_on_commit, close_user_sockets_on_commit
+
+logger = logging.getLogger(__name__)
 
 INVALID_RESET_LINK = "This password reset link is invalid or has already been used."
 WELCOME_SENT_MARKER_SECONDS = 7 * 24 * 60 * 60
@@ -78,24 +90,27 @@ def user_register(*, email: str, password: str, name: str) -> User:
         except IntegrityError as exc:
             raise ValidationError({"email": ["An account with this email address already exists."]}) from exc
         user_id = user.id
-        transaction.on_commit(lambda: tasks.send_welcome_email.delay(user_id=user_id))
+        if _account_mail_allowed(address=email):
+            transaction.on_commit(lambda: tasks.send_welcome_email.delay(user_id=user_id))
     return user
 
 
-def user_authenticate(*, email: str, password: str, client_address: str) -> User:
+def user_authenticate(*, email: str, password: str, client_address: str, entry: str = "login") -> User:
     """The user with these credentials, counted by the failed-login limiter.
 
     Raises accounts.login_limiter.LoginThrottled (before the password is looked at) when
     this address or account has used up its failures, InvalidCredentials otherwise.
+    `entry` names the way in (api_token, page_login, admin_login) in the security log.
     """
     email = normalize_email(email)
-    attempt = reserve_login_attempt(address=client_address, account=email)
+    attempt = reserve_login_attempt(address=client_address, account=email, entry=entry)
     try:
         user = authenticate(request=None, email=email, password=password)
     except BaseException:
         attempt.release()  # not a failed login, an error: don't count it
         raise
     if user is None:
+        log_failure(entry=entry, address=client_address, account=email)
         raise InvalidCredentials()  # the slot stays taken: this failure counts
     attempt.release()
     assert isinstance(user, User)
@@ -105,15 +120,45 @@ def user_authenticate(*, email: str, password: str, client_address: str) -> User
 # --- JWT ------------------------------------------------------------------------------
 
 
+# The claim naming a refresh token's family: the jti of its login's first refresh token
+# (absent on that first token itself). Access tokens don't carry it.
+FAMILY_CLAIM = "fam"
+
+
+class FamilyRefreshToken(RefreshToken):
+    """A refresh token whose blacklist check is left to token_pair_refresh, which must tell
+    a replayed rotated token (revoke its family) from a fresh one; everything else (the
+    signature, expiry, type) is checked when it is read, as usual."""
+
+    # simplejwt types the tuple by its exact length; any claim names are fine here.
+    no_copy_claims = (*RefreshToken.no_copy_claims, FAMILY_CLAIM)  # type: ignore[assignment]
+
+    def check_blacklist(self) -> None:
+        pass
+
+
+class AlreadyBlacklisted(TokenError):
+    """The refresh token was used before (rotated or revoked)."""
+
+
+def _family_of(token: RefreshToken) -> str:
+    return str(token.get(FAMILY_CLAIM) or token[jwt_settings.JTI_CLAIM])
+
+
 def token_pair_issue(*, user: User) -> TokenPair:
-    """A new access + refresh pair; the refresh token is recorded as outstanding."""
+    """A new access + refresh pair; the refresh token is recorded as outstanding and starts
+    a family (the tokens that rotation will derive from it)."""
     with transaction.atomic():
         refresh = RefreshToken.for_user(user)
+        # Copied into the access token; "sign out everywhere" bumps the user's epoch.
+        refresh[AUTH_EPOCH_CLAIM] = user.auth_epoch
+        jti = refresh[jwt_settings.JTI_CLAIM]
+        RefreshTokenLink.objects.create(token=OutstandingToken.objects.only("id").get(jti=jti), family=jti)
         return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
 
 
 def _blacklist_once(token: RefreshToken) -> None:
-    """Blacklist `token`; TokenError if it already was (someone else used it first).
+    """Blacklist `token`; AlreadyBlacklisted if it already was (someone else used it first).
 
     The blacklist row is unique per token, so of two concurrent uses exactly one creates it.
     """
@@ -121,7 +166,28 @@ def _blacklist_once(token: RefreshToken) -> None:
     outstanding = OutstandingToken.objects.get(jti=token[jwt_settings.JTI_CLAIM])
     _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
     if not created:
-        raise TokenError("Token is blacklisted")
+        raise AlreadyBlacklisted("Token is blacklisted")
+
+
+def _family_revoke_on_replay(token: RefreshToken) -> None:
+    """A refresh token that was rotated came back: a copy of it is in someone else's hands
+    (or the client retried a rotation it had already done). Which of the two holders is the
+    owner can't be told, so the whole family stops working (OWASP); the owner logs in again.
+    A token revoked by logout or a password change has no descendants to revoke."""
+    jti = token[jwt_settings.JTI_CLAIM]
+    if not RefreshTokenLink.objects.filter(parent_jti=jti).exists():
+        return
+    family = _family_of(token)
+    with transaction.atomic():
+        live = OutstandingToken.objects.filter(family_link__family=family, blacklistedtoken__isnull=True)
+        rows = [BlacklistedToken(token=outstanding) for outstanding in live]
+        BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
+    security_log.warning(
+        "Refresh token replayed: family revoked: user=%s family=%s live_tokens_revoked=%s",
+        token.get(jwt_settings.USER_ID_CLAIM),
+        family,
+        len(rows),
+    )
 
 
 def _token_user(token: RefreshToken) -> User:
@@ -132,20 +198,35 @@ def _token_user(token: RefreshToken) -> User:
     # password change (even one rotated concurrently with the change) is refused.
     if token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
         raise TokenError("The user's password has been changed.")
+    if not token_epoch_matches(claims=token, user=user):
+        raise TokenError("The user has signed out everywhere.")
     return user
 
 
 def token_pair_refresh(*, refresh: str) -> TokenPair:
-    """Rotate: a new pair for a valid refresh token, which is blacklisted (works once)."""
-    with transaction.atomic():
-        token = RefreshToken(refresh)  # type: ignore[arg-type]  # verifies signature, expiry, blacklist
-        _token_user(token)
-        _blacklist_once(token)
-        token.set_jti()
-        token.set_exp()
-        token.set_iat()
-        token.outstand()
-        return TokenPair(access=str(token.access_token), refresh=str(token))
+    """Rotate: a new pair for a valid refresh token, which is blacklisted (works once).
+
+    The new token is of the same family; replaying a token that was already rotated
+    revokes the whole family (`_family_revoke_on_replay`) and is refused."""
+    token = FamilyRefreshToken(refresh)  # type: ignore[arg-type]  # verifies signature, expiry
+    try:
+        with transaction.atomic():
+            _blacklist_once(token)
+            _token_user(token)
+            parent_jti = token[jwt_settings.JTI_CLAIM]
+            token[FAMILY_CLAIM] = _family_of(token)
+            token.set_jti()
+            token.set_exp()
+            token.set_iat()
+            outstanding, _ = token.outstand()  # type: ignore[misc]  # simplejwt returns get_or_create's pair
+            RefreshTokenLink.objects.create(
+                token=outstanding, family=token[FAMILY_CLAIM], parent_jti=parent_jti
+            )
+            return TokenPair(access=str(token.access_token), refresh=str(token))
+    except AlreadyBlacklisted:
+        # After the refusal's transaction: the revocation must commit although we refuse.
+        _family_revoke_on_replay(token)
+        raise
 
 
 def refresh_token_revoke(*, refresh: str) -> None:
@@ -166,6 +247,43 @@ def user_refresh_tokens_revoke(*, user: User) -> int:
         return len(rows)
 
 
+def user_logout_everywhere(*, user: User) -> None:
+    """Sign out everywhere: every refresh token is revoked, every session and access token
+    made before stops working (the user's auth_epoch is in both), and every live socket of
+    the user closes."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(auth_epoch=F("auth_epoch") + 1)
+        user.refresh_from_db(fields=["auth_epoch"])
+        user_refresh_tokens_revoke(user=user)
+        close_user_sockets_on_commit(user_id=user.pk)
+
+
+def session_sockets_close(*, session_key: str) -> None:
+    """A logged-out session: the sockets it opened close (the other sessions' stay)."""
+    close_session_sockets_on_commit(session_key=session_key)
+
+
+# --- deactivation and deletion (the admin) ------------------------------------------------
+
+
+def user_deactivate(*, user: User) -> None:
+    """The account can't sign in any more; its refresh tokens are revoked and its live
+    sockets close (sessions and access tokens are refused as the user is inactive)."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        user.is_active = False
+        user_refresh_tokens_revoke(user=user)
+        close_user_sockets_on_commit(user_id=user.pk)
+
+
+def user_delete(*, user: User) -> None:
+    """Delete the account; its live sockets close once the deletion commits."""
+    with transaction.atomic():
+        # The id is gone from the instance after delete(): the message keeps its own copy.
+        close_user_sockets_on_commit(user_id=user.pk)
+        user.delete()
+
+
 # --- passwords --------------------------------------------------------------------------
 
 
@@ -179,6 +297,8 @@ def _set_password(*, user: User, new_password: str, field: str) -> None:
     # Access tokens die with the old password hash (CHECK_REVOKE_TOKEN); refresh tokens
     # are revoked here, so no credential issued before the change keeps working.
     user_refresh_tokens_revoke(user=user)
+    # Open sockets were authenticated once, at the handshake: close them too.
+    close_user_sockets_on_commit(user_id=user.pk)
 
 
 def user_password_change(*, user: User, current_password: str, new_password: str) -> None:
@@ -196,6 +316,8 @@ def password_reset_request(*, email: str) -> None:
     user = selectors.user_get_active_by_email(email=email)
     if user is None or not user.has_usable_password():
         return
+    if not _account_mail_allowed(address=user.email):
+        return  # the caller still answers as if sent: no enumeration, no flood
     user_id = user.id
     transaction.on_commit(lambda: tasks.send_password_reset_email.delay(user_id=user_id))
 
@@ -224,6 +346,34 @@ def password_reset_confirm(*, uidb64: str, token: str, new_password: str) -> Use
         if user is None or not default_token_generator.check_token(user, token):
             raise ValidationError({"token": [INVALID_RESET_LINK]})
         _set_password(user=user, new_password=new_password, field="new_password")
+        # The link came by mail to this address: its owner reads it.
+        _mark_email_verified(user)
+        # The owner proved control of the mailbox: the failed logins that locked the
+        # account (perhaps an attacker's) stop counting against it.
+        email = user.email
+        transaction.on_commit(lambda: account_failures_clear(account=email))
+    return user
+
+
+def password_reset_confirm_counted(
+    *, uidb64: str, token: str, new_password: str, client_address: str
+) -> User:
+    """password_reset_confirm through the failed-authentication limiter: a wrong token is a
+    failure of this address (not of the account: that would let anyone block its owner's
+    reset). Raises LoginThrottled, without checking the token, once the address is locked."""
+    attempt = reserve_address_attempt(address=client_address, entry="password_reset_confirm")
+    try:
+        user = password_reset_confirm(uidb64=uidb64, token=token, new_password=new_password)
+    except ValidationError as exc:
+        if "token" in getattr(exc, "error_dict", {}):
+            log_failure(entry="password_reset_confirm", address=client_address)
+            raise  # the slot stays taken: a wrong token counts
+        attempt.release()
+        raise
+    except BaseException:
+        attempt.release()
+        raise
+    attempt.release()
     return user
 
 
@@ -309,7 +459,11 @@ def welcome_email_send(*, user_id: int) -> bool:
     if cache.add(marker, 1, timeout=WELCOME_SENT_MARKER_SECONDS) is False:
         return False
     try:
-        _send(user=user, template="welcome", context={"login_url": f"{settings.SITE_URL}/accounts/login/"})
+        context: dict[str, object] = {"login_url": f"{settings.SITE_URL}/accounts/login/"}
+        if not user.email_verified:
+            # One mail on registration: the welcome carries the verification link.
+            context.update(verify_url=email_verification_link(user=user), valid_days=_verification_days())
+        _send(user=user, template="welcome", context=context)
     except BaseException:
         cache.delete(marker)  # not sent: a retry must try again
         raise
@@ -326,5 +480,98 @@ def password_reset_email_send(*, user_id: int) -> bool:
         user=user,
         template="password_reset",
         context={"reset_url": password_reset_link(user=user), "valid_hours": hours},
+    )
+    return True
+
+
+# --- email verification -----------------------------------------------------------------
+
+INVALID_VERIFICATION_LINK = "This verification link is invalid."
+EXPIRED_VERIFICATION_LINK = "This verification link has expired. Ask for a new one from your profile."
+USED_VERIFICATION_LINK = "This verification link has already been used."
+ALREADY_VERIFIED = "Your email address is already verified."
+
+
+def _account_mail_allowed(*, address: str) -> bool:
+    """Take a slot of the per-recipient cap for a mail about to be queued; False when the
+    address has had its share (the mail is then not sent)."""
+    try:
+        reserve_account_mail(address=address)
+    except MailLimitReached:
+        logger.info("Account mail not sent: the recipient is at its hourly limit.")
+        return False
+    return True
+
+
+def _mark_email_verified(user: User) -> bool:
+    """Mark the (row-locked or freshly read) user verified; False when already so."""
+    if user.email_verified:
+        return False
+    user.email_verified = True
+    user.save(update_fields=["email_verified"])
+    return True
+
+
+def user_email_verified_by_mail(*, user: User, email: str) -> bool:
+    """Record that `user` received mail at `email` (an invitation accepted through its
+    link, say); verified only when that is the account's own address."""
+    if user.email_verified or normalize_email(email) != user.email:
+        return False
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(id=user.id)
+        changed = locked.email == user.email and _mark_email_verified(locked)
+    if changed:
+        user.email_verified = True
+    return changed
+
+
+def email_verify(*, token: str) -> User:
+    """Verify the address a mailed link was made for. The link works once, until
+    EMAIL_VERIFICATION_TIMEOUT, for that account and address only; any other use is a
+    ValidationError on `token` and changes nothing."""
+    try:
+        user_id, email = email_verification.read_token(token)
+    except email_verification.ExpiredToken as exc:
+        raise ValidationError({"token": [EXPIRED_VERIFICATION_LINK]}) from exc
+    except email_verification.InvalidToken as exc:
+        raise ValidationError({"token": [INVALID_VERIFICATION_LINK]}) from exc
+    with transaction.atomic():
+        # Locked: of two concurrent uses of one link, the second sees it used.
+        user = User.objects.select_for_update().filter(id=user_id, is_active=True).first()
+        if user is None or user.email != email:
+            raise ValidationError({"token": [INVALID_VERIFICATION_LINK]})
+        if not _mark_email_verified(user):
+            raise ValidationError({"token": [USED_VERIFICATION_LINK]})
+    return user
+
+
+def email_verification_resend(*, user: User) -> None:
+    """Mail the caller a fresh verification link. ValidationError when already verified;
+    accounts.mail_limits.MailLimitReached when their address has had its share of mail."""
+    if user.email_verified:
+        raise ValidationError(ALREADY_VERIFIED)
+    reserve_account_mail(address=user.email)
+    user_id = user.id
+    transaction.on_commit(lambda: tasks.send_verification_email.delay(user_id=user_id))
+
+
+def email_verification_link(*, user: User) -> str:
+    token = email_verification.make_token(user=user)
+    return f"{settings.SITE_URL}{reverse('accounts:verify_email', kwargs={'token': token})}"
+
+
+def _verification_days() -> int:
+    return max(1, settings.EMAIL_VERIFICATION_TIMEOUT // (24 * 60 * 60))
+
+
+def verification_email_send(*, user_id: int) -> bool:
+    """Mail a fresh verification link; False when the account is gone or already verified."""
+    user = selectors.user_get_active(user_id=user_id)
+    if user is None or user.email_verified:
+        return False
+    _send(
+        user=user,
+        template="verify_email",
+        context={"verify_url": email_verification_link(user=user), "valid_days": _verification_days()},
     )
     return True

@@ -4,7 +4,7 @@ Queued only from services through transaction.on_commit, so a rolled-back regist
 sends nothing and the worker always finds the committed row.
 
 SMTP trouble is usually brief (a server restarting, greylisting, a dropped connection), so
-both retry on SMTP and socket errors with exponential backoff and jitter (5 s, 10 s, ...
+each retries on SMTP and socket errors with exponential backoff and jitter (5 s, 10 s, ...
 capped at 10 minutes; about an hour in all).
 """
 
@@ -37,3 +37,15 @@ def send_welcome_email(*, user_id: int) -> bool:
 )
 def send_password_reset_email(*, user_id: int) -> bool:
     return services.password_reset_email_send(user_id=user_id)
+
+
+@shared_task(
+    name="accounts.send_verification_email",
+    autoretry_for=RETRY_ON,
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=10,
+)
+def send_verification_email(*, user_id: int) -> bool:
+    return services.verification_email_send(user_id=user_id)

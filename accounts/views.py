@@ -8,23 +8,25 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
+from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import FormView, TemplateView
 
+from accounts.login_limiter import LoginThrottled, client_address, log_failure, reserve_address_attempt
 from taskboard.pages import page, page_user, safe_next
 
-from . import services
+from . import email_verification, selectors, services
 from .forms import (
     LoginForm,
     PasswordChangeForm,
@@ -33,6 +35,7 @@ from .forms import (
     RegisterForm,
     SetPasswordForm,
 )
+from .mail_limits import MailLimitReached
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -52,7 +55,26 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    """POST only (Django 5); then back to the login page."""
+    """POST only (Django 5); then back to the login page. The live sockets this session
+    opened close (the user's other sessions and their sockets stay)."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        session_key = request.session.session_key
+        response = super().post(request, *args, **kwargs)
+        if session_key:
+            services.session_sockets_close(session_key=session_key)
+        return response
+
+
+@page
+@require_POST
+def logout_everywhere(request: HttpRequest) -> HttpResponse:
+    """The profile page's "Sign out everywhere": every session (this one too), refresh and
+    access token of the user stops working and their live sockets close."""
+    services.user_logout_everywhere(user=page_user(request))
+    logout(request)
+    messages.success(request, "You were signed out everywhere.")
+    return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
 @method_decorator(
@@ -113,6 +135,33 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = SetPasswordForm  # type: ignore[assignment]
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def dispatch(self, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # Each check of a link is an authentication attempt of this address (the limiter
+        # of every way in): a wrong token counts, a locked address is refused unchecked.
+        address = client_address(self.request)
+        try:
+            attempt = reserve_address_attempt(address=address, entry="password_reset_page")
+        except LoginThrottled as exc:
+            refused = render(
+                self.request,
+                self.template_name,
+                {"validlink": False, "retry_minutes": max(1, -(-exc.retry_after // 60))},
+                status=429,
+            )
+            refused["Retry-After"] = str(exc.retry_after)
+            add_never_cache_headers(refused)
+            return refused
+        try:
+            response = super().dispatch(*args, **kwargs)
+        except BaseException:
+            attempt.release()
+            raise
+        if (getattr(response, "context_data", None) or {}).get("validlink") is False:
+            log_failure(entry="password_reset_page", address=address)  # the slot stays taken
+        else:
+            attempt.release()
+        return response
 
     def form_valid(self, form: Any) -> HttpResponse:
         token = self.request.session.get(INTERNAL_RESET_SESSION_TOKEN, "")
@@ -176,3 +225,65 @@ def password_change(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your password was changed. Other devices have been signed out.")
             return redirect("accounts:profile")
     return render(request, "accounts/password_change.html", {"form": form})
+
+
+# --- email verification ---------------------------------------------------------------
+
+
+def _verify_email_page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    response = render(request, "accounts/verify_email.html", context, status=status)
+    # The token is in this page's URL: no Referer carries it to another page or site.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _token_problem(token: str) -> tuple[str, Any]:
+    """An error message for a link that can't work, else "" and the account it is for."""
+    try:
+        user_id, email = email_verification.read_token(token)
+    except email_verification.ExpiredToken:
+        return services.EXPIRED_VERIFICATION_LINK, None
+    except email_verification.InvalidToken:
+        return services.INVALID_VERIFICATION_LINK, None
+    user = selectors.user_get_active(user_id=user_id)
+    if user is None or user.email != email:
+        return services.INVALID_VERIFICATION_LINK, None
+    if user.email_verified:
+        return services.USED_VERIFICATION_LINK, None
+    return "", user
+
+
+@never_cache
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the welcome and verification mails. A GET only shows a button (mail
+    scanners and link previews fetch GETs); its POST verifies."""
+    if request.method == "GET":
+        problem, user = _token_problem(token)
+        context = {"token": token, "error": problem, "address": user.email if user else ""}
+        return _verify_email_page(request, context, status=400 if problem else 200)
+    try:
+        verified = services.email_verify(token=token)
+    except ValidationError as exc:
+        return _verify_email_page(request, {"token": token, "error": " ".join(exc.messages)}, status=400)
+    if request.user.is_authenticated and request.user.pk == verified.pk:
+        messages.success(request, "Your email address is confirmed.")
+        return redirect("accounts:profile")
+    return render(request, "accounts/verify_email_done.html")
+
+
+@page
+@require_POST
+def verify_email_resend(request: HttpRequest) -> HttpResponse:
+    """The profile's "send the link again" button (auth/verify-email/resend/ in the API)."""
+    try:
+        services.email_verification_resend(user=page_user(request))
+    except MailLimitReached as exc:
+        minutes = max(1, -(-exc.retry_after // 60))
+        messages.error(request, f"Too many emails to your address. Try again in {minutes} minute(s).")
+    except ValidationError as exc:
+        messages.info(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "We've sent you a new confirmation link.")
+    return redirect("accounts:profile")

@@ -8,11 +8,19 @@ access logs may keep it, instead of the token.
 Tickets live in the cache, under the sha256 of the ticket (a dump of Redis gives nothing
 usable). With Redis the redemption is one GETDEL, so two handshakes racing with one ticket
 can't both win, whichever ASGI instance they reach.
+
+A ticket remembers when it was issued and the user's credential stamp then
+(accounts.credentials.user_stamp): a ticket issued before a password change or a "sign out
+everywhere" opens nothing, and the socket it opens is closed when an access token issued
+with the ticket would expire (accounts.ws_auth), unless the client re-authenticates.
 """
 
 import hashlib
+import json
 import secrets
 import threading
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +29,13 @@ from django.core.cache import cache
 # The local-memory cache of the embedded default lives in one process: a lock there makes
 # its get-then-delete atomic.
 _local_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class RedeemedTicket:
+    user_id: int
+    issued_at: float  # unix time
+    stamp: str | None  # None: issued without one (tests)
 
 
 def _name(ticket: str) -> str:
@@ -35,20 +50,22 @@ def _redis_client() -> Any:
     return get_client(write=True) if get_client is not None else None
 
 
-def ws_ticket_issue(*, user_id: int) -> tuple[str, int]:
-    """A new ticket for the user and how many seconds it is valid."""
+def ws_ticket_issue(*, user_id: int, stamp: str | None = None) -> tuple[str, int]:
+    """A new ticket for the user and how many seconds it is valid. `stamp` is the user's
+    credential stamp now: the ticket is refused once it has changed."""
     ticket = secrets.token_urlsafe(32)
     ttl: int = settings.LIVE_TICKET_TTL_SECONDS
+    value = json.dumps({"user_id": user_id, "issued_at": time.time(), "stamp": stamp})
     client = _redis_client()
     if client is not None:
-        client.set(cache.make_key(_name(ticket)), str(user_id), ex=ttl)
+        client.set(cache.make_key(_name(ticket)), value, ex=ttl)
     else:
-        cache.set(_name(ticket), str(user_id), timeout=ttl)
+        cache.set(_name(ticket), value, timeout=ttl)
     return ticket, ttl
 
 
-def ws_ticket_redeem(*, ticket: str) -> int | None:
-    """The id of the user the ticket was issued to, once; None if it is unknown, used or
+def ws_ticket_redeem(*, ticket: str) -> RedeemedTicket | None:
+    """Who the ticket was issued to and when, once; None if it is unknown, used or
     expired."""
     if not ticket or len(ticket) > 200:
         return None
@@ -62,6 +79,12 @@ def ws_ticket_redeem(*, ticket: str) -> int | None:
     if value is None:
         return None
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        data = json.loads(value)
+        stamp = data["stamp"]
+        return RedeemedTicket(
+            user_id=int(data["user_id"]),
+            issued_at=float(data["issued_at"]),
+            stamp=stamp if isinstance(stamp, str) else None,
+        )
+    except (TypeError, ValueError, KeyError):
         return None

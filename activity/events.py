@@ -66,6 +66,12 @@ def publish_board_deleted_on_commit(board_id: int) -> None:
     transaction.on_commit(partial(_send, board_group(board_id), message), robust=True)
 
 
+def send_on_commit(group: str, message: dict[str, Any]) -> None:
+    """Send any channel-layer message to `group` after the surrounding transaction commits
+    (accounts.socket_revocation closes users' sockets this way)."""
+    transaction.on_commit(partial(_send, group, message), robust=True)
+
+
 def _send(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:

@@ -42,6 +42,7 @@ def notifications_read(request: PageRequest) -> HttpResponseBase:
         count = services.notifications_mark_read(user=user, all_unread=True)
         messages.success(request, f"Marked {count} notification{'' if count == 1 else 's'} read.")
     else:
-        ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()]
+        # isdigit() alone takes "²", which int() refuses; larger ids match no row.
+        ids = [int(value) for value in request.POST.getlist("id") if value.isascii() and value.isdigit()]
         services.notifications_mark_read(user=user, ids=ids)
     return htmx_redirect(request, safe_next(request, reverse("activity:notifications")))

@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
@@ -360,11 +361,21 @@ class MembershipAdmin(ServiceAdmin):
 
     def create_through_service(self, request: HttpRequest, form: forms.ModelForm) -> Membership:
         data = form.cleaned_data
+        if not data["user"].email_verified:
+            # member_add would mail an invitation instead: picking an account by its
+            # address must not hand the role to whoever registered that address first.
+            raise ValidationError(
+                {
+                    "user": [
+                        "This account's email address is not verified. Add them by email on "
+                        "the board's members page: they get an invitation at that address."
+                    ]
+                }
+            )
         created = services.member_add(
             board=data["board"], actor=admin_actor(request), email=data["user"].email, role=data["role"]
         )
-        # The person has an account (the form picked a User), so it's a membership, never
-        # an invitation.
+        # A verified account (checked above), so it's a membership, never an invitation.
         assert isinstance(created, Membership)
         return created
 
@@ -505,9 +516,10 @@ class LabelAdmin(ServiceAdmin):
     def swatch(self, label: Label) -> str:
         if not COLOR_RE.fullmatch(label.color):
             return label.color
+        # A presentation attribute, not a style attribute: the CSP allows no inline style.
         return format_html(
-            '<span style="display:inline-block;width:1em;height:1em;vertical-align:middle;'
-            'border-radius:2px;background:{}"></span> {}',
+            '<svg width="12" height="12" viewBox="0 0 10 10" aria-hidden="true">'
+            '<rect width="10" height="10" rx="2" fill="{}"/></svg> {}',
             label.color,
             label.color,
         )

@@ -37,6 +37,11 @@ PRIORITY_CHOICES = [member.label for member in Priority]
 CARD_DEFERRED_FIELDS = ("description", "description_html")
 
 
+def _is_id(value: str) -> bool:
+    # isdigit() alone takes "²", which int() refuses.
+    return value.isascii() and value.isdigit()
+
+
 @dataclass
 class BoardFilters:
     """The filter bar, read from the query string. Unknown values are ignored (a stale
@@ -54,10 +59,10 @@ class BoardFilters:
         assignee = query.get("assignee", "")
         if assignee == "me":
             filters.assignee = "me"
-        elif assignee.isdigit() and int(assignee) in member_ids:
+        elif _is_id(assignee) and int(assignee) in member_ids:
             filters.assignee = int(assignee)
         label = query.get("label", "")
-        if label.isdigit() and int(label) in label_ids:
+        if _is_id(label) and int(label) in label_ids:
             filters.label = int(label)
         priority = query.get("priority", "")
         if priority in PRIORITY_CHOICES:

@@ -4,11 +4,18 @@ Thin (DESIGN.md rule 6): the user comes authenticated from the ASGI stack
 (accounts.ws_auth); the consumer checks membership, joins the group `board.<id>` and
 forwards what services publish there (activity.events). Replays for `resync` come from
 the Activity table, as the activity feed does.
+
+Credentials (docs/security.md, "Live sockets and revoked credentials"): the socket also
+joins `user.<id>` (and `session.<hash>` when opened with a session cookie), where services
+that revoke credentials send `user.revoked`: the socket closes with 4401. It closes with
+4401 too when its credential expires, unless the client sent a fresh one in an `auth`
+frame, and a resync re-checks the credential before replaying anything.
 """
 
 import asyncio
 import json
 import logging
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -16,8 +23,11 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from redis.exceptions import RedisError
 
+from accounts.socket_revocation import session_group, user_group
+from accounts.ws_auth import SESSION, SocketCredential, authenticate_frame, credential_recheck
 from activity.events import board_group, event_message
 from activity.selectors import activity_after
+from taskboard import bounded_json
 from taskboard.db.routing import primary_reads
 
 from .live import SERVICE_RESTART, live_process
@@ -29,6 +39,10 @@ logger = logging.getLogger(__name__)
 UNAUTHENTICATED = 4401
 NOT_FOUND = 4404
 INTERNAL_ERROR = 1011
+MESSAGE_TOO_BIG = 1009
+# What a client sends is a resync or an auth frame, well under 2 KiB (a token is ~300 bytes);
+# uvicorn would hand over up to 16 MiB. Anything this long is not a client of ours.
+MAX_CLIENT_FRAME_CHARS = 16 * 1024
 # Group messages that only need forwarding: no database, so no close_old_connections().
 FORWARDED = frozenset({"board.event", "board.presence"})
 # Redis round trips of a join or a leave; the channel layer's own have no timeout, and one
@@ -50,8 +64,27 @@ def _latest_seq_for_member(*, user_id: int, board_id: int) -> int | None:
         )
 
 
-def _replay(*, user_id: int, board_id: int, since: int) -> list[dict[str, Any]] | None:
-    """The frames answering {"type": "resync", "since": N}; None when the user lost access."""
+class CredentialRevoked(Exception):
+    pass
+
+
+def _latest_seq_for_member_with_credential(
+    *, user_id: int, board_id: int, credential: SocketCredential
+) -> int | None:
+    """_latest_seq_for_member, after checking the credential again (CredentialRevoked)."""
+    if credential_recheck(credential) is None:
+        raise CredentialRevoked()
+    return _latest_seq_for_member(user_id=user_id, board_id=board_id)
+
+
+def _replay(
+    *, user_id: int, board_id: int, since: int, credential: SocketCredential
+) -> list[dict[str, Any]] | None:
+    """The frames answering {"type": "resync", "since": N}; None when the user lost access.
+    Raises CredentialRevoked when the socket's credential no longer holds: a revocation
+    whose close message was lost must not replay history."""
+    if credential_recheck(credential) is None:
+        raise CredentialRevoked()
     latest = _latest_seq_for_member(user_id=user_id, board_id=board_id)
     if latest is None:
         return None
@@ -77,6 +110,11 @@ def event_frame(message: dict[str, Any]) -> dict[str, Any]:
 class BoardConsumer(AsyncWebsocketConsumer):
     board_id: int
     user_id: int
+    credential: SocketCredential
+    # The channel-layer groups joined (an `auth` frame may change the credential later).
+    groups_joined: list[str]
+    # Closes the socket when the credential's time is up (call_later's handle).
+    expiry_timer: asyncio.TimerHandle | None = None
     accepted = False
     joined = False
     present = False
@@ -118,23 +156,38 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self._close_with(UNAUTHENTICATED)
             return
         self.user_id = user.pk
+        self.credential = self.scope["credential"]
         self.board_id = int(self.scope["url_route"]["kwargs"]["board_id"])
         async with live_process().slots:
             # Join before reading the latest seq: every event after the one `hello` names
             # reaches this socket (the ones up to it may come twice; clients skip those).
+            # The user's (and session's) group too; the credential is checked again after
+            # joining, so a revocation committed at any moment either reaches this socket
+            # or is seen by that check.
+            self.groups_joined = self._groups()
+            self.joined = True
             await asyncio.wait_for(
-                self.channel_layer.group_add(board_group(self.board_id), self.channel_name),
+                asyncio.gather(
+                    *(self.channel_layer.group_add(group, self.channel_name) for group in self.groups_joined)
+                ),
                 REDIS_TIMEOUT_SECONDS,
             )
-            self.joined = True
-            latest = await database_sync_to_async(_latest_seq_for_member)(
-                user_id=self.user_id, board_id=self.board_id
-            )
+            revoked = False
+            try:
+                latest = await database_sync_to_async(_latest_seq_for_member_with_credential)(
+                    user_id=self.user_id, board_id=self.board_id, credential=self.credential
+                )
+            except CredentialRevoked:
+                revoked = True
+        if revoked:
+            await self._close_with(UNAUTHENTICATED)
+            return
         if latest is None:
             await self._close_with(NOT_FOUND)
             return
         await self.accept()
         self.accepted = True
+        self._schedule_expiry()
         live_process().add(self)
         await self._send_frame({"type": "hello", "board_id": self.board_id, "seq": latest})
         self.present = True
@@ -146,6 +199,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         self.disconnected = True
+        self._cancel_expiry()
         await self._leave()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
@@ -159,20 +213,31 @@ class BoardConsumer(AsyncWebsocketConsumer):
     # -- from the client -------------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is not None and len(text_data) > MAX_CLIENT_FRAME_CHARS:
+            await self._close_with(MESSAGE_TOO_BIG)
+            return
         try:
-            content = json.loads(text_data) if text_data is not None else None
+            # Nesting bounded: json recurses per level, and RecursionError is no ValueError.
+            content = bounded_json.loads(text_data) if text_data is not None else None
         except ValueError:
             content = None
+        if isinstance(content, dict) and content.get("type") == "auth":
+            await self._authenticate(content)
+            return
         if not isinstance(content, dict) or content.get("type") != "resync":
-            await self._error('Send {"type": "resync", "since": <seq>}.')
+            await self._error('Send {"type": "resync", "since": N} or {"type": "auth", "token": T}.')
             return
         since = content.get("since")
         if not isinstance(since, int) or isinstance(since, bool) or since < 0:
             await self._error("`since` must be a seq: an integer, 0 or more.")
             return
-        frames = await database_sync_to_async(_replay)(
-            user_id=self.user_id, board_id=self.board_id, since=since
-        )
+        try:
+            frames = await database_sync_to_async(_replay)(
+                user_id=self.user_id, board_id=self.board_id, since=since, credential=self.credential
+            )
+        except CredentialRevoked:
+            await self._close_with(UNAUTHENTICATED)
+            return
         if frames is None:
             await self._close_with(NOT_FOUND)
             return
@@ -203,6 +268,52 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     async def board_deleted(self, message: dict[str, Any]) -> None:
         await self._close_with(NOT_FOUND)
+
+    async def user_revoked(self, message: dict[str, Any]) -> None:
+        """The user's credentials (or this socket's session) were revoked
+        (accounts.socket_revocation)."""
+        await self._close_with(UNAUTHENTICATED)
+
+    # -- credentials -----------------------------------------------------------------------
+
+    async def _authenticate(self, content: dict[str, Any]) -> None:
+        """{"type": "auth", "token": ...} or {"type": "auth", "ticket": ...}: a fresh
+        credential of the same user moves the socket's deadline; anything else closes it."""
+        credential = await database_sync_to_async(authenticate_frame)(content)
+        if credential is None or credential.user_id != self.user_id:
+            await self._close_with(UNAUTHENTICATED)
+            return
+        self.credential = credential
+        self._schedule_expiry()
+        expires_in = max(0, int(credential.expires_at - time.time()))
+        await self._send_frame({"type": "auth_ok", "expires_in": expires_in})
+
+    def _schedule_expiry(self) -> None:
+        self._cancel_expiry()
+        delay = max(0.0, self.credential.expires_at - time.time())
+        self.expiry_timer = asyncio.get_running_loop().call_later(
+            delay, lambda: asyncio.ensure_future(self._credential_due())
+        )
+
+    def _cancel_expiry(self) -> None:
+        if self.expiry_timer is not None:
+            self.expiry_timer.cancel()
+            self.expiry_timer = None
+
+    async def _credential_due(self) -> None:
+        """The credential's time is up: a token or ticket has expired (the client didn't
+        send a fresh one); a session may have been extended, so it is read again."""
+        self.expiry_timer = None
+        if self.closing:
+            return
+        current = None
+        if self.credential.kind == SESSION:
+            current = await database_sync_to_async(credential_recheck)(self.credential)
+        if current is None:
+            await self._close_with(UNAUTHENTICATED)
+            return
+        self.credential = current
+        self._schedule_expiry()
 
     # -- from this process (boards.live) ---------------------------------------------------
 
@@ -242,9 +353,17 @@ class BoardConsumer(AsyncWebsocketConsumer):
         except Exception as exc:
             logger.info("Leaving board %s failed: %r", self.board_id, exc)
 
+    def _groups(self) -> list[str]:
+        groups = [board_group(self.board_id), user_group(self.user_id)]
+        if self.credential.kind == SESSION:
+            groups.append(session_group(self.credential.session_key))
+        return groups
+
     async def _leave_group_and_presence(self) -> None:
         await asyncio.wait_for(
-            self.channel_layer.group_discard(board_group(self.board_id), self.channel_name),
+            asyncio.gather(
+                *(self.channel_layer.group_discard(group, self.channel_name) for group in self.groups_joined)
+            ),
             REDIS_TIMEOUT_SECONDS,
         )
         if self.present:

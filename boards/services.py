@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User, normalize_email
+from accounts.services import user_email_verified_by_mail
 from activity.events import publish_board_deleted_on_commit
 from tasks.models import Task
 
@@ -177,8 +178,10 @@ def board_transfer(*, board: Board, actor: User, to_user_id: int) -> Board:
 
 
 def member_add(*, board: Board, actor: User, email: str, role: str) -> Membership | Invitation:
-    """Add the person with `email` with `role` (admin+). An address with an account becomes
-    a Membership at once; any other gets an Invitation, mailed after the commit."""
+    """Add the person with `email` with `role` (admin+). An address whose account is
+    verified becomes a Membership at once; any other (no account, or an account whose owner
+    never proved they read that address) gets an Invitation mailed there after the commit:
+    the role goes to whoever reads the address's mail, not to whoever registered it first."""
     with board_write(board_id=board.pk, actor=actor) as write:
         write.require(Action.MEMBER_MANAGE)
         errors = FieldErrors()
@@ -195,6 +198,8 @@ def member_add(*, board: Board, actor: User, email: str, role: str) -> Membershi
             return _invite(write, email=address, role=new_role)
         if Membership.objects.filter(board=write.board, user=user).exists():
             raise ValidationError({"email": ["This person is already a member of this board."]})
+        if not user.email_verified:
+            return _invite(write, email=address, role=new_role)
         membership = Membership.objects.create(board=write.board, user=user, role=new_role)
         # An earlier invitation of the address has nothing left to do.
         Invitation.objects.filter(board=write.board, email=address, accepted_at__isnull=True).delete()
@@ -333,7 +338,15 @@ def invitation_revoke(*, invitation: Invitation, actor: User) -> None:
 
 def invitation_accept(*, token: str, user: User) -> Membership:
     """Join the board of the invitation `token` with its role. A token works once and
-    until it expires; a caller who is already a member keeps their role."""
+    until it expires; a caller who is already a member keeps their role. The link was
+    mailed to the invitation's address: if that is the caller's own, it is now verified."""
+    membership, invited_email = _invitation_join(token=token, user=user)
+    # After the board's lock is released: a rename locks the user row, then its boards.
+    user_email_verified_by_mail(user=user, email=invited_email)
+    return membership
+
+
+def _invitation_join(*, token: str, user: User) -> tuple[Membership, str]:
     found = Invitation.objects.filter(token_hash=hash_invitation_token(token)).values_list(
         "board_id", flat=True
     )
@@ -352,7 +365,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         existing = Membership.objects.filter(board=write.board, user=user).first()
         if existing is not None:
             write.touch()
-            return existing
+            return existing, invitation.email
         membership = Membership.objects.create(board=write.board, user=user, role=invitation.role)
         write.record(
             verb="member.added",
@@ -360,7 +373,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
             target_title=user.name or user.email,
             data=member_representation(membership, user),
         )
-        return membership
+        return membership, invitation.email
 
 
 # Lists

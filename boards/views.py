@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import Model
 from django.http import Http404, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -43,6 +44,7 @@ from taskboard.db.routing import primary_reads
 from taskboard.pages import PageRequest, htmx_redirect, json_error, page, page_user
 
 ACTIVITY_PAGE_SIZE = 25
+ROLE_REFUSED = "Your role on this board does not allow this."
 
 
 def board_permissions(role: str | None) -> dict[str, bool]:
@@ -61,9 +63,10 @@ def board_permissions(role: str | None) -> dict[str, bool]:
     }
 
 
-def role_on(board: Board) -> str | None:
-    """The caller's role on `board`, as the *_get_for_user selectors annotate it."""
-    return getattr(board, "user_role", None)
+def role_on(row: Model) -> str | None:
+    """The caller's role on the board of `row` (a board, list, label, task, comment), as the
+    *_get_for_user selectors annotate it."""
+    return getattr(row, "user_role", None)
 
 
 def _board(request: PageRequest, board_id: int) -> Board:
@@ -83,9 +86,12 @@ def board_and_filters(request: PageRequest, board_id: int) -> tuple[Board, Board
     return board, filters
 
 
-def _require(board: Board, action: Action) -> None:
-    if not can(role_on(board), action):
-        raise PermissionDenied("Your role on this board does not allow this.")
+def require_role(row: Model, action: Action) -> None:
+    """PermissionDenied (the 403 page) unless the caller's role on the board of `row` allows
+    `action`. Every page that writes calls it before it reads the form: a refused caller
+    must not get the page back with the form's errors (nor its other controls)."""
+    if not can(role_on(row), action):
+        raise PermissionDenied(ROLE_REFUSED)
 
 
 # My boards
@@ -185,7 +191,7 @@ def list_cards(request: PageRequest, board_id: int, list_id: int) -> HttpRespons
 @require_POST
 def list_create(request: PageRequest, board_id: int) -> HttpResponseBase:
     board = _board(request, board_id)
-    _require(board, Action.LIST_CHANGE)
+    require_role(board, Action.LIST_CHANGE)
     form = ListForm(request.POST, prefix="new-list")
     if form.is_valid():
         try:
@@ -224,7 +230,7 @@ def list_edit(request: PageRequest, list_id: int) -> HttpResponseBase:
     """Rename a list or change its WIP limit (a dialog on the board, or a page)."""
     board_list = selectors.list_get_for_user(user=page_user(request), list_id=list_id)
     board = _board(request, board_list.board_id)
-    _require(board, Action.LIST_CHANGE)
+    require_role(board, Action.LIST_CHANGE)
     form = ListForm(
         request.POST or None,
         prefix=f"list-{board_list.pk}",
@@ -262,6 +268,7 @@ def list_move(request: PageRequest, list_id: int) -> JsonResponse:
     """Drag and drop of a list (our script posts the new 0-based index)."""
     try:
         board_list = selectors.list_get_for_user(user=page_user(request), list_id=list_id)
+        require_role(board_list, Action.LIST_CHANGE)
         index = int(request.POST.get("index", ""))
         moved = services.list_move(board_list=board_list, actor=page_user(request), index=index)
     except ObjectDoesNotExist:
@@ -284,7 +291,7 @@ def board_activity(request: PageRequest, board_id: int) -> HttpResponse:
     board = _board(request, board_id)
     activities = activity_list(board=board)
     before = request.GET.get("before", "")
-    if before.isdigit():
+    if before.isascii() and before.isdigit():
         activities = activities.filter(seq__lt=int(before))
     page_items = list(activities[: ACTIVITY_PAGE_SIZE + 1])
     shown = page_items[:ACTIVITY_PAGE_SIZE]
@@ -325,7 +332,7 @@ def members(request: PageRequest, board_id: int) -> HttpResponseBase:
     board = _board(request, board_id)
     if request.method == "GET":
         return render(request, "boards/members.html", _members_context(request, board))
-    _require(board, Action.MEMBER_MANAGE)
+    require_role(board, Action.MEMBER_MANAGE)
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
@@ -350,6 +357,7 @@ def members(request: PageRequest, board_id: int) -> HttpResponseBase:
 @require_POST
 def member_role(request: PageRequest, board_id: int, user_id: int) -> HttpResponseBase:
     board = _board(request, board_id)
+    require_role(board, Action.MEMBER_MANAGE)
     form = RoleForm(request.POST)
     if form.is_valid():
         try:
@@ -486,7 +494,7 @@ def _settings_context(
 @require_http_methods(["GET", "POST"])
 def board_settings(request: PageRequest, board_id: int) -> HttpResponseBase:
     board = _board(request, board_id)
-    _require(board, Action.BOARD_UPDATE)
+    require_role(board, Action.BOARD_UPDATE)
     if request.method == "GET":
         return render(request, "boards/settings.html", _settings_context(request, board))
     form = BoardForm(request.POST)
@@ -520,7 +528,7 @@ def board_archive(request: PageRequest, board_id: int) -> HttpResponseBase:
 @require_POST
 def board_transfer(request: PageRequest, board_id: int) -> HttpResponseBase:
     board = _board(request, board_id)
-    _require(board, Action.BOARD_TRANSFER)
+    require_role(board, Action.BOARD_TRANSFER)
     form = TransferForm(
         request.POST,
         members=selectors.member_list(board=board),
@@ -544,7 +552,7 @@ def board_transfer(request: PageRequest, board_id: int) -> HttpResponseBase:
 @require_http_methods(["GET", "POST"])
 def board_delete(request: PageRequest, board_id: int) -> HttpResponseBase:
     board = _board(request, board_id)
-    _require(board, Action.BOARD_DELETE)
+    require_role(board, Action.BOARD_DELETE)
     form = ConfirmTitleForm(request.POST or None, board_title=board.title)
     if request.method == "POST" and form.is_valid():
         services.board_delete(board=board, actor=page_user(request))
@@ -560,7 +568,7 @@ def board_delete(request: PageRequest, board_id: int) -> HttpResponseBase:
 @require_POST
 def label_create(request: PageRequest, board_id: int) -> HttpResponseBase:
     board = _board(request, board_id)
-    _require(board, Action.LABEL_CHANGE)
+    require_role(board, Action.LABEL_CHANGE)
     form = LabelForm(request.POST, prefix="new-label")
     if form.is_valid():
         try:
@@ -582,6 +590,7 @@ def label_create(request: PageRequest, board_id: int) -> HttpResponseBase:
 @require_POST
 def label_update(request: PageRequest, label_id: int) -> HttpResponseBase:
     label = selectors.label_get_for_user(user=page_user(request), label_id=label_id)
+    require_role(label, Action.LABEL_CHANGE)
     form = LabelForm(request.POST, prefix=f"label-{label.pk}")
     if form.is_valid():
         try:

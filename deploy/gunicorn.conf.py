@@ -25,3 +25,10 @@ keepalive = 5
 # GUNICORN_ACCESS_LOG=- (stdout) or a path when running gunicorn without nginx.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# nginx (deploy/nginx/taskboard.conf) is the one proxy in front of this pool and appends the
+# client's address to X-Forwarded-For: the app takes that last hop as the client for its
+# per-address limits (accounts/login_limiter.py). Left at 0, every client would have nginx's
+# address and share one bucket. Set before the app loads (preload_app); a deployment with
+# another proxy in front of nginx sets its own count. taskboard/tests/test_deploy.py checks
+# that this and the nginx config agree. Bind only where nginx alone can reach this pool.
+os.environ.setdefault("TRUSTED_PROXY_COUNT", "1")

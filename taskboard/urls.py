@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from accounts.admin import admin_login
 from taskboard.api.errors import api_not_found
 from taskboard.ops.views import healthz
 from taskboard.views import home
@@ -9,6 +10,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include(("taskboard.api.urls", "api"), namespace="api")),
     re_path(r"^api/", api_not_found),
+    path("admin/login/", admin_login),  # the admin's login, through the login limiter
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("", home, name="home"),

@@ -22,7 +22,7 @@ from boards import selectors as board_selectors
 from boards.board_page import BoardFilters, card, list_columns, list_counts
 from boards.models import Board
 from boards.permissions import Action, can
-from boards.views import board_permissions, role_on
+from boards.views import board_permissions, require_role, role_on
 from taskboard.db.routing import primary_reads
 from taskboard.errors import ConflictError, PreconditionFailedError
 from taskboard.pages import PageRequest, htmx_redirect, json_error, page, page_user
@@ -88,7 +88,9 @@ def _task_context(
         "form": form,
         "labels": labels,
         "selected_label_ids": {
-            int(value) for value in form["label_ids"].value() or [] if str(value).isdigit()
+            int(value)
+            for value in map(str, form["label_ids"].value() or [])
+            if value.isascii() and value.isdigit()
         },
         "comment_form": comment_form or CommentForm(),
         "comments": comments,
@@ -133,6 +135,7 @@ def task_detail(request: PageRequest, task_id: int) -> HttpResponseBase:
     if request.method == "GET":
         return _render_task(request, task)
 
+    require_role(task, Action.TASK_CHANGE)
     board = _board_of(request, task)
     form = TaskForm(
         request.POST,
@@ -189,8 +192,7 @@ def task_delete(request: PageRequest, task_id: int) -> HttpResponseBase:
         messages.success(request, f"The card “{task.title}” was deleted.")
         return htmx_redirect(request, reverse("boards:detail", args=[task.board_id]))
     board = _board_of(request, task)
-    if not can(role_on(board), Action.TASK_CHANGE):
-        raise PermissionDenied("Your role on this board does not allow this.")
+    require_role(board, Action.TASK_CHANGE)
     return render(request, "tasks/task_delete.html", {"task": task, "board": board})
 
 
@@ -199,6 +201,7 @@ def task_delete(request: PageRequest, task_id: int) -> HttpResponseBase:
 def task_create(request: PageRequest, board_id: int) -> HttpResponseBase:
     """A card added inline at the bottom of a list."""
     board = board_selectors.board_get_for_user(user=page_user(request), board_id=board_id)
+    require_role(board, Action.TASK_CHANGE)
     form = NewTaskForm(request.POST, auto_id=f"id_new_task_{request.POST.get('list_id', '')}_%s")
     task: Task | None = None
     if form.is_valid():
@@ -257,6 +260,7 @@ def task_drop(request: PageRequest, task_id: int) -> JsonResponse:
     """Drag and drop of a card (our script posts the list and the card it now follows)."""
     try:
         task = _task(request, task_id)
+        require_role(task, Action.TASK_CHANGE)
         board = _board_of(request, task)
         list_id = int(request.POST.get("list_id", ""))
         index = _move_target_index(request, task, board, list_id)
@@ -282,8 +286,7 @@ def task_move(request: PageRequest, task_id: int) -> HttpResponseBase:
     """ "Move to…": the keyboard alternative to dragging a card."""
     task = _task(request, task_id)
     board = _board_of(request, task)
-    if not can(role_on(board), Action.TASK_CHANGE):
-        raise PermissionDenied("Your role on this board does not allow this.")
+    require_role(board, Action.TASK_CHANGE)
     columns = list_columns(board=board)
     form = MoveForm(
         request.POST or None,
@@ -327,6 +330,7 @@ def _comments_response(request: PageRequest, task: Task, **context: Any) -> Http
 @require_POST
 def comment_create(request: PageRequest, task_id: int) -> HttpResponseBase:
     task = _task(request, task_id)
+    require_role(task, Action.COMMENT_CREATE)
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
@@ -348,6 +352,8 @@ def _comment(request: PageRequest, comment_id: int) -> Comment:
 @require_POST
 def comment_update(request: PageRequest, comment_id: int) -> HttpResponseBase:
     comment = _comment(request, comment_id)
+    own = comment.author_id is not None and comment.author_id == page_user(request).pk
+    require_role(comment, Action.COMMENT_CHANGE_OWN if own else Action.COMMENT_MODERATE)
     form = CommentForm(request.POST, prefix=f"comment-{comment.pk}")
     if form.is_valid():
         try:

@@ -178,3 +178,45 @@ def test_pages_of_a_viewer_and_of_strangers_are_ready_for_a_strict_csp(
         assert_strict_csp_ready(client.get(path).content.decode(), f"{path} (anonymous)")
     client.force_login(UserFactory.create())
     assert_strict_csp_ready(client.get(f"/invitations/{token}/").content.decode(), "invitation (signed in)")
+
+
+def test_admin_pages_are_ready_for_a_strict_csp(admin_client: Client, admin_user: Any) -> None:
+    from django.contrib import admin
+
+    from boards.tests.admin_support import admin_url, grow_board
+
+    board = board_services.board_create(actor=admin_user, title="Audited")
+    grow_board(board, owner=admin_user, size=1)
+    pages = ["/admin/", "/admin/password_change/"]
+    for model in admin.site._registry:
+        pages.append(admin_url(model))
+        row = model._default_manager.order_by("pk").first()
+        if row is not None:
+            pages.append(admin_url(row, "change"))
+            pages.append(admin_url(row, "history"))
+
+    add_pages = [admin_url(model, "add") for model in admin.site._registry]
+
+    for path in pages:
+        response = admin_client.get(path)
+        assert response.status_code == 200, path
+        assert_strict_csp_ready(response.content.decode(), f"{path} (admin)")
+    for path in add_pages:
+        response = admin_client.get(path)
+        # The activity log and notifications can't be added by hand.
+        assert response.status_code in (200, 403), path
+        assert_strict_csp_ready(response.content.decode(), f"{path} (admin)")
+    response = Client().get("/admin/login/")
+    assert response.status_code == 200
+    assert_strict_csp_ready(response.content.decode(), "/admin/login/ (anonymous)")
+
+
+def test_the_csrf_failure_page_is_ready_for_a_strict_csp() -> None:
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post("/accounts/login/", {"username": "a@example.com", "password": "x"})
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert_strict_csp_ready(html, "the CSRF failure page")
+    assert "Reload the page" in html

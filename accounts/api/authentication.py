@@ -5,7 +5,8 @@ simplejwt's JWTAuthentication, made cheaper where a warm board read spent its CP
 
 - the token's user is read by a compiled query: the ORM's `get()` cost about a third of the
   CPU of a warm board read. The checks are simplejwt's: an unknown or inactive user, or a
-  token issued before the password changed (CHECK_REVOKE_TOKEN), is refused;
+  token issued before the password changed (CHECK_REVOKE_TOKEN) or before the user
+  signed out everywhere (accounts.credentials), is refused;
 - a token whose signature checked out is remembered by its exact bytes for the rest of its
   life (per process, the most recent VALIDATED_TOKENS_CACHED): a client sends the same
   token on every request for its 5 minutes, and decoding and verifying it cost an eighth
@@ -23,6 +24,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import aware_utcnow, get_md5_hash_password
 
+from accounts.credentials import token_epoch_matches
 from accounts.models import User
 from accounts.selectors import user_get_by_id
 
@@ -59,6 +61,8 @@ class AccessTokenAuthentication(JWTAuthentication):
             api_settings.REVOKE_TOKEN_CLAIM
         ) != get_md5_hash_password(user.password):
             raise AuthenticationFailed("The user's password has been changed.", code="password_changed")
+        if not token_epoch_matches(claims=validated_token, user=user):
+            raise AuthenticationFailed("The user has signed out everywhere.", code="signed_out")
         return user
 
 

@@ -35,6 +35,10 @@ class PasswordResetConfirmInputSerializer(serializers.Serializer):
     new_password = PasswordField()
 
 
+class VerifyEmailInputSerializer(serializers.Serializer):
+    token = StrictCharField(max_length=512, help_text="The last path segment of the link in the mail.")
+
+
 class MeUpdateInputSerializer(serializers.Serializer):
     name = StrictCharField(max_length=150, required=False)
     timezone = StrictCharField(max_length=64, required=False, help_text="An IANA time zone name.")
@@ -59,7 +63,7 @@ class UserSummaryOutputSerializer(serializers.ModelSerializer):
 class MeOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
-        fields = ["id", "email", "name", "timezone", "email_notifications", "date_joined"]
+        fields = ["id", "email", "name", "timezone", "email_notifications", "email_verified", "date_joined"]
         read_only_fields = fields
 
 

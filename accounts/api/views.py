@@ -1,6 +1,6 @@
 """Accounts endpoints (API.md "Accounts"): input serializer -> service -> output serializer."""
 
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.authentication import SessionAuthentication
@@ -12,7 +12,9 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from accounts import services
 from accounts.login_limiter import LoginThrottled, client_address
+from accounts.mail_limits import MailLimitReached
 from accounts.models import User
+from taskboard.api import throttles
 from taskboard.api.schema import error
 
 from .serializers import (
@@ -26,6 +28,7 @@ from .serializers import (
     TokenObtainInputSerializer,
     TokenPairOutputSerializer,
     UserSummaryOutputSerializer,
+    VerifyEmailInputSerializer,
 )
 
 TAGS = ["accounts"]
@@ -33,6 +36,18 @@ TAGS = ["accounts"]
 INVALID = error("validation_error: the body is malformed or a value is not acceptable.")
 NOT_AUTHENTICATED = error("not_authenticated / authentication_failed: no valid credentials.")
 BAD_TOKEN = error("authentication_failed: the token is invalid, expired, used or revoked.")
+LOCKED = error("throttled: too many failed authentications from this address; see Retry-After.")
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    int,
+    OpenApiParameter.HEADER,
+    response=[429],
+    description="Seconds until an attempt from this address (and account) is allowed again.",
+)
+
+
+def _throttled(exc: LoginThrottled) -> exceptions.Throttled:
+    return exceptions.Throttled(wait=exc.retry_after, detail="Too many failed logins.")
 
 
 def _user(request: Request) -> User:
@@ -56,14 +71,17 @@ def _invalid_token(exc: TokenError) -> InvalidToken:
 
 
 class RegisterView(PublicView):
+    throttle_classes = (*throttles.GENERAL, throttles.RegisterThrottle)
+
     @extend_schema(
         tags=TAGS,
         summary="Create an account",
         description=(
-            "Sends a welcome email. Emails are case-insensitive and unique. Business rules: an "
-            "`email` that has an account already, or a `password` the password validators "
-            "refuse (too short, too common, all digits, too like the email or name), is a 400 "
-            "on that field."
+            "Sends a welcome email carrying the email-verification link (see auth/verify-email/). "
+            "Emails are case-insensitive and unique. The account starts with email_verified false. "
+            "Business rules: an `email` that has an account already, or a `password` the "
+            "password validators refuse (too short, too common, all digits, too like the email "
+            "or name), is a 400 on that field."
         ),
         request=RegisterInputSerializer,
         responses={201: UserSummaryOutputSerializer, 400: INVALID},
@@ -81,15 +99,7 @@ class TokenObtainView(PublicView):
         summary="Log in: get an access and a refresh token",
         description="Failed logins are limited per address and per account (429 with Retry-After).",
         request=TokenObtainInputSerializer,
-        parameters=[
-            OpenApiParameter(
-                "Retry-After",
-                int,
-                OpenApiParameter.HEADER,
-                response=[429],
-                description="Seconds until a login for this address and account is allowed again.",
-            )
-        ],
+        parameters=[RETRY_AFTER],
         responses={
             200: TokenPairOutputSerializer,
             400: INVALID,
@@ -105,9 +115,10 @@ class TokenObtainView(PublicView):
                 email=data.validated_data["email"],
                 password=data.validated_data["password"],
                 client_address=client_address(request),
+                entry="api_token",
             )
         except LoginThrottled as exc:
-            raise exceptions.Throttled(wait=exc.retry_after, detail="Too many failed logins.") from exc
+            raise _throttled(exc) from exc
         except services.InvalidCredentials as exc:
             raise exceptions.AuthenticationFailed(
                 "No active account found with the given credentials."
@@ -120,7 +131,11 @@ class TokenRefreshView(PublicView):
     @extend_schema(
         tags=TAGS,
         summary="Rotate a refresh token",
-        description="Answers a new pair; the refresh token sent stops working.",
+        description=(
+            "Answers a new pair; the refresh token sent stops working. Sending a refresh token "
+            "that was already rotated revokes every refresh token of the same login (401); "
+            "access tokens already issued work until they expire."
+        ),
         request=RefreshInputSerializer,
         responses={200: TokenPairOutputSerializer, 400: INVALID, 401: BAD_TOKEN},
     )
@@ -151,7 +166,28 @@ class LogoutView(PublicView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class LogoutEverywhereView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Sign out everywhere",
+        description=(
+            "Every refresh token of the caller is revoked; every session and every access "
+            "token issued before this call (the one used for it included) stops working; "
+            "every live socket of the caller, on every server, is closed with 4401."
+        ),
+        request=None,
+        responses={204: None, 401: NOT_AUTHENTICATED},
+    )
+    def post(self, request: Request) -> Response:
+        services.user_logout_everywhere(user=_user(request))
+        if isinstance(request.successful_authenticator, SessionAuthentication):
+            logout(request._request)  # this session ended too: drop its cookie
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class PasswordResetView(PublicView):
+    throttle_classes = (*throttles.GENERAL, throttles.PasswordResetThrottle)
+
     @extend_schema(
         tags=TAGS,
         summary="Ask for a password reset email",
@@ -175,22 +211,28 @@ class PasswordResetConfirmView(PublicView):
         tags=TAGS,
         summary="Set a new password from a reset link",
         description=(
-            "The link works once. Every refresh and access token of the user stops working. "
-            "Business rules: a `uid` and `token` that are not those of a valid, unused reset "
-            "link are a 400 on `token` (or `uid`); a `new_password` the password validators "
-            "refuse is a 400 on `new_password`."
+            "The link works once. Every refresh and access token of the user stops working, and "
+            "every live socket of the user is closed (4401). Wrong tokens count as failed "
+            "authentications of the address (429 with Retry-After). Business rules: a `uid` and "
+            "`token` that are not those of a valid, unused reset link are a 400 on `token` (or "
+            "`uid`); a `new_password` the password validators refuse is a 400 on `new_password`."
         ),
         request=PasswordResetConfirmInputSerializer,
-        responses={204: None, 400: INVALID},
+        parameters=[RETRY_AFTER],
+        responses={204: None, 400: INVALID, 429: LOCKED},
     )
     def post(self, request: Request) -> Response:
         data = PasswordResetConfirmInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.password_reset_confirm(
-            uidb64=data.validated_data["uid"],
-            token=data.validated_data["token"],
-            new_password=data.validated_data["new_password"],
-        )
+        try:
+            services.password_reset_confirm_counted(
+                uidb64=data.validated_data["uid"],
+                token=data.validated_data["token"],
+                new_password=data.validated_data["new_password"],
+                client_address=client_address(request),
+            )
+        except LoginThrottled as exc:
+            raise _throttled(exc) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -227,8 +269,9 @@ class PasswordChangeView(APIView):
         description=(
             "Every refresh and access token of the user stops working, including the one used "
             "for this call: API clients log in again. A browser session stays signed in. "
-            "Business rules: a `current_password` that is not the caller's, or a "
-            "`new_password` the password validators refuse, is a 400 on that field."
+            "Every live socket of the user is closed (4401). Business rules: a "
+            "`current_password` that is not the caller's, or a `new_password` the password "
+            "validators refuse, is a 400 on that field."
         ),
         request=PasswordChangeInputSerializer,
         responses={204: None, 400: INVALID, 401: NOT_AUTHENTICATED},
@@ -242,3 +285,76 @@ class PasswordChangeView(APIView):
             # Django ends sessions whose password hash changed; keep the caller's own.
             update_session_auth_hash(request._request, user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+MAIL_THROTTLED = error(
+    "throttled: too many requests from this client, or (resend) too many emails to this "
+    "address; see Retry-After."
+)
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    int,
+    OpenApiParameter.HEADER,
+    response=[429],
+    description="Seconds until the request may be made again.",
+)
+
+
+class VerifyEmailView(PublicView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Verify the caller's email address with the mailed token",
+        description=(
+            "The token is the last path segment of the link `.../accounts/verify-email/<token>/` "
+            "in the welcome or verification mail; it is the credential, so no login is needed. "
+            "It works once, for the account and address it was mailed for, until "
+            "EMAIL_VERIFICATION_TIMEOUT (default 3 days). Only a verified account is added to a "
+            "board directly by its address; any other is sent an invitation. Business rule: a "
+            "`token` that is not one mailed, unused and unexpired is a 400 on `token`."
+        ),
+        request=VerifyEmailInputSerializer,
+        parameters=[RETRY_AFTER],
+        responses={
+            204: None,
+            400: error("validation_error: the token is invalid, expired or already used (on `token`)."),
+            429: error("throttled: too many requests from this client; see Retry-After."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = VerifyEmailInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.email_verify(token=data.validated_data["token"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VerifyEmailResendView(APIView):
+    # Per client address, besides the per-recipient mail cap the service applies.
+    throttle_classes = (*throttles.GENERAL, throttles.VerifyResendThrottle)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Mail the caller a new verification link",
+        description=(
+            "To the caller's own address (202). At most ACCOUNT_MAIL_LIMIT password-reset and "
+            "verification mails (together, default 3) go to one address per "
+            "ACCOUNT_MAIL_WINDOW_SECONDS (default an hour): past that, 429 with Retry-After. "
+            "Business rule: an account that is already verified gets 400 (on "
+            "`non_field_errors`)."
+        ),
+        request=None,
+        parameters=[RETRY_AFTER],
+        responses={
+            202: None,
+            400: error("validation_error: the caller's address is already verified."),
+            401: NOT_AUTHENTICATED,
+            429: MAIL_THROTTLED,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        try:
+            services.email_verification_resend(user=_user(request))
+        except MailLimitReached as exc:
+            raise exceptions.Throttled(
+                wait=exc.retry_after, detail="Too many emails to this address."
+            ) from exc
+        return Response(status=status.HTTP_202_ACCEPTED)

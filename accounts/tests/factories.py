@@ -19,3 +19,6 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     name = factory.Sequence(lambda n: f"User {n}")
     password = factory.django.Password(KNOWN_PASSWORD)
+    # Most tests stand for people who confirmed their address; the verification tests
+    # ask for `email_verified=False`.
+    email_verified = True

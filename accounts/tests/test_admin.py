@@ -2,7 +2,10 @@
 
 import pytest
 from django.test import Client
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
+from accounts import services
 from accounts.models import User
 from accounts.tests.factories import KNOWN_PASSWORD, UserFactory
 
@@ -103,3 +106,38 @@ def test_the_change_form_refuses_an_unknown_time_zone(admin_client_for_staff: Cl
     assert list(response.context["adminform"].form.errors) == ["timezone"]
     user.refresh_from_db()
     assert user.name == "Ada"
+
+
+@pytest.mark.django_db
+def test_deactivating_in_the_admin_revokes_the_users_refresh_tokens(
+    admin_client_for_staff: Client,
+) -> None:
+    user = UserFactory.create(email="ada@example.com", name="Ada")
+    pair = services.token_pair_issue(user=user)
+
+    response = admin_client_for_staff.post(
+        f"/admin/accounts/user/{user.id}/change/",
+        {"email": "ada@example.com", "name": "Ada", "timezone": "UTC"},  # is_active unticked
+    )
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.is_active is False
+    assert BlacklistedToken.objects.filter(token__user=user).count() == 1
+    with pytest.raises(TokenError):
+        services.token_pair_refresh(refresh=pair.refresh)
+
+
+@pytest.mark.django_db
+def test_deleting_in_the_admin_deletes_through_the_service(admin_client_for_staff: Client) -> None:
+    user = UserFactory.create(email="ada@example.com")
+    other = UserFactory.create(email="bob@example.com")
+
+    one = admin_client_for_staff.post(f"/admin/accounts/user/{user.id}/delete/", {"post": "yes"})
+    assert one.status_code == 302
+    bulk = admin_client_for_staff.post(
+        "/admin/accounts/user/", {"action": "delete_selected", "_selected_action": [other.id], "post": "yes"}
+    )
+
+    assert bulk.status_code == 302
+    assert not User.objects.filter(email__in=["ada@example.com", "bob@example.com"]).exists()

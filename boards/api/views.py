@@ -29,6 +29,7 @@ from boards.representations import (
     list_representation,
     member_representation,
 )
+from taskboard.api import throttles
 from taskboard.api.requests import if_none_match, request_user, validated
 from taskboard.api.schema import BOARD_ERRORS, INVALID, NOT_AUTHENTICATED, NOT_FOUND, PAGE_NOT_FOUND
 
@@ -238,6 +239,9 @@ class BoardStatsView(APIView):
 
 
 class MemberListView(APIView):
+    # Adding a member by email may send an invitation mail: limited per address.
+    throttle_classes = (*throttles.GENERAL, throttles.InviteThrottle)
+
     @extend_schema(
         tags=["members"],
         summary="The board's members",
@@ -253,9 +257,10 @@ class MemberListView(APIView):
         tags=["members"],
         summary="Add a member or invite someone (admin+)",
         description=(
-            "An address with an account joins at once (201, the member). Any other address "
-            "gets an invitation email (202, the invitation); inviting it again replaces the "
-            "pending invitation. The role is admin, member or viewer (ownership is transferred). "
+            "An address whose account is verified joins at once (201, the member). Any other "
+            "address (no account, or an account whose address is not verified) gets an "
+            "invitation email (202, the invitation); inviting it again replaces the pending "
+            "invitation. The role is admin, member or viewer (ownership is transferred). "
             "Business rule: the `email` of someone already a member is a 400 on `email`."
         ),
         parameters=[BOARD_ID],

@@ -315,6 +315,25 @@ def test_adding_a_membership_uses_member_add(
     assert activities(owned_board)[-1] == (3, "member.added", admin_user.pk)
 
 
+def test_adding_a_membership_of_an_unverified_account_is_refused_on_the_form(
+    admin_client: Client, owned_board: Board
+) -> None:
+    carol = UserFactory.create(email_verified=False)
+    before = board_snapshot(owned_board.pk)
+
+    response = admin_client.post(
+        admin_url(Membership, "add"), {"board": owned_board.pk, "user": carol.pk, "role": "viewer"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["user"] == [
+        "This account's email address is not verified. Add them by email on the board's members "
+        "page: they get an invitation at that address."
+    ]
+    assert board_snapshot(owned_board.pk) == before
+    assert not Invitation.objects.exists()
+
+
 def test_a_membership_on_a_board_where_the_staff_user_has_no_role_is_refused_on_the_form(
     admin_client: Client,
 ) -> None:

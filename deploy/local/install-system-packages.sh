@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a target needs when they are missing: apt-get when root,
-# otherwise a message naming them. Usage: install-system-packages.sh venv|test
+# otherwise a message naming them. Usage: install-system-packages.sh venv|test|bench
 set -euo pipefail
-what=${1:?usage: $0 venv|test}
+what=${1:?usage: $0 venv|test|bench}
 need=()
 
 if [ "$what" = venv ]; then
@@ -17,6 +17,16 @@ if [ "$what" = test ]; then
   command -v redis-server >/dev/null || need+=(redis-server)
   # The browser tests (tests/e2e) drive Debian's Chromium through Playwright.
   command -v chromium >/dev/null || need+=(chromium)
+fi
+
+if [ "$what" = bench ]; then
+  # bench/api.py's load generator; bench/page_load.py drives Chromium.
+  command -v wrk >/dev/null || need+=(wrk)
+  command -v chromium >/dev/null || need+=(chromium)
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
+    need+=(postgresql)
+  fi
+  command -v redis-server >/dev/null || need+=(redis-server)
 fi
 
 [ ${#need[@]} -eq 0 ] && exit 0

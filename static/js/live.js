@@ -11,8 +11,12 @@
  * {"type": "resync", "since": last}, once per gap. A `hello` past `last` (changes between
  * rendering and connecting, or during a drop) asks the same. `reset` (too far behind to
  * replay) reloads the page. A dropped socket comes back with exponential backoff and
- * jitter, and its `hello` resyncs; after 4404 (board deleted, access lost) or 4401 (signed
- * out) it stays closed.
+ * jitter, and its `hello` resyncs; after 4404 (board deleted, access lost) it stays closed.
+ * 4401 means this socket's credentials were revoked (a password change, a logout, "sign out
+ * everywhere", a deactivated account): it is tried once more after a second, since the
+ * session that changed its own password is still signed in with a new cookie; a second
+ * 4401 before any `hello` shows "You were signed out" with a link to the login page, and
+ * the socket stays closed (no reconnect loop).
  *
  * data-live-state on the root says "connecting", "open" or "closed": app.js skips its own
  * refresh of the columns while the live stream keeps them current.
@@ -34,6 +38,9 @@
   var backoff = MIN_BACKOFF_MS;
   var socket = null;
   var reconnectTimer = null;
+  // A 4401 is retried once (see above); cleared by the next hello.
+  var retriedAfterSignOut = false;
+  var SIGNED_OUT_RETRY_MS = 1000;
 
   function emit(name, detail) {
     document.dispatchEvent(new CustomEvent(name, { detail: detail }));
@@ -77,6 +84,7 @@
     if (frame.type === "event") {
       receiveEvent(frame);
     } else if (frame.type === "hello") {
+      retriedAfterSignOut = false;
       resyncAskedAt = 0;
       if (frame.seq > last) resync();
     } else if (frame.type === "presence") {
@@ -107,12 +115,35 @@
         emit("toast", { message: "This board was deleted, or you no longer have access to it.", kind: "error" });
         return;
       }
-      if (event.code === 4401) return;  // signed out: the next page load asks to log in
+      if (event.code === 4401) {
+        if (retriedAfterSignOut) {
+          showSignedOut();
+          return;
+        }
+        retriedAfterSignOut = true;
+        reconnectTimer = window.setTimeout(connect, SIGNED_OUT_RETRY_MS);
+        return;
+      }
       // Dropped or restarted: come back, later each time (×0.5–1.5 so that the viewers of
       // a restarted server don't all knock at once).
       reconnectTimer = window.setTimeout(connect, backoff * (0.5 + Math.random()));
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     });
+  }
+
+  function showSignedOut() {
+    root.setAttribute("data-live-state", "signed-out");
+    if (document.querySelector("[data-live-signed-out]")) return;
+    var box = document.createElement("div");
+    box.className = "live-signed-out";
+    box.setAttribute("role", "alert");
+    box.setAttribute("data-live-signed-out", "");
+    box.appendChild(document.createTextNode("You were signed out. "));
+    var link = document.createElement("a");
+    link.href = "/accounts/login/?next=" + encodeURIComponent(window.location.pathname + window.location.search);
+    link.textContent = "Sign in again";
+    box.appendChild(link);
+    root.parentNode.insertBefore(box, root);
   }
 
   // Back online: no need to wait out the backoff.

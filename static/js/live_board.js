@@ -328,6 +328,16 @@
       });
   }
 
+  // Our own quick add answers with the new card as an out-of-band append; when its event
+  // came back first, the card is on the page already and must not be appended twice.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var fragment = event.detail && event.detail.fragment;
+    if (!fragment || !fragment.querySelectorAll) return;
+    fragment.querySelectorAll(".task-card[id]").forEach(function (card) {
+      if (document.getElementById(card.id)) card.remove();
+    });
+  });
+
   document.addEventListener("live:event", function (event) {
     queue.push(event.detail);
     applyNext();

@@ -7,6 +7,7 @@ from django.core import exceptions as django_exceptions
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -23,6 +24,7 @@ CODES_BY_STATUS = {
     405: "method_not_allowed",
     409: "conflict",
     412: "precondition_failed",
+    413: "payload_too_large",
     429: "throttled",
     500: "server_error",
 }
@@ -92,12 +94,22 @@ def _validation_envelope(detail: Any) -> dict[str, Any]:
     return envelope("validation_error", message, fields)
 
 
+def _render_as_json(context: dict[str, Any]) -> None:
+    """Errors are JSON even from views that render something else (the schema's YAML, the
+    Swagger page's HTML): DRF renders the response with the request's renderer."""
+    request = context.get("request")
+    if request is not None:
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     exc = _as_drf_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         # Not an API error: ApiErrorMiddleware logs it and answers 500 in the envelope.
         return None
+    _render_as_json(context)
     if isinstance(exc, exceptions.ValidationError):
         response.data = _validation_envelope(exc.detail)
         return response
@@ -123,8 +135,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
-# Exempt: nothing is behind an unknown path to protect, and a refused CSRF check would answer
-# an unsafe method with 403 (Django's HTML page) instead of the 404 every other method gets.
+# A 404 whatever the request carries: without this, a POST with a session cookie and no
+# CSRF token would get the CSRF refusal instead.
 @csrf_exempt
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Unknown paths under /api/ answer in the envelope, not with an HTML page."""

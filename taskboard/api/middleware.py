@@ -3,11 +3,17 @@
 import logging
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 
 from .errors import error_response
 
 logger = logging.getLogger("taskboard.api")
+
+# What Django itself answers with a 4xx (through taskboard.views' handlers, which speak the
+# envelope under /api/): a body over the size limit, too many fields, a bad Host ...
+CLIENT_ERRORS = (Http404, PermissionDenied, BadRequest, SuspiciousOperation, MultiPartParserError)
 
 
 class ApiErrorMiddleware:
@@ -18,7 +24,7 @@ class ApiErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not request.path.startswith("/api/"):
+        if not request.path.startswith("/api/") or isinstance(exception, CLIENT_ERRORS):
             return None
         logger.exception("Unhandled error on %s %s", request.method, request.path, exc_info=exception)
         return error_response(500, "Something went wrong on our side; it has been logged.")

@@ -6,9 +6,8 @@ from typing import Any
 
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import force_instance, is_serializer
-from drf_spectacular.utils import OpenApiResponse, extend_schema_field, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field, inline_serializer
 from rest_framework import serializers
-from rest_framework.throttling import ScopedRateThrottle
 
 from .pagination import MAX_PAGE_SIZE
 
@@ -41,6 +40,7 @@ ErrorEnvelope = inline_serializer(
                         "method_not_allowed",
                         "conflict",
                         "precondition_failed",
+                        "payload_too_large",
                         "throttled",
                         "server_error",
                     ]
@@ -74,23 +74,13 @@ PRECONDITION_FAILED = error("precondition_failed: the If-Match version is stale;
 # The answers every endpoint of a board can give besides its own.
 BOARD_ERRORS = {401: NOT_AUTHENTICATED, 403: PERMISSION_DENIED, 404: NOT_FOUND}
 
-
 # --- answers every operation of a kind can give, added to the generated schema -----------
 
 ENVELOPE_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
-RETRY_AFTER = {
-    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds until a request is allowed again."}
-}
 
 
-def _answer(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
-    answer: dict[str, Any] = {
-        "description": description,
-        "content": {"application/json": {"schema": ENVELOPE_REF}},
-    }
-    if headers:
-        answer["headers"] = headers
-    return answer
+def _answer(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": ENVELOPE_REF}}}
 
 
 INVALID_ANSWER = _answer(
@@ -98,31 +88,17 @@ INVALID_ANSWER = _answer(
 )
 
 
-def _is_throttled(callback: Any) -> bool:
-    view = callback.cls()
-    for throttle in view.get_throttles():
-        # ScopedRateThrottle limits only the views that name a scope.
-        if isinstance(throttle, ScopedRateThrottle) and not getattr(view, throttle.scope_attr, None):
-            continue
-        return True
-    return False
-
-
 def document_common_errors(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
     """POSTPROCESSING_HOOKS entry: the errors that come from the request's form rather than
     from one view, on every operation that can give them.
 
     - 415: a body that is not JSON, on every operation that reads one (DRF's parser);
-    - 400: `page_size` that is not a positive integer, on every page-numbered or cursor list;
-    - 429 (with Retry-After): on every view a DRF throttle limits.
+    - 400: `page_size` that is not a positive integer, on every page-numbered or cursor list.
+
+    (429 is added by AutoSchema, where a throttle limits the operation.)
     """
-    throttled = {
-        (path, method.lower())
-        for path, _regex, method, callback in generator.endpoints
-        if _is_throttled(callback)
-    }
-    for path, operations in result["paths"].items():
-        for method, operation in operations.items():
+    for operations in result["paths"].values():
+        for operation in operations.values():
             responses = operation["responses"]
             if "requestBody" in operation:
                 responses.setdefault(
@@ -137,18 +113,48 @@ def document_common_errors(result: dict[str, Any], generator: Any, **kwargs: Any
                         f"Results per page, 1 to {MAX_PAGE_SIZE} (more is taken as {MAX_PAGE_SIZE})."
                     )
                     responses.setdefault("400", INVALID_ANSWER)
-            if (path, method) in throttled:
-                responses.setdefault(
-                    "429", _answer("throttled: too many requests; see Retry-After.", RETRY_AFTER)
-                )
     return result
 
 
-# --- the request bodies as the views read them ---------------------------------------------
+THROTTLED = error("throttled: too many requests; see Retry-After.")
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    int,
+    OpenApiParameter.HEADER,
+    response=[429],
+    description="Seconds until the request may be sent again.",
+)
 
 
 class AutoSchema(openapi.AutoSchema):
-    """drf-spectacular's, for the request bodies as the views read them."""
+    """drf-spectacular's, plus the 429 (with Retry-After) of every operation that a request
+    rate limits (taskboard/api/throttles.py), whether or not a rate is set where the schema
+    is made: the contract is the same in every environment; and the request bodies as the
+    views read them."""
+
+    def _throttled(self) -> bool:
+        from taskboard.api.throttles import RateThrottle  # throttles import the accounts app
+
+        return any(
+            isinstance(throttle, RateThrottle)
+            and (throttle.methods is None or self.method in throttle.methods)
+            for throttle in self.view.get_throttles()
+        )
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        if self._throttled() and not any(
+            isinstance(parameter, OpenApiParameter) and parameter.name == "Retry-After"
+            for parameter in parameters
+        ):
+            parameters.append(RETRY_AFTER)
+        return parameters
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses: dict[str, Any] = super()._get_response_bodies(direction)
+        if self._throttled() and "429" not in responses:
+            responses["429"] = self._get_response_for_code(THROTTLED, "429", direction=direction)
+        return responses
 
     def _get_request_for_media_type(self, serializer: Any, direction: Any = "request") -> Any:
         instance: Any = force_instance(serializer)

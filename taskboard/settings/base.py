@@ -7,11 +7,18 @@ from .database import *  # noqa: F403
 from .email import *  # noqa: F403
 from .environment import BASE_DIR, VAR_DIR, env
 from .live import *  # noqa: F403
+from .security import *  # noqa: F403
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The envelope under /api/, a page elsewhere (Django's own page is neither).
+CSRF_FAILURE_VIEW = "taskboard.views.csrf_failure"
+# The largest request body (bytes) answered with anything but 413 (docs/security.md). The
+# biggest legitimate one, a 20,000-character description escaped as JSON, is far below.
+# Keep nginx's client_max_body_size above it, so clients get the envelope, not nginx's page.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -37,7 +44,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise and every middleware that answers by itself: the policies go on
+    # every response, static files and error pages included.
+    "taskboard.content_security_policy.ContentSecurityPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "taskboard.request_size.RequestSizeMiddleware",
     "taskboard.api.middleware.ApiErrorMiddleware",
     "taskboard.db.middleware.ReadYourWritesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -81,6 +93,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 60 * 60)
+# How long the link in a verification mail works (seconds).
+EMAIL_VERIFICATION_TIMEOUT = env.int("EMAIL_VERIFICATION_TIMEOUT", default=3 * 24 * 60 * 60)
+# Password-reset and verification mails together: at most this many to one recipient
+# address per window (accounts/mail_limits.py).
+ACCOUNT_MAIL_LIMIT = env.int("ACCOUNT_MAIL_LIMIT", default=3)
+ACCOUNT_MAIL_WINDOW_SECONDS = env.int("ACCOUNT_MAIL_WINDOW_SECONDS", default=60 * 60)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "accounts:login"

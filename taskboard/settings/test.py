@@ -2,7 +2,7 @@
 tests/plugins/services.py, which exports their URLs in the environment before this loads."""
 
 from .base import *  # noqa: F403
-from .base import SIMPLE_JWT, env
+from .base import API_THROTTLE_RATES, SIMPLE_JWT, env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", default="test-secret-key-not-for-production")
@@ -20,3 +20,7 @@ STORAGES = {
 # Static files from the source folders: the suite never runs collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# The suite makes thousands of requests from 127.0.0.1: request rates are off unless a test
+# switches them on (taskboard/tests/test_throttles.py, with override_settings). The login
+# limiter stays on; Redis is emptied before every test, so no count leaks between tests.
+API_THROTTLE_RATES = dict.fromkeys(API_THROTTLE_RATES)

@@ -37,6 +37,7 @@ def test_the_demo_board_is_made_through_the_services() -> None:
     alice, bob, carol = (User.objects.get(email=f"{name}@example.com") for name in ("alice", "bob", "carol"))
     assert (alice.is_staff, alice.is_superuser, bob.is_staff, carol.is_staff) == (True, True, False, False)
     assert all(user.check_password(DEMO_PASSWORD) for user in (alice, bob, carol))
+    assert all(user.email_verified for user in (alice, bob, carol))
     board = Board.objects.get()
     assert board.title == "Product launch"
     assert sorted(Membership.objects.filter(board=board).values_list("user__email", "role")) == [
@@ -134,3 +135,14 @@ def test_the_large_board_reads_and_moves_like_any_other() -> None:
 def test_tasks_must_be_positive() -> None:
     with pytest.raises(CommandError, match=r"^--tasks must be 1 or more\.$"):
         seed("--tasks", "0")
+
+
+def test_demo_users_from_before_verification_are_verified_and_join_directly() -> None:
+    User.objects.create_user("bob@example.com", DEMO_PASSWORD, name="Bob Okafor")
+    assert User.objects.get(email="bob@example.com").email_verified is False
+
+    seed()
+
+    bob = User.objects.get(email="bob@example.com")
+    assert bob.email_verified is True
+    assert Membership.objects.get(board__title="Product launch", user=bob).role == "member"

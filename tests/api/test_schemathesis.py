@@ -18,6 +18,7 @@ from typing import Any, NamedTuple, cast
 
 import pytest
 import schemathesis
+from django.conf import settings as django_settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.http import HttpResponse
@@ -35,7 +36,7 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.openapi.checks import RejectedPositiveData
 
-from accounts import services
+from accounts import email_verification, services
 from accounts.models import User
 from accounts.tests.factories import KNOWN_PASSWORD, UserFactory
 from tests.api.http import access_token
@@ -61,6 +62,8 @@ BUSINESS_RULES: dict[str, set[str]] = {
     "POST /api/v1/invitations/{token}/accept/": {"token"},
     "POST /api/v1/boards/{board_id}/labels/": {"name"},
     "PATCH /api/v1/labels/{label_id}/": {"name"},
+    "POST /api/v1/auth/verify-email/": {"token"},
+    "POST /api/v1/auth/verify-email/resend/": {"non_field_errors"},
 }
 # What the API's description says of every text field: trimmed, and no NUL or lone surrogate.
 TEXT_RULES = {
@@ -132,16 +135,13 @@ def real_path_values(world: World) -> dict[str, Callable[[], list[Any]]]:
 def limits_out_of_the_way() -> Iterator[None]:
     """Generated requests fail logins and ask for mail by the hundred: the limiters would soon
     answer 429 to everything (documented, but it would stop the requests reaching the views).
-
-    The limits are raised or turned off where a setting is read per request; every limiter
-    keeping its counts in the cache is reset anyway, as fuzz() empties the cache before each
-    example (one request, and at most two probes without credentials). DRF reads its
-    throttle classes and rates when the views are imported: only the cache reaches those."""
+    The rates are off and the limits raised; and fuzz() empties the cache, where every
+    limiter keeps its counts, before each example anyway."""
     with override_settings(
+        API_THROTTLE_RATES=dict.fromkeys(django_settings.API_THROTTLE_RATES),
         LOGIN_FAILURE_LIMIT=1_000_000,
-        API_THROTTLE_USER="",
-        API_THROTTLE_ANON="",
-        AXES_ENABLED=False,
+        LOGIN_ADDRESS_FAILURE_LIMIT=1_000_000,
+        ACCOUNT_MAIL_LIMIT=1_000_000,
     ):
         yield
 
@@ -216,9 +216,11 @@ def report(failures: list[Found]) -> str:
     return "\n".join(lines)
 
 
-def real_body_values(world: World, caller: User) -> dict[str, Callable[[], list[Any]]]:
+def real_body_values(world: World, caller: User, path: str) -> dict[str, Callable[[], list[Any]]]:
     """Values for body fields that reach past the validation: rows of the world, and the
     caller's own credentials (made only for a body that has the field)."""
+    if path.endswith("/verify-email/"):
+        return {"token": lambda: [email_verification.make_token(user=caller)]}
     return {
         "list_id": lambda: [world.board_list.pk, world.other_list.pk],
         "user_id": lambda: [world.roles.member.pk, world.target.pk],
@@ -259,7 +261,8 @@ def fuzz(operation: Any, mode: GenerationMode, checks: list[Any], failures: list
     )
     def run(case: Any, who: str, use_real_values: bool, pick: int) -> None:
         cache.clear()
-        caller = UserFactory.create() if own_caller else users[who]
+        # Unverified half the time, for the verification endpoints.
+        caller = UserFactory.create(email_verified=pick % 2 == 0) if own_caller else users[who]
         meta = case.meta
         assert meta is not None
         if use_real_values and not meta.is_negative_at(ParameterLocation.PATH):
@@ -269,7 +272,7 @@ def fuzz(operation: Any, mode: GenerationMode, checks: list[Any], failures: list
             and not meta.is_negative_at(ParameterLocation.BODY)
             and isinstance(case.body, dict)
         ):
-            replace_known(case.body, real_body_values(world, caller), pick)
+            replace_known(case.body, real_body_values(world, caller, operation.path), pick)
         headers = {}
         if "Authorization" not in negated_parameters(case):
             # Otherwise the request goes with the junk credentials generated for it.

@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, PolicyViolations
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT_DIR / "test-artifacts" / "screenshots"
@@ -76,10 +76,24 @@ def browser() -> Iterator[Any]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+@pytest.fixture(autouse=True)
+def policy_violations() -> Iterator[PolicyViolations]:
+    """Every page a test opens (through `new_context`) reports its Content-Security-Policy
+    violations here, and Chromium's console complaints about the CSP or the
+    Permissions-Policy: any one fails the test when it ends. A test that provokes one on
+    purpose calls `.clear()` after checking it."""
+    violations = PolicyViolations()
+    yield violations
+    assert violations.found == [], "Policy violations:\n" + "\n".join(violations.found)
+
+
 @pytest.fixture
-def new_context(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
+def new_context(
+    browser: Any, live_server: Any, policy_violations: PolicyViolations
+) -> Iterator[Callable[..., Any]]:
     """`new_context(user=None, viewport=DESKTOP, color_scheme="light", base_url=None)`: a
-    fresh browser profile on the live server (or `base_url`), signed in as `user` when given."""
+    fresh browser profile on the live server (or `base_url`), signed in as `user` when given,
+    whose pages report policy violations to `policy_violations`."""
     contexts: list[Any] = []
 
     def make(
@@ -93,6 +107,7 @@ def new_context(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
             base_url=base_url, viewport=viewport, color_scheme=color_scheme, locale="en-US"
         )
         context.set_default_timeout(TIMEOUT_MS)
+        policy_violations.watch(context)
         if user is not None:
             client = Client()
             client.force_login(user)
@@ -103,6 +118,7 @@ def new_context(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
 
     yield make
     for context in contexts:
+        policy_violations.collect(context)
         context.close()
 
 

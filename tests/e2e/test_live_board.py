@@ -11,7 +11,7 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import KNOWN_PASSWORD, UserFactory
 from boards import services as board_services
 from boards.models import Board, BoardList
 from tasks import services as task_services
@@ -83,6 +83,30 @@ def test_a_card_added_by_one_member_appears_on_the_other_members_board(
     expect(watching.locator(f"#count-{together.todo.pk} [data-count]")).to_have_text("1")
     # The writer's own event comes back to it too: still one card, not two.
     expect(titles(acting, together.todo)).to_have_text(["Fresh from the other screen"])
+    expect(acting.locator(f"#count-{together.todo.pk} [data-count]")).to_have_text("1")
+
+
+def test_a_card_whose_event_comes_back_before_the_answer_to_the_add_is_shown_once(
+    new_context: Any, asgi_server: Any, pg_cluster: Any, together: Together
+) -> None:
+    pg_cluster.replica.wait_for_catchup()
+    acting = open_board(new_context(together.owner, base_url=asgi_server.http_url), together.board)
+    cards = titles(acting, together.todo)
+
+    def answer_after_the_event(route: Any) -> None:
+        # The server has created the card and published its event; the page gets the
+        # answer only once the event has put the card on the page.
+        response = route.fetch()
+        expect(cards).to_have_text(["Raced"])
+        route.fulfill(response=response)
+
+    acting.route(f"**/boards/{together.board.pk}/tasks/new/", answer_after_the_event)
+    field = acting.locator(f"#list-{together.todo.pk} .add-card input[name=title]")
+    field.fill("Raced")
+    field.press("Enter")
+
+    expect(acting.locator(f"#list-{together.todo.pk} .add-card input[name=title]")).to_have_value("")
+    expect(cards).to_have_text(["Raced"])
     expect(acting.locator(f"#count-{together.todo.pk} [data-count]")).to_have_text("1")
 
 
@@ -192,7 +216,9 @@ def test_a_page_too_far_behind_to_catch_up_reloads(
     pg_cluster.replica.wait_for_catchup()
     proxy.restore()
 
-    watching.wait_for_function("window.__notReloaded !== true")
+    # A function, not an expression: Playwright evaluates an expression with eval, which
+    # the page's CSP refuses.
+    watching.wait_for_function("() => window.__notReloaded !== true")
     expect(watching.locator(f"#list-title-{together.todo.pk}")).to_have_text(f"Round {rounds}")
     expect(watching.locator("[data-live-board]")).to_have_attribute("data-live-state", "open")
 
@@ -275,3 +301,54 @@ def test_an_edit_that_lost_a_race_says_so_and_shows_the_current_version(
     task.refresh_from_db()
     assert (task.title, task.description) == ("Mine, on top of theirs", "Their words")
     expect(titles(page, together.todo)).to_have_text(["Mine, on top of theirs"])
+
+
+# -- revoked credentials (docs/security.md, "Live sockets and revoked credentials") ----------
+
+
+def test_signing_out_everywhere_says_so_on_an_open_board_and_stops_reconnecting(
+    new_context: Any, asgi_server: Any, pg_cluster: Any, together: Together
+) -> None:
+    pg_cluster.replica.wait_for_catchup()
+    context = new_context(together.member, base_url=asgi_server.http_url)
+    board = open_board(context, together.board)
+    profile = context.new_page()
+    profile.goto("/accounts/profile/")
+
+    profile.get_by_role("button", name="Sign out everywhere").click()
+
+    expect(profile).to_have_url(f"{asgi_server.http_url}/accounts/login/")
+    banner = board.locator("[data-live-signed-out]")
+    expect(banner).to_contain_text("You were signed out.")
+    expect(banner.get_by_role("link", name="Sign in again")).to_have_attribute(
+        "href", f"/accounts/login/?next=%2Fboards%2F{together.board.pk}%2F"
+    )
+    expect(board.locator("[data-live-board]")).to_have_attribute("data-live-state", "signed-out")
+
+
+def test_changing_ones_own_password_keeps_the_board_live_in_the_other_tab(
+    new_context: Any, asgi_server: Any, pg_cluster: Any, together: Together
+) -> None:
+    pg_cluster.replica.wait_for_catchup()
+    context = new_context(together.member, base_url=asgi_server.http_url)
+    board = open_board(context, together.board)
+    board.evaluate(NOT_RELOADED)
+    reconnects: list[Any] = []
+    board.on("websocket", lambda socket: reconnects.append(socket))
+    settings_tab = context.new_page()
+    settings_tab.goto("/accounts/password/")
+
+    settings_tab.locator("input[name=current_password]").fill(KNOWN_PASSWORD)
+    settings_tab.locator("input[name=new_password1]").fill("another Secret 1234")
+    settings_tab.locator("input[name=new_password2]").fill("another Secret 1234")
+    settings_tab.get_by_role("button", name="Change password").click()
+    expect(settings_tab).to_have_url(f"{asgi_server.http_url}/accounts/profile/")
+    # The password change closed the socket (4401); this tab's session is still signed in
+    # (with a new cookie), so the page comes back once and catches up.
+    add_card(together, "After the change")
+
+    expect(titles(board, together.todo)).to_have_text(["After the change"])
+    expect(board.locator("[data-live-board]")).to_have_attribute("data-live-state", "open")
+    expect(board.locator("[data-live-signed-out]")).to_have_count(0)
+    assert_not_reloaded(board)
+    assert len(reconnects) == 1

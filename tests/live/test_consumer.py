@@ -321,6 +321,8 @@ def test_resync_at_the_latest_seq_sends_nothing(server: AsgiServer) -> None:
         '{"type": "resync", "since": "3"}',
         '{"type": "resync", "since": true}',
         b"\x00\x01binary",
+        "[" * 10_000,
+        '{"type": "resync", "since": ' + "[" * 5_000 + "}",
     ],
 )
 def test_a_malformed_frame_gets_an_error_and_the_socket_stays_usable(server: AsgiServer, frame: Any) -> None:
@@ -336,6 +338,17 @@ def test_a_malformed_frame_gets_an_error_and_the_socket_stays_usable(server: Asg
 
     assert error["code"] == "bad_request"
     assert replay["seq"] == latest
+
+
+def test_a_frame_longer_than_any_client_sends_closes_the_socket_with_1009(server: AsgiServer) -> None:
+    given = board_with_roles()
+
+    with open_socket(server, board_path(given.board.pk), token=access_token(given.member)) as ws:
+        next_frame(ws)
+        ws.send(json.dumps({"type": "resync", "since": 0, "padding": "x" * 20_000}))
+        code = close_code(ws)
+
+    assert code == 1009
 
 
 # -- losing access --------------------------------------------------------------------------

@@ -202,12 +202,15 @@ def test_refresh_rotates_and_the_old_refresh_token_stops_working(client: Client)
     assert set(second) == {"access", "refresh"}
     assert jti(second["refresh"]) != jti(first["refresh"])
     assert get(client, "users/me/", token=second["access"]).status_code == 200
+    assert list(BlacklistedToken.objects.values_list("token__jti", flat=True)) == [jti(first["refresh"])]
+    # The new one works (once).
+    third = post(client, "auth/token/refresh/", {"refresh": second["refresh"]})
+    assert third.status_code == 200
     again = post(client, "auth/token/refresh/", {"refresh": first["refresh"]})
     assert again.status_code == 401
     assert again.json() == {"error": {"code": "authentication_failed", "message": "Token is blacklisted"}}
-    assert list(BlacklistedToken.objects.values_list("token__jti", flat=True)) == [jti(first["refresh"])]
-    # The new one still works (once).
-    assert post(client, "auth/token/refresh/", {"refresh": second["refresh"]}).status_code == 200
+    # A rotated token came back: its whole family is revoked (test_token_families.py).
+    assert post(client, "auth/token/refresh/", {"refresh": third.json()["refresh"]}).status_code == 401
 
 
 @pytest.mark.django_db
@@ -362,6 +365,7 @@ def test_me_shows_the_profile(client: Client) -> None:
         "name": "Ada",
         "timezone": "UTC",
         "email_notifications": True,
+        "email_verified": True,
         "date_joined": user.date_joined.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
     }
 
@@ -401,6 +405,7 @@ def test_patch_me_changes_the_profile(client: Client) -> None:
             "email_notifications": False,
             "email": "other@example.com",
             "id": 999,
+            "email_verified": False,
         },
         token=pair["access"],
     )
@@ -412,6 +417,7 @@ def test_patch_me_changes_the_profile(client: Client) -> None:
         "name": "Ada King",
         "timezone": "Europe/London",
         "email_notifications": False,
+        "email_verified": True,
         "date_joined": None,
     }
     user.refresh_from_db()
@@ -577,6 +583,7 @@ def test_the_schema_describes_the_accounts_endpoints(client: Client) -> None:
         "/api/v1/auth/password-reset/confirm/": ("post", "204"),
         "/api/v1/users/me/": ("patch", "200"),
         "/api/v1/users/me/password/": ("post", "204"),
+        "/api/v1/auth/verify-email/": ("post", "204"),
     }
     for path, (method, status) in expected.items():
         operation = paths[path][method]
@@ -585,5 +592,14 @@ def test_the_schema_describes_the_accounts_endpoints(client: Client) -> None:
     register = schema["components"]["schemas"]["RegisterInputRequest"]
     assert set(register["required"]) == {"email", "password", "name"}
     me = schema["components"]["schemas"]["MeOutput"]
-    assert set(me["properties"]) == {"id", "email", "name", "timezone", "email_notifications", "date_joined"}
+    assert set(me["properties"]) == {
+        "id",
+        "email",
+        "name",
+        "timezone",
+        "email_notifications",
+        "email_verified",
+        "date_joined",
+    }
+    assert "202" in paths["/api/v1/auth/verify-email/resend/"]["post"]["responses"]
     assert "429" in paths["/api/v1/auth/token/"]["post"]["responses"]

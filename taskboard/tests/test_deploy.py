@@ -1,0 +1,87 @@
+"""The shipped deployment (deploy/) tells the app how many proxies stand in front of it,
+and that number matches the nginx config: the per-address limits see real clients."""
+
+import logging
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.http import HttpRequest
+from django.test import override_settings
+
+from accounts import login_limiter
+
+ROOT = Path(__file__).resolve().parents[2]
+NGINX = ROOT / "deploy" / "nginx" / "taskboard.conf"
+GUNICORN = ROOT / "deploy" / "gunicorn.conf.py"
+STRONG_SECRET = "s" * 20 + "-Kq8vN3pX7wZ2rT5yB9mF4hJ6cL1dG0aE"
+
+
+def _locations_proxying_to(upstream: str) -> list[str]:
+    text = re.sub(r"#[^\n]*", "", NGINX.read_text())
+    blocks = re.findall(r"location\s+\S+\s*\{(.*?)\}", text, flags=re.S)
+    return [block for block in blocks if f"proxy_pass http://{upstream};" in block]
+
+
+def test_nginx_adds_exactly_one_forwarded_hop_for_the_wsgi_pool() -> None:
+    locations = _locations_proxying_to("taskboard_wsgi")
+
+    assert locations, "no location proxies to the WSGI pool"
+    for block in locations:
+        headers = re.findall(r"proxy_set_header\s+X-Forwarded-For\s+(\S+);", block, flags=re.I)
+        # One header, appended by this one proxy: the client is the last hop.
+        assert headers == ["$proxy_add_x_forwarded_for"], block
+
+
+def test_the_gunicorn_config_makes_the_app_trust_that_one_proxy() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "TRUSTED_PROXY_COUNT"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="taskboard.settings.production",
+        SECRET_KEY=STRONG_SECRET,
+        JWT_SIGNING_KEY="another-" + STRONG_SECRET,
+    )
+    script = (
+        f"import runpy; runpy.run_path({str(GUNICORN)!r}); "
+        "import django; django.setup(); "
+        "from django.conf import settings; print(settings.TRUSTED_PROXY_COUNT)"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 0, result.stderr
+    # deploy/ ships one proxy, nginx, which appends one hop (the test above).
+    assert int(result.stdout.strip()) == 1
+
+
+def test_the_gunicorn_config_leaves_an_explicit_count_alone() -> None:
+    env = {**os.environ, "TRUSTED_PROXY_COUNT": "2"}
+    script = f"import os, runpy; runpy.run_path({str(GUNICORN)!r}); print(os.environ['TRUSTED_PROXY_COUNT'])"
+
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.stdout.strip() == "2"
+
+
+@override_settings(TRUSTED_PROXY_COUNT=0)
+def test_a_forwarded_request_without_a_trusted_proxy_is_warned_about_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(login_limiter, "_forwarded_ignored_warned", False)
+    request = HttpRequest()
+    request.META.update(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7")
+
+    with caplog.at_level(logging.WARNING, logger="accounts.login_limiter"):
+        addresses = [login_limiter.client_address(request) for _ in range(3)]
+
+    assert addresses == ["10.0.0.1"] * 3
+    warnings = [
+        record.getMessage() for record in caplog.records if "TRUSTED_PROXY_COUNT is 0" in record.getMessage()
+    ]
+    assert len(warnings) == 1
