@@ -16,16 +16,18 @@ from accounts.models import User
 
 from .models import Board, BoardList, Invitation, Label, Membership
 
-# The API's time format (REST_FRAMEWORK["DATETIME_FORMAT"]): UTC with a Z.
+# The API's time format (REST_FRAMEWORK["DATETIME_FORMAT"]): UTC with a Z. The year has
+# four digits, as ISO 8601 asks: strftime's %Y doesn't pad years before 1000 (on glibc).
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-# The same in PostgreSQL's to_char(). FM: no zero-padding of years before 1000, like strftime.
-POSTGRES_DATETIME_FORMAT = 'FMYYYY-MM-DD"T"HH24:MI:SS.US"Z"'
+# The same in PostgreSQL's to_char() (YYYY is padded to four digits).
+POSTGRES_DATETIME_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
 
 
 def format_datetime(value: datetime | None) -> str | None:
     if value is None:
         return None
-    return value.astimezone(UTC).strftime(DATETIME_FORMAT)
+    value = value.astimezone(UTC)
+    return f"{value.year:04d}" + value.strftime(DATETIME_FORMAT.removeprefix("%Y"))
 
 
 class _FormattedDateTimeField(CharField):

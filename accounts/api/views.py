@@ -78,7 +78,10 @@ class RegisterView(PublicView):
         summary="Create an account",
         description=(
             "Sends a welcome email carrying the email-verification link (see auth/verify-email/). "
-            "Emails are case-insensitive and unique. The account starts with email_verified false."
+            "Emails are case-insensitive and unique. The account starts with email_verified false. "
+            "Business rules: an `email` that has an account already, or a `password` the "
+            "password validators refuse (too short, too common, all digits, too like the email "
+            "or name), is a 400 on that field."
         ),
         request=RegisterInputSerializer,
         responses={201: UserSummaryOutputSerializer, 400: INVALID},
@@ -210,7 +213,9 @@ class PasswordResetConfirmView(PublicView):
         description=(
             "The link works once. Every refresh and access token of the user stops working, and "
             "every live socket of the user is closed (4401). Wrong tokens count as failed "
-            "authentications of the address (429 with Retry-After)."
+            "authentications of the address (429 with Retry-After). Business rules: a `uid` and "
+            "`token` that are not those of a valid, unused reset link are a 400 on `token` (or "
+            "`uid`); a `new_password` the password validators refuse is a 400 on `new_password`."
         ),
         request=PasswordResetConfirmInputSerializer,
         parameters=[RETRY_AFTER],
@@ -243,7 +248,10 @@ class MeView(APIView):
     @extend_schema(
         tags=TAGS,
         summary="Change the caller's profile",
-        description="Any of `name`, `timezone` (IANA name), `email_notifications`.",
+        description=(
+            "Any of `name`, `timezone`, `email_notifications`. Business rule: a `timezone` "
+            "that is not an IANA time zone name (Europe/Paris) is a 400 on `timezone`."
+        ),
         request=MeUpdateInputSerializer,
         responses={200: MeOutputSerializer, 400: INVALID, 401: NOT_AUTHENTICATED},
     )
@@ -261,7 +269,9 @@ class PasswordChangeView(APIView):
         description=(
             "Every refresh and access token of the user stops working, including the one used "
             "for this call: API clients log in again. A browser session stays signed in. "
-            "Every live socket of the user is closed (4401)."
+            "Every live socket of the user is closed (4401). Business rules: a "
+            "`current_password` that is not the caller's, or a `new_password` the password "
+            "validators refuse, is a 400 on that field."
         ),
         request=PasswordChangeInputSerializer,
         responses={204: None, 400: INVALID, 401: NOT_AUTHENTICATED},
@@ -299,7 +309,8 @@ class VerifyEmailView(PublicView):
             "in the welcome or verification mail; it is the credential, so no login is needed. "
             "It works once, for the account and address it was mailed for, until "
             "EMAIL_VERIFICATION_TIMEOUT (default 3 days). Only a verified account is added to a "
-            "board directly by its address; any other is sent an invitation."
+            "board directly by its address; any other is sent an invitation. Business rule: a "
+            "`token` that is not one mailed, unused and unexpired is a 400 on `token`."
         ),
         request=VerifyEmailInputSerializer,
         parameters=[RETRY_AFTER],
@@ -327,7 +338,8 @@ class VerifyEmailResendView(APIView):
             "To the caller's own address (202). At most ACCOUNT_MAIL_LIMIT password-reset and "
             "verification mails (together, default 3) go to one address per "
             "ACCOUNT_MAIL_WINDOW_SECONDS (default an hour): past that, 429 with Retry-After. "
-            "An account that is already verified gets 400."
+            "Business rule: an account that is already verified gets 400 (on "
+            "`non_field_errors`)."
         ),
         request=None,
         parameters=[RETRY_AFTER],

@@ -1,5 +1,8 @@
 """Activity and notifications (API.md "Activity, notifications")."""
 
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from activity.models import NotificationKind
@@ -21,6 +24,20 @@ class NotificationsReadInputSerializer(serializers.Serializer):
         if attrs.get("all") is not True and "ids" not in attrs:
             raise serializers.ValidationError("Send ids, or all: true.")
         return attrs
+
+
+class NotificationsReadInputSchema(OpenApiSerializerExtension):
+    """The rule of validate() in the schema: `ids`, or `all` set to true."""
+
+    target_class = NotificationsReadInputSerializer
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> Any:
+        schema = auto_schema._map_serializer(self.target_class, direction, bypass_extensions=True)
+        schema["anyOf"] = [
+            {"required": ["ids"]},
+            {"required": ["all"], "properties": {"all": {"type": "boolean", "enum": [True]}}},
+        ]
+        return schema
 
 
 # --- output (documentation of activity.representations) ---------------------------------

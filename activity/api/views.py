@@ -43,7 +43,10 @@ class ActivityListView(GenericAPIView):
     @extend_schema(
         tags=["activity"],
         summary="What happened on a board, newest first",
-        description="Cursor-paginated: follow `next` for older entries.",
+        description=(
+            "Cursor-paginated: follow `next` for older entries. Business rule: `cursor` is "
+            "only one this endpoint gave in `next` or `previous`; any other is a 400 on `cursor`."
+        ),
         parameters=[BOARD_ID],
         responses={
             200: ActivityOutputSerializer(many=True),

@@ -208,7 +208,8 @@ class BoardTransferView(APIView):
         summary="Transfer the ownership (owner only)",
         description=(
             "The target must be a member: they become the owner and the old owner an admin. "
-            "Answers the board's members."
+            "Answers the board's members. Business rule: a `user_id` that is not a member, or "
+            "is the owner already, is a 400 on `user_id`."
         ),
         parameters=[BOARD_ID],
         request=BoardTransferInputSerializer,
@@ -259,7 +260,8 @@ class MemberListView(APIView):
             "An address whose account is verified joins at once (201, the member). Any other "
             "address (no account, or an account whose address is not verified) gets an "
             "invitation email (202, the invitation); inviting it again replaces the pending "
-            "invitation. The role is admin, member or viewer (ownership is transferred)."
+            "invitation. The role is admin, member or viewer (ownership is transferred). "
+            "Business rule: the `email` of someone already a member is a 400 on `email`."
         ),
         parameters=[BOARD_ID],
         request=MemberAddInputSerializer,
@@ -351,8 +353,9 @@ class InvitationAcceptView(APIView):
         summary="Accept an invitation",
         description=(
             "The caller joins the board with the invited role (a member already keeps their "
-            "role). A token works once and expires (default 7 days): a used or expired one is "
-            "a 400, an unknown one a 404. Answers the board as GET boards/ lists it."
+            "role). Business rule: a token works once and expires (default 7 days): a used or "
+            "expired one is a 400 on `token`, an unknown one a 404. Answers the board as GET "
+            "boards/ lists it."
         ),
         parameters=[OpenApiParameter("token", OpenApiTypes.STR, OpenApiParameter.PATH)],
         request=None,
@@ -468,7 +471,10 @@ class LabelListView(GenericAPIView):
     @extend_schema(
         tags=["labels"],
         summary="Add a label (admin+)",
-        description="Names are unique on a board, whatever their case.",
+        description=(
+            "Business rule: names are unique on a board, whatever their case: a `name` the "
+            "board has already is a 400 on `name`."
+        ),
         parameters=[BOARD_ID],
         request=LabelCreateInputSerializer,
         responses={201: LabelOutputSerializer, 400: INVALID, **BOARD_ERRORS},
@@ -490,6 +496,10 @@ class LabelDetailView(APIView):
     @extend_schema(
         tags=["labels"],
         summary="Rename or recolor a label (admin+)",
+        description=(
+            "Business rule: names are unique on a board, whatever their case: a `name` another "
+            "label of the board has is a 400 on `name`."
+        ),
         parameters=[LABEL_ID],
         request=LabelUpdateInputSerializer,
         responses={200: LabelOutputSerializer, 400: INVALID, **BOARD_ERRORS},

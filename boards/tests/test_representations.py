@@ -48,3 +48,21 @@ def test_on_sqlite_the_stored_timestamp_is_formatted_in_python(
     expression = FormattedDateTime("due_at")
 
     assert expression.output_field.from_db_value(stored, expression, sqlite) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (datetime(234, 5, 5, 1, 28, 18, tzinfo=UTC), "0234-05-05T01:28:18.000000Z"),
+        (datetime(1, 1, 1, tzinfo=UTC), "0001-01-01T00:00:00.000000Z"),
+        (datetime(2030, 1, 2, 3, 4, 5, 6, tzinfo=UTC), "2030-01-02T03:04:05.000006Z"),
+    ],
+)
+def test_years_before_1000_have_four_digits_as_iso_8601_asks(value: datetime, expected: str) -> None:
+    # Found by schemathesis: a task due in the year 234 was answered as "234-05-05T...",
+    # which no ISO 8601 / RFC 3339 parser reads.
+    task = TaskFactory.create(due_at=value)
+
+    formatted = Task.objects.filter(pk=task.pk).values_list(FormattedDateTime("due_at"), flat=True).get()
+
+    assert (format_datetime(value), formatted) == (expected, expected)

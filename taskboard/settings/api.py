@@ -50,7 +50,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "The public HTTP contract of Taskboard (see API.md). Any operation may also answer 413 "
         "`payload_too_large` (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, 1 MiB by default) and "
-        "400 `validation_error` for a body that isn't JSON or nests deeper than 32 levels."
+        "400 `validation_error` for a body that isn't JSON or nests deeper than 32 levels. "
+        "Text fields are trimmed of surrounding whitespace (a required one left empty is a 400: "
+        "may not be blank) and may not contain NUL characters or unpaired surrogates (400). A "
+        "query parameter sent empty (`?q=`) is ignored, as if it were not sent."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -58,6 +61,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "taskboard.api.schema.document_common_errors",
+    ],
     # Two choice sets share the field name `role`: name them, or the schema gets hashes.
     "ENUM_NAME_OVERRIDES": {
         "BoardRoleEnum": "boards.api.serializers.ALL_ROLES",

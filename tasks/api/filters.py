@@ -122,16 +122,28 @@ def _query(name: str, kind: Any, description: str, **kwargs: Any) -> OpenApiPara
     return OpenApiParameter(name, kind, OpenApiParameter.QUERY, description=description, **kwargs)
 
 
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
 # The same parameters, for the OpenAPI schema.
 TASK_FILTER_PARAMETERS = [
-    _query("list", OpenApiTypes.INT, "Only tasks of this list."),
-    _query("assignee", OpenApiTypes.STR, "A user id, or `me`: only tasks assigned to them."),
-    _query("label", OpenApiTypes.INT, "Only tasks with this label."),
+    _query("list", ID_SCHEMA, "Only tasks of this list."),
+    _query(
+        "assignee",
+        OpenApiTypes.STR,
+        "A user id, or `me`: only tasks assigned to them.",
+        # An id has at most 18 digits (MAX_ID has 19; every 18-digit number is below it).
+        pattern=r"^(me|[1-9][0-9]{0,17})$",
+    ),
+    _query("label", ID_SCHEMA, "Only tasks with this label."),
     _query("priority", OpenApiTypes.STR, "Only tasks of this priority.", enum=list(PRIORITY_NAMES.values())),
     _query("completed", OpenApiTypes.BOOL, "true: only completed tasks; false: only open ones."),
     _query("due_before", OpenApiTypes.DATETIME, "Only tasks due before this time (exclusive)."),
     _query("due_after", OpenApiTypes.DATETIME, "Only tasks due at or after this time."),
-    _query("q", OpenApiTypes.STR, "Words to find in the title or description (prefixes match)."),
+    _query(
+        "q",
+        {"type": "string", "maxLength": SEARCH_MAX_LENGTH},
+        "Words to find in the title or description (prefixes match).",
+    ),
     _query(
         "ordering",
         OpenApiTypes.STR,

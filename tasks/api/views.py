@@ -96,7 +96,11 @@ class BoardTaskListView(GenericAPIView):
     @extend_schema(
         tags=["tasks"],
         summary="Add a task (member+)",
-        description="Appended last in its list. Assignees must be members of the board; they are notified.",
+        description=(
+            "Appended last in its list. Assignees are notified. "
+            "Business rule: `list_id` must be a list of the task's board, `assignee_ids` its "
+            "members and `label_ids` its labels; anything else is a 400 on that field."
+        ),
         parameters=[BOARD_ID, TASK_ETAG_HEADER],
         request=TaskCreateInputSerializer,
         responses={201: TaskOutputSerializer, 400: INVALID, **BOARD_ERRORS},
@@ -152,7 +156,10 @@ class TaskDetailView(APIView):
             "(409 when it is at its WIP limit); `completed` completes or reopens it; "
             "`assignee_ids` and `label_ids` replace the task's. With "
             '`If-Match: "<version>"` the change is made only if the task is still at that '
-            "version, else 412."
+            "version, else 412 (checked before the body: a stale version is a 412 whatever "
+            "was sent). "
+            "Business rule: `list_id` must be a list of the task's board, `assignee_ids` its "
+            "members and `label_ids` its labels; anything else is a 400 on that field."
         ),
         parameters=[
             TASK_ID,
@@ -207,7 +214,8 @@ class TaskMoveView(APIView):
         summary="Move a task (member+)",
         description=(
             "To 0-based `index` in the list `list_id` of the same board; the other tasks keep "
-            "their order. Moving into another list that is at its WIP limit is a 409."
+            "their order. Moving into another list that is at its WIP limit is a 409. Business "
+            "rule: a `list_id` of another board (or none) is a 400 on `list_id`."
         ),
         parameters=[TASK_ID, TASK_ETAG_HEADER],
         request=TaskMoveInputSerializer,

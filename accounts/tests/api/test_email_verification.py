@@ -327,7 +327,7 @@ def test_the_schema_documents_the_verification_endpoints(client: Client) -> None
     resend_op = schema["paths"]["/api/v1/auth/verify-email/resend/"]["post"]
     assert verify_op["tags"] == ["accounts"]
     assert resend_op["tags"] == ["accounts"]
-    assert set(verify_op["responses"]) == {"204", "400", "429"}
+    assert set(verify_op["responses"]) == {"204", "400", "415", "429"}
     assert set(resend_op["responses"]) == {"202", "400", "401", "429"}
     assert verify_op["security"] == [{}]
     assert "requestBody" in verify_op
