@@ -29,6 +29,7 @@ from taskboard.pages import PageRequest, htmx_redirect, json_error, page, page_u
 from tasks import selectors, services
 from tasks.forms import CommentForm, MoveForm, NewTaskForm, TaskForm
 from tasks.markdown_rendering import render_markdown
+from tasks.mention_members import mention_members
 from tasks.models import Comment, Task
 
 TASK_ACTIVITY_LIMIT = 20
@@ -94,6 +95,7 @@ def _task_context(
         },
         "comment_form": comment_form or CommentForm(),
         "comments": comments,
+        "mention_members": mention_members(members),
         "activities": task_activity(board=board, task_id=task.pk)[:TASK_ACTIVITY_LIMIT],
         "saved": saved,
         "conflict": conflict,
