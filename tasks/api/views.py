@@ -96,7 +96,10 @@ class BoardTaskListView(GenericAPIView):
     @extend_schema(
         tags=["tasks"],
         summary="Add a task (member+)",
-        description="Appended last in its list. Assignees must be members of the board; they are notified.",
+        description=(
+            "Appended last in its list. Assignees must be members of the board; they are notified, "
+            "and so are members mentioned as `@<email>` in the description."
+        ),
         parameters=[BOARD_ID, TASK_ETAG_HEADER],
         request=TaskCreateInputSerializer,
         responses={201: TaskOutputSerializer, 400: INVALID, **BOARD_ERRORS},
@@ -247,7 +250,9 @@ class CommentListView(GenericAPIView):
         tags=["comments"],
         summary="Comment on a task (member+)",
         description=(
-            "Markdown; `body_html` is its sanitized HTML. Members mentioned as `@<email>` are notified."
+            "Markdown; `body_html` is its sanitized HTML. Members mentioned as `@<email>` (in any "
+            'case) are notified, and read as `<span class="mention">@Their Name</span>` in `body_html`; '
+            "any other `@…` is plain text."
         ),
         parameters=[TASK_ID],
         request=CommentInputSerializer,
