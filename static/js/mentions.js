@@ -34,7 +34,8 @@
 
   function members() {
     var element = document.getElementById("mention-members");
-    if (!element) return cache = {element: null, members: [], complete: true};
+    // No list on this page: offer nobody, and warn about nothing.
+    if (!element) return cache = {element: null, members: [], complete: false};
     if (element !== cache.element) {
       var data = {};
       try { data = JSON.parse(element.getAttribute("data-members") || "{}"); } catch (error) { data = {}; }
@@ -271,7 +272,7 @@
   // Capture: the list handles its keys before the dialog (Esc) or anything else hears them.
   document.addEventListener("keydown", function (event) {
     var field = event.target;
-    if (!isMentionField(field)) return;
+    if (!isMentionField(field) || event.isComposing) return;
     if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
       if (!field.hasAttribute("data-submit-shortcut") || !field.form) return;
       event.preventDefault();

@@ -138,13 +138,14 @@ def test_a_mention_that_notifies_nobody_is_flagged_before_posting(
         "Ask @nobody and @zed@example.com and @Erin Example"
     )
     assert dialog.locator(".comment .markdown .mention").count() == 0
+    assert Comment.objects.get(task=task).body == "Ask @nobody and @zed@example.com and @Erin Example"
     assert not Notification.objects.exists()
 
 
 def test_a_member_is_mentioned_in_a_description_with_the_mouse_on_the_card_page(
     new_context: Any, live_server: Any, pg_cluster: Any, screenshot: Any
 ) -> None:
-    ada, _, board, task = seed()
+    ada, _, _board, task = seed()
     bob = User.objects.get(email="bob@example.com")
     pg_cluster.replica.wait_for_catchup()
     page = new_context(ada, viewport=PHONE).new_page()
