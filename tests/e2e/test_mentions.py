@@ -163,7 +163,11 @@ def test_a_member_is_mentioned_in_a_description_with_the_mouse_on_the_card_page(
     expect(listbox).to_have_count(0)
     expect(field).to_have_value("Over to @bob@example.com ")
     expect(field).to_be_focused()
+    page.click("button:has-text('Preview')")
+    expect(page.locator("#description-preview .mention")).to_have_text("@Bob Builder")
+    assert not Notification.objects.exists()
     page.click("button:has-text('Save changes')")
+    expect(page.locator(".saved-note")).to_have_text("Saved.")
 
     expect(page.locator("#description-preview .mention")).to_have_text("@Bob Builder")
     assert list(Notification.objects.values_list("user_id", "kind", "task_id")) == [
