@@ -24,8 +24,8 @@ class TaskForm(ServiceErrorsMixin, forms.Form):
         required=False,
         strip=False,
         max_length=20000,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="Markdown: **bold**, _italic_, `code`, lists, links.",
+        widget=forms.Textarea(attrs={"rows": 6, "data-mentions": ""}),
+        help_text="Markdown: **bold**, _italic_, `code`, lists, links; @ mentions a member.",
     )
     priority = forms.ChoiceField(label="Priority", choices=PRIORITY_CHOICES)
     # The browser's date and time picker; the value is in the user's time zone.
@@ -79,8 +79,14 @@ class CommentForm(ServiceErrorsMixin, forms.Form):
         label="Comment",
         strip=False,
         max_length=10000,
+        # static/js/mentions.js: "@" offers the board's members; Ctrl/Cmd+Enter posts.
         widget=forms.Textarea(
-            attrs={"rows": 3, "placeholder": "Write a comment… (Markdown; @email mentions)"}
+            attrs={
+                "rows": 3,
+                "placeholder": "Write a comment… (Markdown; @ mentions a member)",
+                "data-mentions": "",
+                "data-submit-shortcut": "",
+            }
         ),
     )
 

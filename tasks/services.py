@@ -7,7 +7,7 @@ Non-members get Task.DoesNotExist / Comment.DoesNotExist (404), members without 
 PermissionDenied (403).
 """
 
-from collections.abc import Collection, Iterable, Sequence, Set
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypedDict, Unpack
 
@@ -40,7 +40,8 @@ from taskboard.errors import ConflictError, PreconditionFailedError
 
 from .locked_reads import clean_list, fresh_task, fresh_task_and_list, task_data, task_related
 from .markdown_rendering import render_markdown
-from .mentions import mentioned_emails
+from .mention_highlighting import highlight_mentions
+from .mentions import mentioned_emails, mentioned_members
 from .models import Comment, Priority, Task
 from .representations import comment_representation, task_representation
 
@@ -179,6 +180,7 @@ def task_create(
         errors.raise_if_any()
         assert board_list is not None
 
+        mentioned = mentioned_members(board=write.board, text=description)
         now = timezone.now()
         task = Task(
             # Set on PostgreSQL, where the row is inserted as the write ends; elsewhere the
@@ -188,7 +190,7 @@ def task_create(
             list=board_list,
             title=title,
             description=description,
-            description_html=render_markdown(description),
+            description_html=highlight_mentions(render_markdown(description), mentioned),
             position=position_after(board_list.last_position),  # type: ignore[attr-defined]
             priority=priority_value,
             due_at=due,
@@ -202,6 +204,7 @@ def task_create(
             assignment = Task.assignees.through
             write.insert_later(*(assignment(task_id=task.pk, user_id=user.pk) for user in assignees))
             _notify_assigned(write, task, assignees)
+        _notify_mentions(write, task, mentioned)
         if labels:
             labelling = Task.labels.through
             write.insert_later(*(labelling(task_id=task.pk, label_id=label.pk) for label in labels))
@@ -304,13 +307,17 @@ def task_update(
             return current
 
         fields = ["version", "updated_at"]
+        previous_description = current.description
         for field in content_changed:
             if field in values:
                 setattr(current, field, values[field])
                 fields.append(field)
+        newly_mentioned: dict[str, User] = {}
         if "description" in content_changed:
-            current.description_html = render_markdown(current.description)
+            mentioned = mentioned_members(board=write.board, text=current.description)
+            current.description_html = highlight_mentions(render_markdown(current.description), mentioned)
             fields.append("description_html")
+            newly_mentioned = _newly_mentioned(mentioned, previous_description)
         if moved:
             assert target_list is not None
             _check_wip_limit(target_list)
@@ -326,6 +333,7 @@ def task_update(
         current.updated_at = timezone.now()
         write.update_later(current, fields)
         _notify_assigned(write, current, added_assignees)
+        _notify_mentions(write, current, newly_mentioned)
 
         data = task_representation(current, assignees=assignees, labels=labels)
         if content_changed:
@@ -435,13 +443,18 @@ def _clean_body(body: object) -> str:
     return text
 
 
-def _notify_mentions(write: BoardWrite, task: Task, body: str, *, already: Set[str] = frozenset()) -> None:
-    emails = mentioned_emails(body) - already - {write.actor.email.lower()}
-    if not emails:
+def _newly_mentioned(mentioned: Mapping[str, User], previous: str) -> dict[str, User]:
+    """Those of `mentioned` the `previous` text didn't mention (they were told already)."""
+    already = mentioned_emails(previous)
+    return {email: user for email, user in mentioned.items() if email not in already}
+
+
+def _notify_mentions(write: BoardWrite, task: Task, mentioned: Mapping[str, User]) -> None:
+    others = [user for user in mentioned.values() if user.pk != write.actor.pk]
+    if not others:
         return
-    members = User.objects.filter(memberships__board=write.board, email__in=emails).only("id")
     notifications_create(
-        users=members,
+        users=others,
         kind=NotificationKind.MENTION,
         board=write.board,
         task_id=task.pk,
@@ -464,17 +477,18 @@ def comment_create(*, task: Task | int, actor: User, body: str) -> Comment:
         write.require(Action.COMMENT_CREATE, not_found=Task.DoesNotExist)
         current = Task.objects.only("id", "title", "board_id").get(pk=task_id, board=write.board)
         text = _clean_body(body)
+        mentioned = mentioned_members(board=write.board, text=text)
         now = timezone.now()
         comment = Comment.objects.create(
             task=current,
             author=actor,
             body=text,
-            body_html=render_markdown(text),
+            body_html=highlight_mentions(render_markdown(text), mentioned),
             created_at=now,
             updated_at=now,
         )
         Task.objects.filter(pk=current.pk).update(comment_count=F("comment_count") + 1)
-        _notify_mentions(write, current, text)
+        _notify_mentions(write, current, mentioned)
         write.record(
             verb="comment.created",
             target_id=comment.pk,
@@ -506,11 +520,12 @@ def comment_update(*, comment: Comment, actor: User, body: str) -> Comment:
         if text == current.body:
             return current
         previous = current.body
+        mentioned = mentioned_members(board=write.board, text=text)
         current.body = text
-        current.body_html = render_markdown(text)
+        current.body_html = highlight_mentions(render_markdown(text), mentioned)
         current.updated_at = timezone.now()
         current.save(update_fields=["body", "body_html", "updated_at"])
-        _notify_mentions(write, current.task, text, already=mentioned_emails(previous))
+        _notify_mentions(write, current.task, _newly_mentioned(mentioned, previous))
         write.record(
             verb="comment.updated",
             target_id=current.pk,

@@ -29,6 +29,9 @@ from taskboard.pages import PageRequest, htmx_redirect, json_error, page, page_u
 from tasks import selectors, services
 from tasks.forms import CommentForm, MoveForm, NewTaskForm, TaskForm
 from tasks.markdown_rendering import render_markdown
+from tasks.mention_highlighting import highlight_mentions
+from tasks.mention_members import mention_members
+from tasks.mentions import mentioned_members
 from tasks.models import Comment, Task
 
 TASK_ACTIVITY_LIMIT = 20
@@ -94,6 +97,7 @@ def _task_context(
         },
         "comment_form": comment_form or CommentForm(),
         "comments": comments,
+        "mention_members": mention_members(members),
         "activities": task_activity(board=board, task_id=task.pk)[:TASK_ACTIVITY_LIMIT],
         "saved": saved,
         "conflict": conflict,
@@ -380,6 +384,16 @@ def comment_delete(request: PageRequest, comment_id: int) -> HttpResponseBase:
 @page
 @require_POST
 def markdown_preview(request: PageRequest) -> HttpResponse:
-    """The description as it will look (rendered and sanitized like the saved one)."""
-    html = render_markdown(request.POST.get("description", "")[:20000])
+    """The description as it will look (rendered and sanitized like the saved one); with the
+    `board_id` of a board the user is a member of, its members' mentions read as their names."""
+    text = request.POST.get("description", "")[:20000]
+    html = render_markdown(text)
+    board_id = request.POST.get("board_id", "")
+    if board_id.isascii() and board_id.isdigit():
+        try:
+            board = board_selectors.board_get_for_user(user=page_user(request), board_id=int(board_id))
+        except Board.DoesNotExist:
+            pass
+        else:
+            html = highlight_mentions(html, mentioned_members(board=board, text=text))
     return render(request, "tasks/_markdown_preview.html", {"html": html})

@@ -97,7 +97,8 @@ class BoardTaskListView(GenericAPIView):
         tags=["tasks"],
         summary="Add a task (member+)",
         description=(
-            "Appended last in its list. Assignees are notified. "
+            "Appended last in its list. Assignees are notified, and so are members mentioned as "
+            "`@<email>` in the description. "
             "Business rule: `list_id` must be a list of the task's board, `assignee_ids` its "
             "members and `label_ids` its labels; anything else is a 400 on that field."
         ),
@@ -255,7 +256,9 @@ class CommentListView(GenericAPIView):
         tags=["comments"],
         summary="Comment on a task (member+)",
         description=(
-            "Markdown; `body_html` is its sanitized HTML. Members mentioned as `@<email>` are notified."
+            "Markdown; `body_html` is its sanitized HTML. Members mentioned as `@<email>` (in any "
+            'case) are notified, and read as `<span class="mention">@Their Name</span>` in `body_html`; '
+            "any other `@…` is plain text."
         ),
         parameters=[TASK_ID],
         request=CommentInputSerializer,

@@ -349,7 +349,10 @@ def test_the_comment_inline_adds_edits_and_deletes_through_the_services(
     assert response.status_code == 302
     assert list(Comment.objects.filter(task=task).order_by("id").values_list("body", "body_html")) == [
         ("First, *edited*", "<p>First, <em>edited</em></p>"),
-        ("Over to you @bob@example.com", "<p>Over to you @bob@example.com</p>"),
+        (
+            "Over to you @bob@example.com",
+            '<p>Over to you <span class="mention" title="bob@example.com">@Bob</span></p>',
+        ),
     ]
     assert Comment.objects.filter(pk=second.pk).exists() is False
     assert verbs(board)[-3:] == ["comment.deleted", "comment.updated", "comment.created"]
