@@ -374,6 +374,7 @@ def comment_delete(request: PageRequest, comment_id: int) -> HttpResponseBase:
 @page
 @require_POST
 def markdown_preview(request: PageRequest) -> HttpResponse:
-    """The description as it will look (rendered and sanitized like the saved one)."""
-    html = render_markdown(request.POST.get("description", "")[:20000])
+    """The description as it will look (rendered and sanitized like the saved one). Only
+    as much as a description may hold is rendered."""
+    html = render_markdown(request.POST.get("description", "")[: services.DESCRIPTION_MAX_LENGTH])
     return render(request, "tasks/_markdown_preview.html", {"html": html})
