@@ -4,8 +4,8 @@ Each input is a piece repeated 1,000, 10,000 and 100,000 times, and cut to exact
 characters (the longest description; comments hold 10,000). The 100,000-fold texts are
 longer than any text the app renders; they are here to show the growth. Each figure is the
 best of --runs renderings (the 100,000-fold ones: one). Checks: every input under
---budget ms at 20,000 characters, and ten times the text costing at most 20 times the time (times under 1 ms
-counted as 1 ms).
+--budget ms at 20,000 characters, and ten times the text costing at most 20 times the
+time (times under 1 ms counted as 1 ms).
 
     .venv/bin/python bench/markdown.py [--runs 3] [--budget 50] [--before]
 
