@@ -186,8 +186,12 @@ def counting_parser() -> tuple[MarkdownIt, Callable[[], int]]:
     return parser, lambda: steps
 
 
-LINEAR_CASES = {
-    **{repr(piece): lambda n, piece=piece: repeated(piece, n) for piece in ADVERSARIAL},
+def repeating(piece: str) -> Callable[[int], str]:
+    return lambda n: repeated(piece, n)
+
+
+LINEAR_CASES: dict[str, Callable[[int], str]] = {
+    **{repr(piece): repeating(piece) for piece in ADVERSARIAL},
     "'[' ... ']'": lambda n: "[" * (n - 1) + "]",
     "nested lists": lambda n: repeated(nested_list(40), n),
 }
