@@ -1,11 +1,12 @@
 """Time render_markdown (tasks/markdown_rendering.py) on hostile inputs (issue 12).
 
-Each input is a piece repeated 1,000, 10,000 and 100,000 times, and cut to exactly 20,000
-characters (the longest description; comments hold 10,000). The 100,000-fold texts are
-longer than any text the app renders; they are here to show the growth. Each figure is the
-best of --runs renderings (of fewer when they take over 3 s). Checks: every input under
---budget ms at 20,000 characters, and ten times the text costing at most 20 times the
-time (times under 1 ms counted as 1 ms).
+Each input is a piece repeated 1,000, 10,000 and 100,000 times (the other inputs are about
+4, 40 and 400 thousand characters long), and cut to exactly 20,000 characters (the longest
+description; comments hold 10,000). The 100,000-fold texts are longer than any text the
+app renders; they are here to show the growth. Each figure is the best of --runs
+renderings (of fewer when they take over 3 s). Checks: every input under --budget ms at
+20,000 characters, and ten times the text costing at most 20 times the time (times under
+1 ms counted as 1 ms).
 
     .venv/bin/python bench/markdown.py [--runs 3] [--budget 50] [--before]
 
@@ -37,16 +38,55 @@ def nested_lists(length: int) -> str:
     return (block * (length // len(block) + 1))[:length]
 
 
-PIECES = ["[", "![", "*", "_", "`", ">", "1. ", "> ", "- ", "[a](", "**a", "<b>", "\n", "a\n"]
+def nested_by_indentation(length: int) -> str:
+    """One list nested as deep as `length` characters allow ("  " * i + "- x" for i = 0, 1, ...)."""
+    lines, used, level = [], 0, 0
+    while used < length:
+        lines.append("  " * level + "- x\n")
+        used += len(lines[-1])
+        level += 1
+    return "".join(lines)[:length]
+
+
+def reopened(length: int) -> str:
+    """length / 50 formatting elements left open, closed around by a block: html5ever re-opens
+    each of them in every block after (<div>x</div> to the length)."""
+    opened = "<div>" + "".join(f"<b id={i}>" for i in range(length // 50)) + "</div>"
+    rest = "<div>x</div>" * ((length - len(opened)) // 12 + 1)
+    return (opened + rest)[:length]
+
+
+# The same within MAX_RAW_HTML_TAGS (200): 66 elements re-opened in 66 blocks, then paragraphs.
+REOPENED = "<div>" + "".join(f"<b id={i}>" for i in range(66)) + "</div>" + "<div>x</div>" * 66 + "\n\n"
+
+
+def wide_table(length: int) -> str:
+    """A header row length / 20 columns wide over one-character rows, each padded with empty
+    cells to the header's width."""
+    columns = length // 20
+    table = "|" + "a|" * columns + "\n|" + "-|" * columns + "\n" + "x\n" * length
+    return table[:length]
+
+
+PIECES = [
+    "[", "![", "*", "_", "`", ">", "1. ", "> ", "- ", "- > ", "[a](", "**a", "a*", "`a", "\n", "a\n",
+    "| a |\n", "<b>", "<a>", "<ol>", "<ul>", "<div>", "<ol><li>", "<blockquote>",
+]  # fmt: skip
 
 
 def inputs() -> list[tuple[str, Callable[[int], str]]]:
+    """Each input's text for a fold: a piece repeated fold times, the others about as long."""
+
     def repeat(piece: str) -> Callable[[int], str]:
         return lambda n: piece * n
 
     made: list[tuple[str, Callable[[int], str]]] = [(repr(piece), repeat(piece)) for piece in PIECES]
     made.append(("'[' ... ']'", lambda n: "[" * (n - 1) + "]"))
     made.append(("nested lists", lambda n: nested_lists(4 * n)))
+    made.append(("by indentation", lambda n: nested_by_indentation(4 * n)))
+    made.append(("reopened", lambda n: reopened(4 * n)))
+    made.append(("reopened 66", lambda n: REOPENED + "x\n\n" * n))
+    made.append(("wide table", lambda n: wide_table(4 * n)))
     return made
 
 
