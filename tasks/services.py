@@ -3,6 +3,7 @@
 Like every board write (boards.writes), each service is one transaction holding the
 board's row lock: role check, validation, the change, the Activity with the next seq, the
 board's version bumped (and the task's, when the task changed), events after commit.
+Markdown is rendered before the lock is taken (_render_unlocked).
 Non-members get Task.DoesNotExist / Comment.DoesNotExist (404), members without the role
 PermissionDenied (403).
 """
@@ -63,6 +64,16 @@ def _clean_priority(errors: FieldErrors, value: object) -> Priority:
             pass
     errors.add("priority", f'"{value}" is not a valid choice.')
     return Priority.MEDIUM
+
+
+def _render_unlocked(text: object, *, max_length: int) -> str:
+    """The HTML of a Markdown text a write will store, rendered before the write locks the
+    board: a long text costs its writer's time, not that of the board's other writers, who
+    wait for the lock. A text the write will refuse (not a string, too long) is not
+    rendered (the write's own checks report it)."""
+    if not isinstance(text, str) or len(text) > max_length:
+        return ""
+    return render_markdown(text)
 
 
 def _clean_due_at(errors: FieldErrors, value: object) -> datetime | None:
@@ -165,6 +176,7 @@ def task_create(
 ) -> Task:
     """Create a task at the end of its list (member+); assignees are notified. `board` may
     be given by its id (the API's view reads nothing before)."""
+    description_html = _render_unlocked(description, max_length=DESCRIPTION_MAX_LENGTH)
     with board_write(board_id=pk_of(board), actor=actor) as write:
         write.require(Action.TASK_CHANGE)
         errors = FieldErrors()
@@ -190,7 +202,7 @@ def task_create(
             list=board_list,
             title=title,
             description=description,
-            description_html=highlight_mentions(render_markdown(description), mentioned),
+            description_html=highlight_mentions(description_html, mentioned),
             position=position_after(board_list.last_position),  # type: ignore[attr-defined]
             priority=priority_value,
             due_at=due,
@@ -248,6 +260,11 @@ def task_update(
     task.reopened for what changed, nothing when nothing did. `task` may be given by its id.
     """
     task_id = pk_of(task)
+    description_html = (
+        _render_unlocked(changes["description"], max_length=DESCRIPTION_MAX_LENGTH)
+        if "description" in changes
+        else ""
+    )
     with board_write(of=(Task, task_id), actor=actor) as write:
         write.require(Action.TASK_CHANGE, not_found=Task.DoesNotExist)
         current = fresh_task(write, task_id)
@@ -314,8 +331,9 @@ def task_update(
                 fields.append(field)
         newly_mentioned: dict[str, User] = {}
         if "description" in content_changed:
+            # Rendered before the lock; the mentions are resolved against the members now.
             mentioned = mentioned_members(board=write.board, text=current.description)
-            current.description_html = highlight_mentions(render_markdown(current.description), mentioned)
+            current.description_html = highlight_mentions(description_html, mentioned)
             fields.append("description_html")
             newly_mentioned = _newly_mentioned(mentioned, previous_description)
         if moved:
@@ -473,6 +491,7 @@ def comment_create(*, task: Task | int, actor: User, body: str) -> Comment:
     """Comment on a task (member+); members mentioned as @<email> are notified. `task` may
     be given by its id."""
     task_id = pk_of(task)
+    body_html = _render_unlocked(body, max_length=COMMENT_MAX_LENGTH)
     with board_write(of=(Task, task_id), actor=actor) as write:
         write.require(Action.COMMENT_CREATE, not_found=Task.DoesNotExist)
         current = Task.objects.only("id", "title", "board_id").get(pk=task_id, board=write.board)
@@ -483,7 +502,7 @@ def comment_create(*, task: Task | int, actor: User, body: str) -> Comment:
             task=current,
             author=actor,
             body=text,
-            body_html=highlight_mentions(render_markdown(text), mentioned),
+            body_html=highlight_mentions(body_html, mentioned),
             created_at=now,
             updated_at=now,
         )
@@ -511,6 +530,7 @@ def _comment_board_id(comment: Comment) -> int:
 
 def comment_update(*, comment: Comment, actor: User, body: str) -> Comment:
     """Edit a comment (its author, or an admin+); newly mentioned members are notified."""
+    body_html = _render_unlocked(body, max_length=COMMENT_MAX_LENGTH)
     with board_write(board_id=_comment_board_id(comment), actor=actor) as write:
         if write.role is None:
             raise Comment.DoesNotExist("Comment not found.")
@@ -522,7 +542,7 @@ def comment_update(*, comment: Comment, actor: User, body: str) -> Comment:
         previous = current.body
         mentioned = mentioned_members(board=write.board, text=text)
         current.body = text
-        current.body_html = highlight_mentions(render_markdown(text), mentioned)
+        current.body_html = highlight_mentions(body_html, mentioned)
         current.updated_at = timezone.now()
         current.save(update_fields=["body", "body_html", "updated_at"])
         _notify_mentions(write, current.task, _newly_mentioned(mentioned, previous))

@@ -384,9 +384,10 @@ def comment_delete(request: PageRequest, comment_id: int) -> HttpResponseBase:
 @page
 @require_POST
 def markdown_preview(request: PageRequest) -> HttpResponse:
-    """The description as it will look (rendered and sanitized like the saved one); with the
-    `board_id` of a board the user is a member of, its members' mentions read as their names."""
-    text = request.POST.get("description", "")[:20000]
+    """The description as it will look (rendered and sanitized like the saved one; only as
+    much as a description may hold is rendered); with the `board_id` of a board the user is
+    a member of, its members' mentions read as their names."""
+    text = request.POST.get("description", "")[: services.DESCRIPTION_MAX_LENGTH]
     html = render_markdown(text)
     board_id = request.POST.get("board_id", "")
     if board_id.isascii() and board_id.isdigit():

@@ -13,6 +13,7 @@ from boards.tests.snapshots import board_snapshot
 from tasks import services
 from tasks.models import Comment, Priority, Task
 from tasks.tests.factories import CommentFactory, TaskFactory
+from tasks.tests.markdown_inputs import DEEPLY_NESTED, DEEPLY_NESTED_HTML
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -255,6 +256,39 @@ def test_the_markdown_preview_is_sanitized(client: Client, roles: BoardWithRoles
     )
 
     assert response.content.decode().strip() == "<p><strong>hi</strong> </p>"
+
+
+def test_the_preview_of_deeply_nested_markdown(client: Client, roles: BoardWithRoles) -> None:
+    client.force_login(roles.viewer)
+
+    response = client.post("/tasks/preview/", {"description": DEEPLY_NESTED}, headers=HTMX)
+
+    assert response.status_code == 200
+    assert response.content.decode().strip() == DEEPLY_NESTED_HTML
+
+
+def test_the_preview_renders_only_as_much_as_a_description_holds(
+    client: Client, roles: BoardWithRoles
+) -> None:
+    client.force_login(roles.viewer)
+
+    response = client.post("/tasks/preview/", {"description": "a" * 20000 + "*b*"}, headers=HTMX)
+
+    assert response.content.decode().strip() == "<p>" + "a" * 20000 + "</p>"
+
+
+def test_saving_and_commenting_deeply_nested_markdown(client: Client, roles: BoardWithRoles) -> None:
+    task = TaskFactory.create(list__board=roles.board)
+    client.force_login(roles.member)
+
+    edited = client.post(f"/tasks/{task.pk}/", edit_data(task, description=DEEPLY_NESTED), headers=HTMX)
+    commented = client.post(f"/tasks/{task.pk}/comments/", {"body": DEEPLY_NESTED}, headers=HTMX)
+
+    assert (edited.status_code, commented.status_code) == (200, 200)
+    task.refresh_from_db()
+    assert (task.description, task.description_html) == (DEEPLY_NESTED, DEEPLY_NESTED_HTML)
+    assert Comment.objects.get(task=task).body_html == DEEPLY_NESTED_HTML
+    assert DEEPLY_NESTED_HTML in commented.content.decode()
 
 
 # Adding cards

@@ -16,9 +16,11 @@ from boards.tests.factories import BoardListFactory, BoardWithRoles, LabelFactor
 from boards.tests.snapshots import board_snapshot
 from taskboard.errors import ConflictError, PreconditionFailedError
 from tasks import services
+from tasks.markdown_rendering import render_markdown
 from tasks.models import Comment, Priority, Task
 from tasks.representations import task_representation
 from tasks.tests.factories import CommentFactory, TaskFactory
+from tasks.tests.markdown_inputs import DEEPLY_NESTED, DEEPLY_NESTED_HTML
 
 pytestmark = pytest.mark.django_db
 
@@ -177,7 +179,7 @@ def test_task_update_changes_fields_bumps_the_version_and_records(
         actor=given.admin,
         expected_versions={1},
         title="B",
-        description="<script>x</script>*hi*",
+        description="*hi*<script>x</script>",
         priority="low",
         due_at=DUE,
         assignee_ids=[given.viewer.pk],
@@ -561,6 +563,68 @@ def test_xss_in_a_comment_comes_back_inert(given: BoardWithRoles, todo: BoardLis
     ):
         assert needle not in html
     assert comment.body == payload
+
+
+@pytest.fixture
+def rendering_depths(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many transactions were open each time a service rendered Markdown, relative to
+    the test's own: 0 is outside the board write (the transaction holding the board's
+    lock). The real renderer still runs."""
+    outside = len(connection.atomic_blocks)
+    depths: list[int] = []
+
+    def render_noting_depth(text: str) -> str:
+        depths.append(len(connection.atomic_blocks) - outside)
+        return render_markdown(text)
+
+    monkeypatch.setattr(services, "render_markdown", render_noting_depth)
+    return depths
+
+
+def test_markdown_is_rendered_before_the_board_is_locked(
+    given: BoardWithRoles, todo: BoardList, rendering_depths: list[int]
+) -> None:
+    task = services.task_create(
+        board=given.board, actor=given.member, list_id=todo.pk, title="T", description="*one*"
+    )
+    services.task_update(task=task, actor=given.member, description="*two*")
+    comment = services.comment_create(task=task, actor=given.member, body="*three*")
+    services.comment_update(comment=comment, actor=given.member, body="*four*")
+
+    assert rendering_depths == [0, 0, 0, 0]
+    task.refresh_from_db()
+    comment.refresh_from_db()
+    assert (task.description_html, comment.body_html) == ("<p><em>two</em></p>", "<p><em>four</em></p>")
+
+
+def test_a_text_too_long_to_store_is_refused_without_being_rendered(
+    given: BoardWithRoles, todo: BoardList, rendering_depths: list[int]
+) -> None:
+    task = TaskFactory.create(list=todo, description="kept")
+    before = board_snapshot(given.board.pk)
+
+    with pytest.raises(ValidationError) as description_error:
+        services.task_update(task=task, actor=given.member, description="[" * 20001)
+    with pytest.raises(ValidationError) as body_error:
+        services.comment_create(task=task, actor=given.member, body="[" * 10001)
+
+    assert rendering_depths == []
+    assert description_error.value.message_dict == {
+        "description": ["Ensure this field has no more than 20000 characters."]
+    }
+    assert body_error.value.message_dict == {"body": ["Ensure this field has no more than 10000 characters."]}
+    assert board_snapshot(given.board.pk) == before
+
+
+def test_deeply_nested_markdown_is_stored_rendered_to_the_nesting_bound(
+    given: BoardWithRoles, todo: BoardList
+) -> None:
+    task = services.task_create(
+        board=given.board, actor=given.member, list_id=todo.pk, title="T", description=DEEPLY_NESTED
+    )
+    comment = services.comment_create(task=task, actor=given.member, body=DEEPLY_NESTED)
+
+    assert (task.description_html, comment.body_html) == (DEEPLY_NESTED_HTML, DEEPLY_NESTED_HTML)
 
 
 def test_links_get_a_safe_rel(given: BoardWithRoles, todo: BoardList) -> None:

@@ -9,6 +9,7 @@ from boards.tests.factories import BoardListFactory, BoardWithRoles, board_with_
 from boards.tests.snapshots import board_snapshot
 from tasks.models import Comment, Task
 from tasks.tests.factories import CommentFactory, TaskFactory
+from tasks.tests.markdown_inputs import DEEPLY_NESTED, DEEPLY_NESTED_HTML
 from tests.api.http import Api, error_of
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +48,14 @@ def test_comment_and_read_them_oldest_first(given: BoardWithRoles, task: Task) -
     assert [row["body"] for row in listed.json()["results"]] == ["**First**", "Second"]
     assert Task.objects.get(pk=task.pk).comment_count == 2
     assert Api(given.viewer).get(f"tasks/{task.pk}/").json()["comment_count"] == 2
+
+
+def test_a_deeply_nested_comment_is_rendered_to_the_nesting_bound(given: BoardWithRoles, task: Task) -> None:
+    response = Api(given.member).post(f"tasks/{task.pk}/comments/", {"body": DEEPLY_NESTED})
+
+    assert response.status_code == 201
+    assert (response.json()["body"], response.json()["body_html"]) == (DEEPLY_NESTED, DEEPLY_NESTED_HTML)
+    assert Comment.objects.get(task=task).body_html == DEEPLY_NESTED_HTML
 
 
 def test_a_mention_of_a_member_notifies_them(given: BoardWithRoles, task: Task) -> None:

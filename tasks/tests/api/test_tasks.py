@@ -20,6 +20,7 @@ from boards.tests.factories import (
 from boards.tests.snapshots import board_snapshot
 from tasks.models import Priority, Task
 from tasks.tests.factories import TaskFactory, tasks_to_filter
+from tasks.tests.markdown_inputs import DEEPLY_NESTED, DEEPLY_NESTED_HTML
 from tests.api.http import Api, error_of
 
 pytestmark = pytest.mark.django_db
@@ -252,6 +253,19 @@ def test_update_changes_the_given_fields(given: BoardWithRoles, lists: tuple[Boa
     assert body["labels"] == [{"id": bug.pk, "name": "bug", "color": bug.color}]
     task.refresh_from_db()
     assert (task.title, task.priority, task.completed, task.version) == ("New", Priority.URGENT, True, 2)
+
+
+def test_update_with_a_deeply_nested_description(
+    given: BoardWithRoles, lists: tuple[BoardList, BoardList]
+) -> None:
+    task = TaskFactory.create(list=lists[0], description="flat")
+
+    response = Api(given.member).patch(f"tasks/{task.pk}/", {"description": DEEPLY_NESTED})
+
+    assert response.status_code == 200
+    assert (response.json()["description"], response.json()["version"]) == (DEEPLY_NESTED, 2)
+    task.refresh_from_db()
+    assert (task.description, task.description_html) == (DEEPLY_NESTED, DEEPLY_NESTED_HTML)
 
 
 def test_update_with_a_new_list_appends_the_task_there(
