@@ -99,7 +99,9 @@ def board_create(
             BoardList(board=board, title=t, position=(i + 1) * POSITION_STEP, created_at=now, updated_at=now)
             for i, t in enumerate(cleaned_titles)
         )
-        Label.objects.bulk_create(Label(board=board, name=name, color=color) for name, color in DEFAULT_LABELS)
+        Label.objects.bulk_create(
+            Label(board=board, name=name, color=color) for name, color in DEFAULT_LABELS
+        )
         write = new_board_write(board=board, actor=actor)
         write.record(
             verb="board.created",

@@ -43,9 +43,7 @@ def test_the_api_creates_a_board_with_the_six_labels() -> None:
     detail = client.get(f"/api/v1/boards/{created.json()['id']}/")
 
     assert created.status_code == 201
-    assert [(label["name"], label["color"]) for label in detail.json()["labels"]] == sorted(
-        SIX_LABELS
-    )
+    assert [(label["name"], label["color"]) for label in detail.json()["labels"]] == sorted(SIX_LABELS)
 
 
 def test_the_description_is_rendered_from_markdown_when_created_and_changed() -> None:
