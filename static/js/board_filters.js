@@ -84,6 +84,17 @@
     document.querySelectorAll("form[data-live-filters]").forEach(setUp);
   }
 
+  // Closing the card dialog puts back the address the page was opened with (static/js/app.js):
+  // then, once its listener has run, put back the filters applied since.
+  document.addEventListener("close", function (event) {
+    var form = document.querySelector("form[data-live-filters]");
+    if (!form || !event.target || event.target.id !== "task-dialog") return;
+    window.setTimeout(function () {
+      var query = queryOf(form);
+      window.history.replaceState(window.history.state, "", form.getAttribute("action") + (query ? "?" + query : ""));
+    }, 0);
+  }, true);
+
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

@@ -136,6 +136,15 @@
       });
       return;
     }
+    // A card named in the Activity panel opens in the card dialog over the board.
+    var activityCard = event.target.closest && event.target.closest("#activity-drawer a.activity-card");
+    if (activityCard && window.htmx && document.getElementById("task-dialog-body")) {
+      event.preventDefault();
+      var drawer = document.getElementById("activity-drawer");
+      if (drawer && drawer.open) drawer.close();
+      window.htmx.ajax("GET", activityCard.getAttribute("href"), { target: "#task-dialog-body" });
+      return;
+    }
     var create = event.target.closest && event.target.closest("[data-label-create-submit]");
     if (create) createLabel(create.closest("[data-label-create]"));
   });

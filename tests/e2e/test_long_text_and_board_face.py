@@ -3,6 +3,7 @@ a phone), the board description is Markdown, and the board face: live filters, "
 titles edited in place, the description icon, activity linked to cards, labels created from
 the card dialog."""
 
+import re
 from typing import Any
 
 from django.utils import timezone
@@ -153,6 +154,13 @@ def test_filters_apply_as_they_change_and_the_address_keeps_them(
         assert page.evaluate("document.activeElement.id") == "filter-q"
         screenshot(page, f"board-live-filter-{size}")
 
+        # Opening and closing a card keeps the filtered address.
+        page.locator(".task-card-title", has_text="Alpha one").click()
+        expect(page.locator("#task-dialog")).to_be_visible()
+        page.keyboard.press("Escape")
+        expect(page.locator("#task-dialog")).to_be_hidden()
+        expect(page).to_have_url(re.compile(rf"/boards/{board.pk}/\?q=Alpha$"))
+
         page.reload()
         expect(page.get_by_label("Search cards")).to_have_value("Alpha")
         expect(column(page, "Doing").locator(".task-card")).to_have_count(1)
@@ -242,6 +250,13 @@ def test_activity_entries_link_to_their_cards(new_context: Any, pg_cluster: Any)
 
     page.get_by_role("link", name="Activity").click()
     drawer = page.locator("#activity-drawer")
+    expect(drawer.locator(".activity-item").first).to_be_visible()
+
+    drawer.locator(".activity-item", has_text="commented on").get_by_role("link").click()
+    expect(page.locator("#task-dialog .task-detail-title")).to_have_text("Alpha one")
+    expect(drawer).to_be_hidden()
+    page.keyboard.press("Escape")
+    page.get_by_role("link", name="Activity").click()
     expect(drawer.locator(".activity-item").first).to_be_visible()
 
     for root in (drawer, page):
