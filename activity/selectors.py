@@ -1,5 +1,7 @@
 """Reads of the activity feed and notifications (DESIGN.md rule 2)."""
 
+from collections.abc import Sequence
+
 from django.db.models import QuerySet
 
 from accounts.models import User
@@ -12,6 +14,26 @@ def activity_list(*, board: Board) -> QuerySet[Activity]:
     """The board's feed, newest first (`board` from board_get_for_user), ready for
     activity_representation(). Ordered by the unique seq, as cursor pagination needs."""
     return Activity.objects.filter(board=board).select_related("actor").order_by("-seq")
+
+
+def activity_card_ids(*, board: Board, activities: Sequence[Activity]) -> dict[int, int]:
+    """{activity id: card id} for the activities about a card still on the board (the card
+    itself, or a comment on it), which the feed links to; a deleted card is not linked. One
+    query."""
+    from tasks.models import Task  # tasks sits above activity
+
+    wanted: dict[int, int] = {}
+    for activity in activities:
+        if activity.target_type == "task":
+            wanted[activity.pk] = activity.target_id
+        elif activity.target_type == "comment" and isinstance(activity.data, dict):
+            task_id = activity.data.get("task_id")
+            if isinstance(task_id, int):
+                wanted[activity.pk] = task_id
+    if not wanted:
+        return {}
+    existing = set(Task.objects.filter(board=board, pk__in=set(wanted.values())).values_list("pk", flat=True))
+    return {activity_id: task_id for activity_id, task_id in wanted.items() if task_id in existing}
 
 
 def task_activity(*, board: Board, task_id: int) -> QuerySet[Activity]:

@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, F, QuerySet, Window
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import QueryDict
 from django.urls import reverse
@@ -139,16 +139,32 @@ class Card:
     due_label: str = ""
     due_title: str = ""
     due_state: str = ""
+    has_description: bool = False
 
     @property
     def has_meta(self) -> bool:
-        return bool(self.completed or self.due_iso or self.flagged or self.comment_count or self.assignees)
+        return bool(
+            self.completed
+            or self.due_iso
+            or self.flagged
+            or self.comment_count
+            or self.assignees
+            or self.has_description
+        )
 
 
 @cache
 def _task_url_prefix() -> str:
     # reverse() once, not once per card: "/tasks/0/" → "/tasks/".
     return reverse("tasks:detail", args=[0]).removesuffix("0/")
+
+
+def _has_description(task: Task) -> bool:
+    # Cards read the annotation, not the (deferred) text; a task loaded whole has the text.
+    annotated = getattr(task, "has_description", None)
+    if annotated is not None:
+        return bool(annotated)
+    return "description" not in task.get_deferred_fields() and bool(task.description)
 
 
 def card(task: Task) -> Card:
@@ -179,6 +195,7 @@ def card(task: Task) -> Card:
             Person(id=user.pk, name=user.name, initials=initials(user.name), tone=avatar_tone(user.pk))
             for user in task.assignees.all()
         ],
+        has_description=_has_description(task),
         **due,
     )
 
@@ -219,7 +236,12 @@ def _card_tasks(*, user: User, board: Board, filters: BoardFilters, **selector_k
     neither the author nor the list's position, so no joins for them."""
     filter_kwargs = filters.selector_kwargs(now=timezone.now())
     tasks = task_list(user=user, board=board, **selector_kwargs, **filter_kwargs)
-    return filters.narrow(tasks).select_related(None).defer(*CARD_DEFERRED_FIELDS)
+    return (
+        filters.narrow(tasks)
+        .select_related(None)
+        .defer(*CARD_DEFERRED_FIELDS)
+        .annotate(has_description=ExpressionWrapper(~Q(description=""), output_field=BooleanField()))
+    )
 
 
 def board_columns(*, user: User, board: Board, filters: BoardFilters) -> list[Column]:

@@ -27,6 +27,8 @@ ROLE_RANKS: dict[Role, int] = {Role.VIEWER: 1, Role.MEMBER: 2, Role.ADMIN: 3, Ro
 class Board(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(max_length=5000, blank=True)
+    # The description as safe HTML, rendered when it is written (as tasks' descriptions are).
+    description_html = models.TextField(blank=True)
     archived = models.BooleanField(default=False)
     # The ETag and cache key of the board: bumped by every change to it or anything on it.
     version = models.PositiveIntegerField(default=1)

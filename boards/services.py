@@ -25,6 +25,7 @@ from django.utils import timezone
 from accounts.models import User, normalize_email
 from accounts.services import user_email_verified_by_mail
 from activity.events import publish_board_deleted_on_commit
+from tasks.markdown_rendering import render_markdown
 from tasks.models import Task
 
 from . import tasks as board_mail
@@ -48,6 +49,16 @@ from .validation import (
 from .writes import BoardWrite, board_write, new_board_write
 
 DEFAULT_LIST_TITLES = ("To do", "In progress", "Done")
+# Every new board starts with these labels, as Trello's do: one per colour, named after it
+# (a label needs a name, unique on its board), to rename or delete in the board's settings.
+DEFAULT_LABELS = (
+    ("Green", "#1f883d"),
+    ("Yellow", "#d4a72c"),
+    ("Orange", "#e16f24"),
+    ("Red", "#d1242f"),
+    ("Purple", "#8250df"),
+    ("Blue", "#0969da"),
+)
 MAX_LISTS_ON_CREATE = 20
 ASSIGNABLE_ROLES = (Role.ADMIN, Role.MEMBER, Role.VIEWER)
 
@@ -62,7 +73,8 @@ def hash_invitation_token(token: str) -> str:
 def board_create(
     *, actor: User, title: str, description: str = "", list_titles: Sequence[str] | None = None
 ) -> Board:
-    """Create a board owned by `actor`, with `list_titles` (default: To do, In progress, Done)."""
+    """Create a board owned by `actor`, with `list_titles` (default: To do, In progress, Done)
+    and the DEFAULT_LABELS."""
     errors = FieldErrors()
     title = clean_required_text(errors, "title", title, max_length=200)
     description = clean_optional_text(errors, "description", description, max_length=5000)
@@ -75,12 +87,20 @@ def board_create(
     with transaction.atomic():
         now = timezone.now()
         board = Board.objects.create(
-            title=title, description=description, created_by=actor, created_at=now, updated_at=now
+            title=title,
+            description=description,
+            description_html=render_markdown(description),
+            created_by=actor,
+            created_at=now,
+            updated_at=now,
         )
         Membership.objects.create(board=board, user=actor, role=Role.OWNER, joined_at=now)
         BoardList.objects.bulk_create(
             BoardList(board=board, title=t, position=(i + 1) * POSITION_STEP, created_at=now, updated_at=now)
             for i, t in enumerate(cleaned_titles)
+        )
+        Label.objects.bulk_create(
+            Label(board=board, name=name, color=color) for name, color in DEFAULT_LABELS
         )
         write = new_board_write(board=board, actor=actor)
         write.record(
@@ -122,6 +142,10 @@ def board_update(*, board: Board, actor: User, **changes: Unpack[BoardChanges]) 
         if changed:
             for field in changed:
                 setattr(board, field, values[field])
+            if "description" in changed:
+                board.description_html = render_markdown(board.description)
+                values["description_html"] = board.description_html
+                changed.append("description_html")
             Board.objects.filter(pk=board.pk).update(**{field: values[field] for field in changed})
             write.touch()
             write.record(

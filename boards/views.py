@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from activity.selectors import activity_list
+from activity.selectors import activity_card_ids, activity_list
 from boards import selectors, services
 from boards.board_page import (
     CARDS_PER_LIST,
@@ -344,6 +344,7 @@ def board_activity(request: PageRequest, board_id: int) -> HttpResponse:
     context = {
         "board": board,
         "activities": shown,
+        "card_ids": activity_card_ids(board=board, activities=shown),
         "has_more": len(page_items) > ACTIVITY_PAGE_SIZE,
         "last_seq": shown[-1].seq if shown else None,
     }

@@ -1,6 +1,9 @@
 """How the pages say what happened: "moved the card “Fix login”"."""
 
 from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from accounts.models import User
 from activity.models import Activity
@@ -41,6 +44,24 @@ def activity_sentence(activity: Activity) -> str:
     role = activity.data.get("role", "") if isinstance(activity.data, dict) else ""
     article = "an" if role == "admin" else "a"
     return phrase.format(title=activity.target_title, role=f"{article} {role}" if role else "")
+
+
+@register.simple_tag
+def activity_sentence_linked(activity: Activity, card_ids: dict[int, int]) -> SafeString:
+    """activity_sentence, with the card's title a link to the card when the activity is about
+    a card that still exists (`card_ids`: activity.selectors.activity_card_ids)."""
+    task_id = card_ids.get(activity.pk)
+    phrase = VERB_PHRASES.get(activity.verb, activity.verb)
+    if task_id is None or "“{title}”" not in phrase:
+        return format_html("{}", activity_sentence(activity))
+    before, after = phrase.split("“{title}”", 1)
+    return format_html(
+        '{}<a class="activity-card" href="{}">“{}”</a>{}',
+        before,
+        reverse("tasks:detail", args=[task_id]),
+        activity.target_title,
+        after,
+    )
 
 
 @register.filter

@@ -162,8 +162,9 @@ def test_the_list_and_label_inlines_go_through_the_services(
     data[f"{lists}-2-DELETE"] = "on"
     data[f"{lists}-TOTAL_FORMS"] = "4"
     data.update({f"{lists}-3-id": "", f"{lists}-3-title": "Shipped", f"{lists}-3-wip_limit": "5"})
-    data[f"{labels}-TOTAL_FORMS"] = "1"
-    data.update({f"{labels}-0-id": "", f"{labels}-0-name": "bug", f"{labels}-0-color": "#FF0000"})
+    # After the six labels every new board starts with.
+    data[f"{labels}-TOTAL_FORMS"] = "7"
+    data.update({f"{labels}-6-id": "", f"{labels}-6-name": "bug", f"{labels}-6-color": "#FF0000"})
 
     response = admin_client.post(admin_url(owned_board, "change"), data)
 
@@ -171,7 +172,10 @@ def test_the_list_and_label_inlines_go_through_the_services(
     assert list(
         BoardList.objects.filter(board=owned_board).order_by("position").values_list("title", "wip_limit")
     ) == [("Backlog", None), ("In progress", None), ("Shipped", 5)]
-    assert list(Label.objects.filter(board=owned_board).values_list("name", "color")) == [("bug", "#ff0000")]
+    assert list(Label.objects.filter(board=owned_board, name="bug").values_list("name", "color")) == [
+        ("bug", "#ff0000")
+    ]
+    assert Label.objects.filter(board=owned_board).count() == 7
     assert [verb for _, verb, _ in activities(owned_board)] == [
         "board.created",
         "member.added",
@@ -279,6 +283,7 @@ def test_deleting_a_board_goes_through_the_service(
         "lists": 3,
         "tasks": 1,
         "memberships": 2,
+        "labels": 6,
         "activities": 3,
     }
     assert response.status_code == 302
@@ -495,7 +500,9 @@ def test_adding_a_list_and_a_label(admin_client: Client, admin_user: User, owned
     assert BoardList.objects.filter(board=owned_board).order_by("-position").values_list("title", flat=True)[
         0
     ] == ("Later")
-    assert list(Label.objects.filter(board=owned_board).values_list("name", "color")) == [("ux", "#00aa00")]
+    assert list(Label.objects.filter(board=owned_board, name="ux").values_list("name", "color")) == [
+        ("ux", "#00aa00")
+    ]
     assert [verb for _, verb, _ in activities(owned_board)][-2:] == ["list.created", "label.created"]
 
 

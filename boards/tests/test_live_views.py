@@ -125,7 +125,7 @@ def test_the_column_fragment_has_the_header_and_the_first_cards_in_order(
         html.strip(),
     )
     assert '<h2 class="column-title" id="list-title-' in html
-    assert ">Doing</h2>" in html
+    assert ">Doing</button></h2>" in html
     assert '<span data-count>22</span> / 3<span class="wip-note"> · full</span>' in html
     assert card_titles(html) == [f"Card {n}" for n in range(CARDS_PER_LIST + 1, 1, -1)]
     assert "Show more cards (22 in all)" in html
