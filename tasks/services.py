@@ -38,6 +38,7 @@ from boards.writes import BoardWrite, board_write
 from taskboard.db.ids import pk_of
 from taskboard.errors import ConflictError, PreconditionFailedError
 
+from . import watches
 from .locked_reads import clean_list, fresh_task, fresh_task_and_list, task_data, task_related
 from .markdown_rendering import render_markdown
 from .mentions import mentioned_emails
@@ -202,6 +203,7 @@ def task_create(
             assignment = Task.assignees.through
             write.insert_later(*(assignment(task_id=task.pk, user_id=user.pk) for user in assignees))
             _notify_assigned(write, task, assignees)
+        watches.watch_new_task(write, task, [actor.pk, *(user.pk for user in assignees)])
         if labels:
             labelling = Task.labels.through
             write.insert_later(*(labelling(task_id=task.pk, label_id=label.pk) for label in labels))
@@ -326,6 +328,13 @@ def task_update(
         current.updated_at = timezone.now()
         write.update_later(current, fields)
         _notify_assigned(write, current, added_assignees)
+        watches.after_task_update(
+            write,
+            current,
+            added_assignees=added_assignees,
+            moved_to=target_list if moved else None,
+            due_changed="due_at" in content_changed,
+        )
 
         data = task_representation(current, assignees=assignees, labels=labels)
         if content_changed:
@@ -400,6 +409,8 @@ def task_move(*, task: Task | int, actor: User, to_list_id: int, index: int) -> 
         )
         if same_list and not placement.moves(current.position):
             return current
+        if not same_list:
+            watches.notify_move(write, current, target_list)
         current.list = target_list
         current.position = placement.position
         current.version += 1
@@ -435,18 +446,22 @@ def _clean_body(body: object) -> str:
     return text
 
 
-def _notify_mentions(write: BoardWrite, task: Task, body: str, *, already: Set[str] = frozenset()) -> None:
+def _notify_mentions(
+    write: BoardWrite, task: Task, body: str, *, already: Set[str] = frozenset()
+) -> set[int]:
+    """Notify the members newly mentioned in `body`; their ids."""
     emails = mentioned_emails(body) - already - {write.actor.email.lower()}
     if not emails:
-        return
+        return set()
     members = User.objects.filter(memberships__board=write.board, email__in=emails).only("id")
-    notifications_create(
+    notified = notifications_create(
         users=members,
         kind=NotificationKind.MENTION,
         board=write.board,
         task_id=task.pk,
         text=f"{write.actor.name or write.actor.email} mentioned you on “{task.title}”",
     )
+    return {notification.user_id for notification in notified}
 
 
 def _require_comment_change(write: BoardWrite, comment: Comment) -> None:
@@ -474,7 +489,9 @@ def comment_create(*, task: Task | int, actor: User, body: str) -> Comment:
             updated_at=now,
         )
         Task.objects.filter(pk=current.pk).update(comment_count=F("comment_count") + 1)
-        _notify_mentions(write, current, text)
+        mentioned = _notify_mentions(write, current, text)
+        # Watchers who were mentioned have heard of this comment already.
+        watches.notify_comment(write, current, mentioned=mentioned)
         write.record(
             verb="comment.created",
             target_id=comment.pk,
