@@ -2,6 +2,7 @@
 the card's toggle, and what notifying many watchers costs."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -48,7 +49,7 @@ def notified(kind: str | None = None) -> list[tuple[int, str, str]]:
     return list(rows.values_list("user_id", "kind", "text"))
 
 
-def card(given: BoardWithRoles, todo: BoardList, **fields: object) -> Task:
+def card(given: BoardWithRoles, todo: BoardList, **fields: Any) -> Task:
     return services.task_create(
         board=given.board, actor=given.member, list_id=todo.pk, title="Ship", **fields
     )

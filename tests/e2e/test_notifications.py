@@ -132,7 +132,7 @@ def test_watching_a_card_from_its_dialog_brings_the_next_comment_on_it(
     expect(dialog.get_by_role("button", name="Unwatch")).to_be_visible()
     expect(dialog.get_by_text("You're watching this card.")).to_be_visible()
     screenshot(page, "task-dialog-watching-desktop")
-    page.set_viewport_size(PHONE)
+    page.set_viewport_size({"width": PHONE["width"], "height": PHONE["height"]})
     screenshot(page, "task-dialog-watching-phone")
 
     task_services.comment_create(task=team.task, actor=team.dana, body="Friday works.")
