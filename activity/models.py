@@ -45,6 +45,10 @@ class Activity(models.Model):
 class NotificationKind(models.TextChoices):
     MENTION = "mention", "Mention"
     ASSIGNED = "assigned", "Assigned"
+    # On cards the user watches (tasks.watches), for what others did to them.
+    WATCHED_COMMENT = "watched_comment", "Comment on a watched card"
+    WATCHED_MOVE = "watched_move", "Watched card moved"
+    WATCHED_DUE = "watched_due", "Due date of a watched card changed"
 
 
 class Notification(models.Model):

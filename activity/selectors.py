@@ -57,5 +57,10 @@ def notification_list(*, user: User, read: bool | None = None) -> QuerySet[Notif
     return notifications.order_by("-created_at", "-id")
 
 
+def notification_get(*, user: User, notification_id: int) -> Notification:
+    """One of the caller's notifications (Notification.DoesNotExist for anybody else's)."""
+    return Notification.objects.get(user=user, pk=notification_id)
+
+
 def unread_notification_count(*, user: User) -> int:
     return Notification.objects.filter(user=user, read=False).count()

@@ -1,7 +1,8 @@
 """Writes of the activity app: notifications.
 
 Activities themselves are recorded by boards.writes.BoardWrite.record(), inside the write
-that caused them.
+that caused them. Notifications reach their users' open sockets after the commit
+(activity.live_notifications).
 """
 
 from collections.abc import Iterable, Sequence
@@ -10,22 +11,31 @@ from django.db import transaction
 
 from accounts.models import User
 from boards.models import Board
+from taskboard.db.ids import pk_of
 
+from .live_notifications import publish_notifications_on_commit, publish_unread_on_commit
 from .models import Notification, NotificationKind
 
 
 def notifications_create(
     *,
-    users: Iterable[User],
+    users: Iterable[User | int],
     kind: NotificationKind,
     board: Board,
     task_id: int | None,
     text: str,
 ) -> list[Notification]:
-    """Notify `users` (part of the caller's write: no transaction of its own)."""
-    return Notification.objects.bulk_create(
-        [Notification(user=user, kind=kind, board=board, task_id=task_id, text=text[:500]) for user in users]
+    """Notify `users` (instances or ids), one row each in one statement, and send each to
+    its user's sockets once the caller's write commits (part of that write: no transaction
+    of its own)."""
+    created = Notification.objects.bulk_create(
+        [
+            Notification(user_id=pk_of(user), kind=kind, board=board, task_id=task_id, text=text[:500])
+            for user in users
+        ]
     )
+    publish_notifications_on_commit(created)
+    return created
 
 
 def notifications_mark_read(*, user: User, ids: Sequence[int] | None = None, all_unread: bool = False) -> int:
@@ -35,4 +45,8 @@ def notifications_mark_read(*, user: User, ids: Sequence[int] | None = None, all
         unread = Notification.objects.filter(user=user, read=False)
         if not all_unread:
             unread = unread.filter(pk__in=list(ids or ()))
-        return unread.update(read=True)
+        changed = unread.update(read=True)
+        if changed:
+            # The user's other tabs update their badge.
+            publish_unread_on_commit(user_id=user.pk)
+        return changed

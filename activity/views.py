@@ -2,12 +2,15 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBase
+from django.http import Http404, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from activity import selectors, services
+from activity.notification_links import notification_link_valid
+from taskboard.db.ids import MAX_ID
+from taskboard.db.routing import primary_reads
 from taskboard.pages import PageRequest, htmx_redirect, page, page_user, safe_next
 
 NOTIFICATIONS_PER_PAGE = 30
@@ -46,3 +49,25 @@ def notifications_read(request: PageRequest) -> HttpResponseBase:
         ids = [int(value) for value in request.POST.getlist("id") if value.isascii() and value.isdigit()]
         services.notifications_mark_read(user=user, ids=ids)
     return htmx_redirect(request, safe_next(request, reverse("activity:notifications")))
+
+
+@page
+@require_GET
+def notification_open(request: PageRequest, notification_id: int) -> HttpResponseBase:
+    """The notification's link (activity.notification_links): marks it read and goes to its
+    card (or its board, when the card is gone). A link without its user's signature is a
+    404 and changes nothing."""
+    user = page_user(request)
+    signature = request.GET.get("s", "")[:200]
+    if not (
+        notification_id <= MAX_ID
+        and notification_link_valid(user_id=user.pk, notification_id=notification_id, signature=signature)
+    ):
+        raise Http404("No such notification.")
+    # On the primary: the notification may be a second old, newer than a replica.
+    with primary_reads():
+        notification = selectors.notification_get(user=user, notification_id=notification_id)
+    services.notifications_mark_read(user=user, ids=[notification.pk])
+    if notification.task_id is not None:
+        return HttpResponseRedirect(reverse("tasks:detail", args=[notification.task_id]))
+    return HttpResponseRedirect(reverse("boards:detail", args=[notification.board_id]))

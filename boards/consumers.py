@@ -10,6 +10,9 @@ joins `user.<id>` (and `session.<hash>` when opened with a session cookie), wher
 that revoke credentials send `user.revoked`: the socket closes with 4401. It closes with
 4401 too when its credential expires, unless the client sent a fresh one in an `auth`
 frame, and a resync re-checks the credential before replaying anything.
+
+The user's group also carries their notifications (activity.live_notifications), forwarded
+as `notification` and `notifications_read` frames.
 """
 
 import asyncio
@@ -26,6 +29,7 @@ from redis.exceptions import RedisError
 from accounts.socket_revocation import session_group, user_group
 from accounts.ws_auth import SESSION, SocketCredential, authenticate_frame, credential_recheck
 from activity.events import board_group, event_message
+from activity.live_notifications import notification_frame
 from activity.selectors import activity_after
 from taskboard import bounded_json
 from taskboard.db.routing import primary_reads
@@ -44,7 +48,7 @@ MESSAGE_TOO_BIG = 1009
 # uvicorn would hand over up to 16 MiB. Anything this long is not a client of ours.
 MAX_CLIENT_FRAME_CHARS = 16 * 1024
 # Group messages that only need forwarding: no database, so no close_old_connections().
-FORWARDED = frozenset({"board.event", "board.presence"})
+FORWARDED = frozenset({"board.event", "board.presence", "user.notification", "user.notifications_read"})
 # Redis round trips of a join or a leave; the channel layer's own have no timeout, and one
 # hanging on an unreachable Redis would hold a join slot (boards.live) forever.
 REDIS_TIMEOUT_SECONDS = 5.0
@@ -269,6 +273,12 @@ class BoardConsumer(AsyncWebsocketConsumer):
     async def board_deleted(self, message: dict[str, Any]) -> None:
         await self._close_with(NOT_FOUND)
 
+    async def user_notification(self, message: dict[str, Any]) -> None:
+        await self._send_frame(notification_frame(message))
+
+    async def user_notifications_read(self, message: dict[str, Any]) -> None:
+        await self._send_frame(notification_frame(message))
+
     async def user_revoked(self, message: dict[str, Any]) -> None:
         """The user's credentials (or this socket's session) were revoked
         (accounts.socket_revocation)."""
@@ -351,10 +361,14 @@ class BoardConsumer(AsyncWebsocketConsumer):
             async with live_process().slots:
                 await self._leave_group_and_presence()
         except Exception as exc:
-            logger.info("Leaving board %s failed: %r", self.board_id, exc)
+            logger.info("Leaving the socket's groups failed: %r", exc)
 
     def _groups(self) -> list[str]:
-        groups = [board_group(self.board_id), user_group(self.user_id)]
+        return [board_group(self.board_id), *self._credential_groups()]
+
+    def _credential_groups(self) -> list[str]:
+        """Where revocations (and the user's notifications) arrive."""
+        groups = [user_group(self.user_id)]
         if self.credential.kind == SESSION:
             groups.append(session_group(self.credential.session_key))
         return groups

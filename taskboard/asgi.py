@@ -16,6 +16,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
 from accounts.ws_auth import WebSocketAuthMiddleware  # noqa: E402
+from activity.routing import websocket_urlpatterns as activity_websocket_urlpatterns  # noqa: E402
 from boards.routing import websocket_urlpatterns  # noqa: E402
 from taskboard.websocket import NoRoute, OriginCheck  # noqa: E402
 
@@ -23,7 +24,11 @@ application = ProtocolTypeRouter(
     {
         "http": django_application,
         "websocket": OriginCheck(
-            WebSocketAuthMiddleware(URLRouter([*websocket_urlpatterns, re_path(r"", NoRoute.as_asgi())]))
+            WebSocketAuthMiddleware(
+                URLRouter(
+                    [*websocket_urlpatterns, *activity_websocket_urlpatterns, re_path(r"", NoRoute.as_asgi())]
+                )
+            )
         ),
     }
 )

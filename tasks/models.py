@@ -133,3 +133,20 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment {self.pk} on {self.task_id}"
+
+
+class Watch(models.Model):
+    """`user` hears about what others do to `task` (tasks.watches): comments, moves to
+    another list, due-date changes. Kept by a member who is removed from the board, but
+    only members are notified."""
+
+    # Covered by the unique constraint, whose index starts with the task.
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["task", "user"], name="tasks_watch_task_user_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} watches {self.task_id}"

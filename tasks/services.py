@@ -39,6 +39,7 @@ from boards.writes import BoardWrite, board_write
 from taskboard.db.ids import pk_of
 from taskboard.errors import ConflictError, PreconditionFailedError
 
+from . import watches
 from .locked_reads import clean_list, fresh_task, fresh_task_and_list, task_data, task_related
 from .markdown_rendering import render_markdown
 from .mention_highlighting import highlight_mentions
@@ -217,6 +218,7 @@ def task_create(
             write.insert_later(*(assignment(task_id=task.pk, user_id=user.pk) for user in assignees))
             _notify_assigned(write, task, assignees)
         _notify_mentions(write, task, mentioned)
+        watches.watch_new_task(write, task, [actor.pk, *(user.pk for user in assignees)])
         if labels:
             labelling = Task.labels.through
             write.insert_later(*(labelling(task_id=task.pk, label_id=label.pk) for label in labels))
@@ -352,6 +354,13 @@ def task_update(
         write.update_later(current, fields)
         _notify_assigned(write, current, added_assignees)
         _notify_mentions(write, current, newly_mentioned)
+        watches.after_task_update(
+            write,
+            current,
+            added_assignees=added_assignees,
+            moved_to=target_list if moved else None,
+            due_changed="due_at" in content_changed,
+        )
 
         data = task_representation(current, assignees=assignees, labels=labels)
         if content_changed:
@@ -426,6 +435,8 @@ def task_move(*, task: Task | int, actor: User, to_list_id: int, index: int) -> 
         )
         if same_list and not placement.moves(current.position):
             return current
+        if not same_list:
+            watches.notify_move(write, current, target_list)
         current.list = target_list
         current.position = placement.position
         current.version += 1
@@ -467,17 +478,19 @@ def _newly_mentioned(mentioned: Mapping[str, User], previous: str) -> dict[str, 
     return {email: user for email, user in mentioned.items() if email not in already}
 
 
-def _notify_mentions(write: BoardWrite, task: Task, mentioned: Mapping[str, User]) -> None:
+def _notify_mentions(write: BoardWrite, task: Task, mentioned: Mapping[str, User]) -> set[int]:
+    """Notify the `mentioned` members but the actor; the ids of those notified."""
     others = [user for user in mentioned.values() if user.pk != write.actor.pk]
     if not others:
-        return
-    notifications_create(
+        return set()
+    notified = notifications_create(
         users=others,
         kind=NotificationKind.MENTION,
         board=write.board,
         task_id=task.pk,
         text=f"{write.actor.name or write.actor.email} mentioned you on “{task.title}”",
     )
+    return {notification.user_id for notification in notified}
 
 
 def _require_comment_change(write: BoardWrite, comment: Comment) -> None:
@@ -507,7 +520,9 @@ def comment_create(*, task: Task | int, actor: User, body: str) -> Comment:
             updated_at=now,
         )
         Task.objects.filter(pk=current.pk).update(comment_count=F("comment_count") + 1)
-        _notify_mentions(write, current, mentioned)
+        notified = _notify_mentions(write, current, mentioned)
+        # Watchers who were mentioned have heard of this comment already.
+        watches.notify_comment(write, current, mentioned=notified)
         write.record(
             verb="comment.created",
             target_id=comment.pk,

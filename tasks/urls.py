@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, watch_views
 
 app_name = "tasks"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("tasks/<int:task_id>/move/", views.task_move, name="move"),
     path("tasks/<int:task_id>/drop/", views.task_drop, name="drop"),
     path("tasks/<int:task_id>/delete/", views.task_delete, name="delete"),
+    path("tasks/<int:task_id>/watch/", watch_views.task_watch, name="watch"),
     path("tasks/<int:task_id>/comments/", views.comment_create, name="comment_create"),
     path("comments/<int:comment_id>/edit/", views.comment_update, name="comment_update"),
     path("comments/<int:comment_id>/delete/", views.comment_delete, name="comment_delete"),

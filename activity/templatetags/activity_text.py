@@ -6,7 +6,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from accounts.models import User
-from activity.models import Activity
+from activity.models import Activity, Notification
+from activity.notification_links import notification_open_url
 from activity.selectors import unread_notification_count
 
 register = template.Library()
@@ -76,3 +77,9 @@ def unread_notifications(user: User) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     return unread_notification_count(user=user)
+
+
+@register.filter
+def notification_url(notification: Notification) -> str:
+    """Opens the notification's card and marks it read (a link signed for its user)."""
+    return notification_open_url(notification)

@@ -31,7 +31,7 @@ def test_notifications_page_shows_mine_newest_first_and_unread_on_request(client
 
     assert re.findall(r'<span class="row-title">([^<]*)</span>', everything) == ["Fresh news", "Old news"]
     assert re.findall(r'<span class="row-title">([^<]*)</span>', unread) == ["Fresh news"]
-    assert '<span class="count-badge" aria-label="1 unread">1</span>' in everything
+    assert '<span class="count-badge" data-unread-badge aria-label="1 unread">1</span>' in everything
 
 
 def test_marking_one_and_then_all_read(client: Client) -> None:

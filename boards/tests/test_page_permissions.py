@@ -130,6 +130,8 @@ NOT_ROLE_GATED = {
     "tasks/preview/": "renders the caller's own text, no board",
     "notifications/": "the caller's own notifications",
     "notifications/read/": "the caller's own notifications",
+    "notifications/<int:notification_id>/open/": "the caller's own notification, by a link signed for them",
+    "tasks/<int:task_id>/watch/": "any member may watch, viewers too (tasks/tests/test_watches.py)",
 }
 NOT_PAGES = ("api/", "^api/", "admin/", "accounts/", "healthz")
 

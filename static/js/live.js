@@ -89,6 +89,9 @@
       if (frame.seq > last) resync();
     } else if (frame.type === "presence") {
       emit("live:presence", frame);
+    } else if (frame.type === "notification" || frame.type === "notifications_read") {
+      // The user's own notifications: static/js/notifications.js.
+      emit("live:" + frame.type, frame);
     } else if (frame.type === "reset") {
       // Too much happened to replay: the page as the server renders it now.
       window.location.reload();

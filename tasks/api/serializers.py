@@ -104,3 +104,7 @@ class CommentOutputSerializer(serializers.Serializer):
     body_html = serializers.CharField(help_text="The body rendered to HTML and sanitized.")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+
+class TaskWatchOutputSerializer(serializers.Serializer):
+    watching = serializers.BooleanField(help_text="Whether the caller watches the task.")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("tasks/", views.MyTaskListView.as_view(), name="tasks"),
     path("tasks/<int:task_id>/", views.TaskDetailView.as_view(), name="task"),
     path("tasks/<int:task_id>/move/", views.TaskMoveView.as_view(), name="task-move"),
+    path("tasks/<int:task_id>/watch/", views.TaskWatchView.as_view(), name="task-watch"),
     path("tasks/<int:task_id>/comments/", views.CommentListView.as_view(), name="task-comments"),
     path("comments/<int:comment_id>/", views.CommentDetailView.as_view(), name="comment"),
 ]

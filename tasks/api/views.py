@@ -29,7 +29,7 @@ from taskboard.api.schema import (
     PAGE_NOT_FOUND,
     PRECONDITION_FAILED,
 )
-from tasks import selectors, services
+from tasks import selectors, services, watches
 from tasks.models import Comment, Task
 from tasks.representations import comment_representation
 
@@ -41,6 +41,7 @@ from .serializers import (
     TaskMoveInputSerializer,
     TaskOutputSerializer,
     TaskUpdateInputSerializer,
+    TaskWatchOutputSerializer,
 )
 
 TASK_ID = OpenApiParameter("task_id", OpenApiTypes.INT, OpenApiParameter.PATH)
@@ -233,6 +234,49 @@ class TaskMoveView(APIView):
             task=task_id, actor=request_user(request), to_list_id=data["list_id"], index=data["index"]
         )
         return task_response(task)
+
+
+class TaskWatchView(APIView):
+    """The caller's watch on a task (tasks.watches): per user, so not in the task's
+    representation, which is shared by everybody who reads the board."""
+
+    @extend_schema(
+        tags=["tasks"],
+        summary="Whether the caller watches a task",
+        description="Any member, viewers included. *(added: issue 13)*",
+        parameters=[TASK_ID],
+        responses={200: TaskWatchOutputSerializer, 401: NOT_AUTHENTICATED, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, task_id: int) -> Response:
+        task = task_for(request, task_id, Action.BOARD_VIEW)
+        return Response({"watching": watches.task_watching(task=task, user=request_user(request))})
+
+    @extend_schema(
+        tags=["tasks"],
+        summary="Watch a task",
+        description=(
+            "Any member, viewers included: the caller is notified (`watched_comment`, "
+            "`watched_move`, `watched_due`) of others' comments on the task, its moves to "
+            "another list and changes of its due date. Idempotent. *(added: issue 13)*"
+        ),
+        parameters=[TASK_ID],
+        request=None,
+        responses={204: None, 401: NOT_AUTHENTICATED, 404: NOT_FOUND},
+    )
+    def put(self, request: Request, task_id: int) -> Response:
+        watches.task_watch(task=task_id, user=request_user(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        tags=["tasks"],
+        summary="Stop watching a task",
+        description="Idempotent. *(added: issue 13)*",
+        parameters=[TASK_ID],
+        responses={204: None, 401: NOT_AUTHENTICATED, 404: NOT_FOUND},
+    )
+    def delete(self, request: Request, task_id: int) -> Response:
+        watches.task_unwatch(task=task_id, user=request_user(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- comments ---------------------------------------------------------------------------

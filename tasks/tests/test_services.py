@@ -193,7 +193,10 @@ def test_task_update_changes_fields_bumps_the_version_and_records(
     assert Activity.objects.get(board=given.board, seq=2).data["assignees"] == [
         {"id": given.viewer.pk, "name": given.viewer.name}
     ]
-    assert list(Notification.objects.values_list("user_id", "kind")) == [(given.viewer.pk, "assigned")]
+    # The new assignee hears of the assignment; the creator, who watches the card, of the due date.
+    assert sorted(Notification.objects.values_list("user_id", "kind")) == sorted(
+        [(given.viewer.pk, "assigned"), (given.member.pk, "watched_due")]
+    )
 
 
 def test_task_update_with_a_stale_version_fails_and_changes_nothing(

@@ -26,7 +26,7 @@ from boards.tests.factories import (
     board_with_roles,
 )
 from boards.tests.snapshots import board_snapshot
-from tasks.models import Comment, Task
+from tasks.models import Comment, Task, Watch
 from tasks.tests.factories import CommentFactory, TaskFactory
 
 from .http import Api
@@ -151,6 +151,7 @@ def everything(world: World) -> dict[str, Any]:
     return {
         "board": board_snapshot(world.board_id),
         "notifications": list(Notification.objects.order_by("id").values()),
+        "watches": list(Watch.objects.order_by("id").values("task_id", "user_id")),
         "users": sorted(User.objects.values_list("id", flat=True)),
     }
 

@@ -25,6 +25,10 @@ ENDPOINTS = [
         minimum="member",
         body=lambda w: {"list_id": w.other_list.pk, "index": 0},
     ),
+    # Watching is per user and changes nothing on the board: viewers may. (added: issue 13)
+    endpoint("GET", "tasks/{w.task.pk}/watch/", minimum="viewer"),
+    endpoint("PUT", "tasks/{w.task.pk}/watch/", minimum="viewer", success=204),
+    endpoint("DELETE", "tasks/{w.task.pk}/watch/", minimum="viewer", success=204),
     endpoint("GET", "tasks/{w.task.pk}/comments/", minimum="viewer"),
     endpoint(
         "POST", "tasks/{w.task.pk}/comments/", minimum="member", success=201, body=lambda w: {"body": "Hi"}

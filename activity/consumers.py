@@ -1,0 +1,87 @@
+"""`/ws/notifications/`: the caller's notifications, live, on pages without a board (the
+board page gets the same frames on its board socket). docs/live-updates.md,
+"Notifications".
+
+The board socket minus the board: same authentication, revocation (4401), credential
+expiry and `auth` frames, same close on a Redis restart; it joins only the user's (and
+session's) group, says `hello` with the unread count, and forwards `notification` and
+`notifications_read`. A client sends nothing but `auth` frames.
+"""
+
+import asyncio
+
+from channels.db import database_sync_to_async
+
+from accounts.ws_auth import SocketCredential, credential_recheck
+from boards.consumers import (
+    MAX_CLIENT_FRAME_CHARS,
+    MESSAGE_TOO_BIG,
+    REDIS_TIMEOUT_SECONDS,
+    UNAUTHENTICATED,
+    BoardConsumer,
+    CredentialRevoked,
+)
+from boards.live import live_process
+from taskboard import bounded_json
+from taskboard.db.routing import primary_reads
+
+from .live_notifications import unread_counts
+
+
+def _unread_with_credential(*, user_id: int, credential: SocketCredential) -> int:
+    """The user's unread count, after checking the credential again (CredentialRevoked)."""
+    if credential_recheck(credential) is None:
+        raise CredentialRevoked()
+    with primary_reads():
+        return unread_counts({user_id})[user_id]
+
+
+class NotificationConsumer(BoardConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self._close_with(UNAUTHENTICATED)
+            return
+        self.user_id = user.pk
+        self.credential = self.scope["credential"]
+        async with live_process().slots:
+            # Joined before the count is read and the credential checked again: nothing
+            # that commits meanwhile is missed (BoardConsumer.connect).
+            self.groups_joined = self._groups()
+            self.joined = True
+            await asyncio.wait_for(
+                asyncio.gather(
+                    *(self.channel_layer.group_add(group, self.channel_name) for group in self.groups_joined)
+                ),
+                REDIS_TIMEOUT_SECONDS,
+            )
+            try:
+                unread = await database_sync_to_async(_unread_with_credential)(
+                    user_id=self.user_id, credential=self.credential
+                )
+            except CredentialRevoked:
+                unread = None
+        if unread is None:
+            await self._close_with(UNAUTHENTICATED)
+            return
+        await self.accept()
+        self.accepted = True
+        self._schedule_expiry()
+        live_process().add(self)
+        await self._send_frame({"type": "hello", "unread": unread})
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is not None and len(text_data) > MAX_CLIENT_FRAME_CHARS:
+            await self._close_with(MESSAGE_TOO_BIG)
+            return
+        try:
+            content = bounded_json.loads(text_data) if text_data is not None else None
+        except ValueError:
+            content = None
+        if isinstance(content, dict) and content.get("type") == "auth":
+            await self._authenticate(content)
+            return
+        await self._error('Send only {"type": "auth", "token": T} (or "ticket") on this socket.')
+
+    def _groups(self) -> list[str]:
+        return self._credential_groups()
