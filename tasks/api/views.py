@@ -23,11 +23,11 @@ from taskboard.api.requests import IfMatch, request_user, validated, validated_f
 from taskboard.api.schema import (
     BOARD_ERRORS,
     CONFLICT,
+    FIELDS_CHANGED,
     INVALID,
     NOT_AUTHENTICATED,
     NOT_FOUND,
     PAGE_NOT_FOUND,
-    PRECONDITION_FAILED,
 )
 from tasks import selectors, services
 from tasks.models import Comment, Task
@@ -96,10 +96,14 @@ class BoardTaskListView(GenericAPIView):
     @extend_schema(
         tags=["tasks"],
         summary="Add a task (member+)",
-        description="Appended last in its list. Assignees must be members of the board; they are notified.",
+        description=(
+            "Appended last in its list. Assignees must be members of the board; they are notified. "
+            "*(added: issue 13)* A list at its WIP limit refuses it: 409 `conflict` with "
+            '`reason` "wip_limit", as a move into it.'
+        ),
         parameters=[BOARD_ID, TASK_ETAG_HEADER],
         request=TaskCreateInputSerializer,
-        responses={201: TaskOutputSerializer, 400: INVALID, **BOARD_ERRORS},
+        responses={201: TaskOutputSerializer, 400: INVALID, **BOARD_ERRORS, 409: CONFLICT},
     )
     def post(self, request: Request, board_id: int) -> Response:
         data = validated_for_write(
@@ -152,7 +156,11 @@ class TaskDetailView(APIView):
             "(409 when it is at its WIP limit); `completed` completes or reopens it; "
             "`assignee_ids` and `label_ids` replace the task's. With "
             '`If-Match: "<version>"` the change is made only if the task is still at that '
-            "version, else 412."
+            "version, else 412. *(added: issue 13)* With `base` (the values the edit is based "
+            "on, by field) the edit is merged by field: fields sent with their base value are "
+            "left as they are now; a field changed here whose current value is neither its "
+            "base nor the value sent is a 412 whose `fields` name the conflicting fields and "
+            "whose `current` holds their current values; nothing is written then."
         ),
         parameters=[
             TASK_ID,
@@ -170,7 +178,7 @@ class TaskDetailView(APIView):
             400: INVALID,
             **BOARD_ERRORS,
             409: CONFLICT,
-            412: PRECONDITION_FAILED,
+            412: FIELDS_CHANGED,
         },
     )
     def patch(self, request: Request, task_id: int) -> Response:
@@ -183,9 +191,15 @@ class TaskDetailView(APIView):
                 raise PreconditionFailed(services.stale_task_message(task.version))
 
         data = validated_for_write(TaskUpdateInputSerializer, request, authorize=authorize)
-        # The service checks the role (404, 403), then If-Match (412), as it locks the board.
+        base = data.pop("base", None)
+        # The service checks the role (404, 403), then If-Match and `base` (412), as it
+        # locks the board.
         task = services.task_update(
-            task=task_id, actor=request_user(request), expected_versions=if_match.versions, **data
+            task=task_id,
+            actor=request_user(request),
+            expected_versions=if_match.versions,
+            base=None if base is None else dict(base),
+            **data,
         )
         return task_response(task)
 

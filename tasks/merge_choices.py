@@ -1,0 +1,99 @@
+"""The card dialog's side of a merge by field (tasks.field_merge): after a conflict, each
+conflicting field's two values (yours / theirs) to choose from, and the form data that
+carries the choice into the next save."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.http import QueryDict
+from django.utils import formats, timezone
+
+from boards.models import Label
+
+from .forms import DATETIME_LOCAL_FORMAT, TaskBaseForm
+
+FIELD_LABELS = {
+    "title": "Title",
+    "description": "Description",
+    "priority": "Priority",
+    "due_at": "Due",
+    "assignee_ids": "Assignees",
+    "label_ids": "Labels",
+}
+
+
+@dataclass(frozen=True)
+class MergeChoice:
+    field: str
+    label: str
+    mine: str
+    theirs: str
+
+
+def _shown(field: str, value: Any, *, names: Mapping[int, str]) -> str:
+    if field in ("assignee_ids", "label_ids"):
+        shown = [names.get(pk, f"#{pk}") for pk in value or []]
+        return ", ".join(shown) or ("Nobody" if field == "assignee_ids" else "None")
+    if field == "due_at":
+        if value is None:
+            return "No due date"
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    if field == "priority":
+        return str(value).capitalize()
+    return str(value) or "(empty)"
+
+
+def merge_choices(
+    fields: Iterable[str],
+    *,
+    mine: Mapping[str, Any],
+    theirs: Mapping[str, Any],
+    members: Iterable[tuple[int, str]],
+    labels: Iterable[Label],
+) -> list[MergeChoice]:
+    member_names = dict(members)
+    label_names = {label.pk: label.name for label in labels}
+    choices = []
+    for field in fields:
+        names = member_names if field == "assignee_ids" else label_names
+        choices.append(
+            MergeChoice(
+                field=field,
+                label=FIELD_LABELS.get(field, field),
+                mine=_shown(field, mine.get(field), names=names),
+                theirs=_shown(field, theirs.get(field), names=names),
+            )
+        )
+    return choices
+
+
+def _posted(field: str, value: Any) -> list[str]:
+    """`value` as the dialog's form posts it."""
+    if field in ("assignee_ids", "label_ids"):
+        return [str(pk) for pk in value or []]
+    if field == "due_at":
+        local = timezone.localtime(value) if isinstance(value, datetime) else None
+        return [local.strftime(DATETIME_LOCAL_FORMAT) if local else ""]
+    return [str(value)]
+
+
+def data_after_conflict(
+    posted: QueryDict, *, conflicts: Iterable[str], current: Mapping[str, Any]
+) -> QueryDict:
+    """The form data to show again: what this person typed; as the base of each
+    conflicting field its current value (so that saving the choice made next succeeds);
+    and fields where they chose "theirs" before set to that value (the choice is kept)."""
+    data = posted.copy()
+    conflicting = set(conflicts)
+    for field in TaskBaseForm.FIELDS:
+        if field in conflicting:
+            value = _posted(field, current[field])
+            data.setlist(f"base-{field}", [",".join(value)] if field.endswith("_ids") else value)
+            data.pop(f"resolve-{field}", None)
+        elif posted.get(f"resolve-{field}") == "theirs":
+            base = posted.get(f"base-{field}", "")
+            data.setlist(field, [pk for pk in base.split(",") if pk] if field.endswith("_ids") else [base])
+            data.pop(f"resolve-{field}", None)
+    return data
