@@ -28,6 +28,8 @@ class Board(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(max_length=5000, blank=True)
     archived = models.BooleanField(default=False)
+    # Viewers may comment too (issue 13): off by default, set by admins.
+    viewers_can_comment = models.BooleanField(default=False)
     # The ETag and cache key of the board: bumped by every change to it or anything on it.
     version = models.PositiveIntegerField(default=1)
     # The seq of the board's latest Activity; the next one gets event_seq + 1 under the

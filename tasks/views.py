@@ -75,7 +75,7 @@ def _task_context(
         CommentEntry(
             comment=comment,
             can_change=can(role, Action.COMMENT_MODERATE)
-            or (comment.author_id == user.pk and can(role, Action.COMMENT_CHANGE_OWN)),
+            or (comment.author_id == user.pk and can(role, Action.COMMENT_CHANGE_OWN, board)),
             edit_form=(comment_errors or {}).get(comment.pk)
             or CommentForm(prefix=f"comment-{comment.pk}", initial={"body": comment.body}),
         )
@@ -91,7 +91,7 @@ def _task_context(
         "board": board,
         "board_list": task.list,
         "role": role,
-        "perms": board_permissions(role),
+        "perms": board_permissions(role, board),
         "form": form,
         "base_form": base_form,
         "merge_choices": merge_choices or [],
@@ -268,7 +268,7 @@ def task_create(request: PageRequest, board_id: int) -> HttpResponseBase:
     context: dict[str, Any] = {
         "board": board,
         "list_id": list_id,
-        "perms": board_permissions(role_on(board)),
+        "perms": board_permissions(role_on(board), board),
         "filters": BoardFilters(),
     }
     if task is None:
@@ -374,7 +374,7 @@ def _comments_response(request: PageRequest, task: Task, **context: Any) -> Http
 @require_POST
 def comment_create(request: PageRequest, task_id: int) -> HttpResponseBase:
     task = _task(request, task_id)
-    require_role(task, Action.COMMENT_CREATE)
+    require_role(task, Action.COMMENT_CREATE, selectors.comment_settings(role=role_on(task), task_id=task.pk))
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
@@ -397,7 +397,11 @@ def _comment(request: PageRequest, comment_id: int) -> Comment:
 def comment_update(request: PageRequest, comment_id: int) -> HttpResponseBase:
     comment = _comment(request, comment_id)
     own = comment.author_id is not None and comment.author_id == page_user(request).pk
-    require_role(comment, Action.COMMENT_CHANGE_OWN if own else Action.COMMENT_MODERATE)
+    require_role(
+        comment,
+        Action.COMMENT_CHANGE_OWN if own else Action.COMMENT_MODERATE,
+        selectors.comment_settings(role=role_on(comment), task_id=comment.task_id) if own else None,
+    )
     form = CommentForm(request.POST, prefix=f"comment-{comment.pk}")
     if form.is_valid():
         try:

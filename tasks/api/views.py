@@ -62,6 +62,12 @@ def task_for(request: Request, task_id: int, action: Action) -> Task:
     return task
 
 
+def _authorize_comment(request: Request, task_id: int) -> None:
+    task = selectors.task_row_get_for_user(user=request_user(request), task_id=task_id)
+    board = selectors.comment_settings(role=role_of(task), task_id=task.pk)
+    permissions.require(role_of(task), Action.COMMENT_CREATE, not_found=Task.DoesNotExist, board=board)
+
+
 def task_response(task: Task, *, status_code: int = 200) -> Response:
     """The task as it is now, with its ETag: as the request's write recorded it, or read."""
     data = services.written_representation(task) or selectors.task_detail(task_id=task.pk)
@@ -259,7 +265,7 @@ class CommentListView(GenericAPIView):
 
     @extend_schema(
         tags=["comments"],
-        summary="Comment on a task (member+)",
+        summary="Comment on a task (member+; viewers too where the board lets them)",
         description=(
             "Markdown; `body_html` is its sanitized HTML. Members mentioned as `@<email>` are notified."
         ),
@@ -271,7 +277,7 @@ class CommentListView(GenericAPIView):
         data = validated_for_write(
             CommentInputSerializer,
             request,
-            authorize=lambda: task_for(request, task_id, Action.COMMENT_CREATE),
+            authorize=lambda: _authorize_comment(request, task_id),
         )
         # The service checks the caller's role (404, 403) as it locks the task's board.
         comment = services.comment_create(task=task_id, actor=request_user(request), body=data["body"])
@@ -279,7 +285,8 @@ class CommentListView(GenericAPIView):
 
 
 def comment_for_change(request: Request, comment_id: int) -> Comment:
-    """The comment when the caller may edit or delete it: its author (member+) or admin+."""
+    """The comment when the caller may edit or delete it: its author (member+, or a
+    viewer where viewers may comment) or admin+."""
     user = request_user(request)
     comment = selectors.comment_get_for_user(user=user, comment_id=comment_id)
     own = comment.author_id is not None and comment.author_id == user.pk
@@ -287,6 +294,7 @@ def comment_for_change(request: Request, comment_id: int) -> Comment:
         role_of(comment),
         Action.COMMENT_CHANGE_OWN if own else Action.COMMENT_MODERATE,
         not_found=Comment.DoesNotExist,
+        board=selectors.comment_settings(role=role_of(comment), task_id=comment.task_id) if own else None,
     )
     return comment
 
