@@ -28,8 +28,13 @@ FIELD_LABELS = {
 class MergeChoice:
     field: str
     label: str
+    # As shown.
     mine: str
     theirs: str
+    # As the form posts them (ids joined by commas): static/js/merge_choice.js puts the
+    # chosen one into the field.
+    mine_value: str
+    theirs_value: str
 
 
 def _shown(field: str, value: Any, *, names: Mapping[int, str]) -> str:
@@ -64,6 +69,8 @@ def merge_choices(
                 label=FIELD_LABELS.get(field, field),
                 mine=_shown(field, mine.get(field), names=names),
                 theirs=_shown(field, theirs.get(field), names=names),
+                mine_value=",".join(_posted(field, mine.get(field))),
+                theirs_value=",".join(_posted(field, theirs.get(field))),
             )
         )
     return choices

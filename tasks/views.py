@@ -135,7 +135,7 @@ def _render_merge_conflict(
     data = data_after_conflict(request.POST, conflicts=fields, current=theirs)
     latest = task_activity(board=board, task_id=current.pk).exclude(actor_id=page_user(request).pk).first()
     who = (latest.actor.name if latest is not None and latest.actor is not None else "") or "Someone"
-    return _render_task(
+    response = _render_task(
         request,
         current,
         form=TaskForm(data, members=members, labels=labels),
@@ -148,6 +148,10 @@ def _render_merge_conflict(
             "was saved: choose which value to keep, then save."
         ),
     )
+    if request.htmx:
+        # The choice is above the form, out of sight after a save from the dialog's bottom.
+        response["HX-Reswap"] = "outerHTML show:top"
+    return response
 
 
 def _render_conflict(request: PageRequest, current: Task, *, attempted: TaskForm) -> HttpResponse:
