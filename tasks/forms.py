@@ -66,8 +66,12 @@ class TaskForm(ServiceErrorsMixin, forms.Form):
 class IdsField(forms.CharField):
     """Ids as "3,5,8" in one hidden input (a list that may be empty, unlike checkboxes)."""
 
+    MAX_LENGTH = 1000
+
     def to_python(self, value: Any) -> list[int]:  # type: ignore[override]
-        text = super().to_python(value)
+        text = super().to_python(value) or ""
+        if len(text) > self.MAX_LENGTH:
+            raise forms.ValidationError(f"Ensure this value has at most {self.MAX_LENGTH} characters.")
         parts = [part.strip() for part in text.split(",") if part.strip()]
         if not all(part.isascii() and part.isdigit() and len(part) <= 18 for part in parts):
             raise forms.ValidationError("Enter ids separated by commas.")
@@ -98,11 +102,9 @@ class TaskBaseForm(forms.Form):
         input_formats=[DATETIME_LOCAL_FORMAT, "%Y-%m-%dT%H:%M:%S"],
         widget=forms.DateTimeInput(attrs={"type": "hidden"}, format=DATETIME_LOCAL_FORMAT),
     )
-    assignee_ids = IdsField(**hidden(max_length=1000))
-    label_ids = IdsField(**hidden(max_length=1000))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, prefix="base", **kwargs)
+    assignee_ids = IdsField(**hidden())
+    label_ids = IdsField(**hidden())
+    prefix = "base"
 
     @staticmethod
     def sent(data: Any) -> bool:

@@ -212,6 +212,9 @@ def task_detail(request: PageRequest, task_id: int) -> HttpResponseBase:
                 messages.success(request, "The card was saved.")
                 return htmx_redirect(request, reverse("tasks:detail", args=[task.pk]))
             return _changed(_render_task(request, _task(request, task.pk), saved=True))
+    if base_form is not None and not base_form.is_valid():
+        # Only a tampered or truncated page sends malformed opening values.
+        form.add_error(None, "This form is out of date: reload the card and make your changes again.")
     return _render_task(request, task, form=form, base_form=base_form)
 
 

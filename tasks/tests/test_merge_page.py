@@ -118,3 +118,25 @@ def test_a_clash_on_one_field_shows_both_values_and_the_choice_saves(
     assert '<p class="saved-note" role="status">Saved.</p>' in saved.content.decode()
     task.refresh_from_db()
     assert (task.title, task.description) == (title, "Dana's words")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("base-label_ids", "x"), ("base-assignee_ids", "1," * 600), ("base-priority", "extreme")],
+)
+def test_malformed_opening_values_change_nothing(
+    client: Client, roles: BoardWithRoles, field: str, value: str
+) -> None:
+    task = TaskFactory.create(list__board=roles.board, title="Old title")
+    client.force_login(roles.member)
+    data = opened(client, task)
+    data.update({"title": ["New title"], field: [value]})
+    before = board_snapshot(roles.board.pk)
+
+    response = client.post(f"/tasks/{task.pk}/", data, headers=HTMX)
+
+    assert response.status_code == 200
+    assert (
+        "This form is out of date: reload the card and make your changes again." in response.content.decode()
+    )
+    assert board_snapshot(roles.board.pk) == before
