@@ -86,21 +86,34 @@ def _posted(field: str, value: Any) -> list[str]:
     return [str(value)]
 
 
+def _as_base(field: str, value: list[str]) -> list[str]:
+    return [",".join(value)] if field.endswith("_ids") else value
+
+
+def _unchanged(posted: QueryDict, field: str) -> bool:
+    """Whether the person left `field` as the dialog opened with it."""
+    mine = posted.getlist(field)
+    base = posted.get(f"base-{field}", "")
+    if field.endswith("_ids"):
+        return set(mine) == {pk for pk in base.split(",") if pk}
+    return (mine[0] if mine else "").replace("\r\n", "\n") == base.replace("\r\n", "\n")
+
+
 def data_after_conflict(
     posted: QueryDict, *, conflicts: Iterable[str], current: Mapping[str, Any]
 ) -> QueryDict:
-    """The form data to show again: what this person typed; as the base of each
-    conflicting field its current value (so that saving the choice made next succeeds);
-    and fields where they chose "theirs" before set to that value (the choice is kept)."""
+    """The form data to show again, merged: the fields this person changed as they typed
+    them; the conflicting ones with their current value as the base (so that saving the
+    choice made next succeeds); every other field (left alone, or "theirs" chosen before) as
+    it is now, base included."""
     data = posted.copy()
     conflicting = set(conflicts)
     for field in TaskBaseForm.FIELDS:
+        now = _posted(field, current[field])
         if field in conflicting:
-            value = _posted(field, current[field])
-            data.setlist(f"base-{field}", [",".join(value)] if field.endswith("_ids") else value)
-            data.pop(f"resolve-{field}", None)
-        elif posted.get(f"resolve-{field}") == "theirs":
-            base = posted.get(f"base-{field}", "")
-            data.setlist(field, [pk for pk in base.split(",") if pk] if field.endswith("_ids") else [base])
-            data.pop(f"resolve-{field}", None)
+            data.setlist(f"base-{field}", _as_base(field, now))
+        elif posted.get(f"resolve-{field}") == "theirs" or _unchanged(posted, field):
+            data.setlist(field, now)
+            data.setlist(f"base-{field}", _as_base(field, now))
+        data.pop(f"resolve-{field}", None)
     return data

@@ -140,3 +140,19 @@ def test_malformed_opening_values_change_nothing(
         "This form is out of date: reload the card and make your changes again." in response.content.decode()
     )
     assert board_snapshot(roles.board.pk) == before
+
+
+def test_after_a_clash_the_fields_left_alone_show_their_current_values(
+    client: Client, roles: BoardWithRoles
+) -> None:
+    task = TaskFactory.create(list__board=roles.board, title="Old title", description="Old words")
+    client.force_login(roles.member)
+    data = opened(client, task)
+    services.task_update(task=task, actor=roles.admin, title="Erin's title", priority="urgent")
+    data["title"] = ["Dana's title"]
+
+    shown = form_data(client.post(f"/tasks/{task.pk}/", data, headers=HTMX).content.decode())
+
+    assert (shown["title"], shown["base-title"]) == (["Dana's title"], ["Erin's title"])
+    assert (shown["priority"], shown["base-priority"]) == (["urgent"], ["urgent"])
+    assert (shown["description"], shown["base-description"]) == (["Old words"], ["Old words"])
