@@ -27,6 +27,16 @@ class BoardForm(ServiceErrorsMixin, forms.Form):
     )
 
 
+class BoardSettingsForm(BoardForm):
+    """The board's details on its settings page, with who may comment."""
+
+    viewers_can_comment = forms.BooleanField(
+        label="Viewers may comment on cards",
+        required=False,
+        help_text="Viewers can still change nothing else; they may edit and delete their own comments.",
+    )
+
+
 class ListForm(ServiceErrorsMixin, forms.Form):
     title = forms.CharField(label="List title", max_length=200)
     wip_limit = forms.IntegerField(

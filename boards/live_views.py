@@ -28,7 +28,7 @@ def card_fragment(request: PageRequest, board_id: int, task_id: int) -> HttpResp
         card = board_card(user=page_user(request), board=board, task_id=task_id, filters=filters)
     if card is None:
         return HttpResponse(status=204)
-    context = {"board": board, "card": card, "perms": board_permissions(role_on(board))}
+    context = {"board": board, "card": card, "perms": board_permissions(role_on(board), board)}
     return render(request, "boards/_card.html", context)
 
 
@@ -44,7 +44,7 @@ def column_fragment(request: PageRequest, board_id: int, list_id: int) -> HttpRe
         "board": board,
         "column": column,
         "filters": filters,
-        "perms": board_permissions(role_on(board)),
+        "perms": board_permissions(role_on(board), board),
     }
     return render(request, "boards/_column.html", context)
 

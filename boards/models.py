@@ -30,6 +30,8 @@ class Board(models.Model):
     # The description as safe HTML, rendered when it is written (as tasks' descriptions are).
     description_html = models.TextField(blank=True)
     archived = models.BooleanField(default=False)
+    # Viewers may comment too (issue 13): off by default, set by admins.
+    viewers_can_comment = models.BooleanField(default=False)
     # The ETag and cache key of the board: bumped by every change to it or anything on it.
     version = models.PositiveIntegerField(default=1)
     # The seq of the board's latest Activity; the next one gets event_seq + 1 under the

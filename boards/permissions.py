@@ -49,14 +49,27 @@ REQUIRED_ROLE: dict[Action, Role] = {
 }
 
 
+VIEWER_COMMENT_ACTIONS = frozenset({Action.COMMENT_CREATE, Action.COMMENT_CHANGE_OWN})
+
+
 def as_role(value: str | Role | None) -> Role | None:
     return None if value is None else Role(value)
 
 
-def can(role: str | Role | None, action: Action) -> bool:
-    """True when a member with `role` may do `action` (False for non-members)."""
+def required_role(action: Action, board: Board | None = None) -> Role:
+    """The lowest role allowed `action` on `board`: a board's settings may lower it (with
+    viewers_can_comment, viewers comment, and edit and delete their own comments). Without
+    the board, the role the action needs on any board."""
+    if action in VIEWER_COMMENT_ACTIONS and board is not None and board.viewers_can_comment:
+        return Role.VIEWER
+    return REQUIRED_ROLE[action]
+
+
+def can(role: str | Role | None, action: Action, board: Board | None = None) -> bool:
+    """True when a member with `role` may do `action` (on `board`, whose settings may
+    allow more; False for non-members)."""
     member_role = as_role(role)
-    return member_role is not None and member_role.rank >= REQUIRED_ROLE[action].rank
+    return member_role is not None and member_role.rank >= required_role(action, board).rank
 
 
 def require(
@@ -64,12 +77,14 @@ def require(
     action: Action,
     *,
     not_found: type[ObjectDoesNotExist] = Board.DoesNotExist,
+    board: Board | None = None,
 ) -> Role:
-    """The caller's role when it allows `action`; otherwise `not_found` for non-members
-    (they must not learn the thing exists) and PermissionDenied for members."""
+    """The caller's role when it allows `action` (on `board`, see can()); otherwise
+    `not_found` for non-members (they must not learn the thing exists) and
+    PermissionDenied for members."""
     member_role = as_role(role)
     if member_role is None:
         raise not_found(f"{not_found.__qualname__.split('.')[0]} not found.")
-    if member_role.rank < REQUIRED_ROLE[action].rank:
+    if member_role.rank < required_role(action, board).rank:
         raise PermissionDenied("Your role on this board does not allow this.")
     return member_role

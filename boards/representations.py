@@ -74,6 +74,7 @@ def board_representation(board: Board) -> dict[str, Any]:
         "title": board.title,
         "description": board.description,
         "archived": board.archived,
+        "viewers_can_comment": board.viewers_can_comment,
         "version": board.version,
         "created_at": format_datetime(board.created_at),
         "updated_at": format_datetime(board.updated_at),

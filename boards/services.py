@@ -117,10 +117,12 @@ class BoardChanges(TypedDict, total=False):
     title: str
     description: str
     archived: bool
+    viewers_can_comment: bool
 
 
 def board_update(*, board: Board, actor: User, **changes: Unpack[BoardChanges]) -> Board:
-    """Change the board's title, description or archived flag (admin+)."""
+    """Change the board's title, description, archived flag or whether viewers may
+    comment (admin+)."""
     with board_write(board_id=board.pk, actor=actor) as write:
         write.require(Action.BOARD_UPDATE)
         errors = FieldErrors()
@@ -135,6 +137,10 @@ def board_update(*, board: Board, actor: User, **changes: Unpack[BoardChanges]) 
             if not isinstance(changes["archived"], bool):
                 errors.add("archived", "Must be a valid boolean.")
             values["archived"] = changes["archived"]
+        if "viewers_can_comment" in changes:
+            if not isinstance(changes["viewers_can_comment"], bool):
+                errors.add("viewers_can_comment", "Must be a valid boolean.")
+            values["viewers_can_comment"] = changes["viewers_can_comment"]
         errors.raise_if_any()
 
         board = write.board

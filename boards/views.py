@@ -32,6 +32,7 @@ from boards.board_page import (
 from boards.forms import (
     SHORT_ROLE_CHOICES,
     BoardForm,
+    BoardSettingsForm,
     ConfirmTitleForm,
     InviteForm,
     LabelForm,
@@ -49,12 +50,12 @@ ACTIVITY_PAGE_SIZE = 25
 ROLE_REFUSED = "Your role on this board does not allow this."
 
 
-def board_permissions(role: str | None) -> dict[str, bool]:
-    """What the page may offer a member with `role` (the services check again)."""
+def board_permissions(role: str | None, board: Board | None = None) -> dict[str, bool]:
+    """What the page may offer a member with `role` on `board` (the services check again)."""
     return {
         "edit_tasks": can(role, Action.TASK_CHANGE),
         "edit_lists": can(role, Action.LIST_CHANGE),
-        "comment": can(role, Action.COMMENT_CREATE),
+        "comment": can(role, Action.COMMENT_CREATE, board),
         "moderate": can(role, Action.COMMENT_MODERATE),
         "edit_board": can(role, Action.BOARD_UPDATE),
         "edit_labels": can(role, Action.LABEL_CHANGE),
@@ -88,11 +89,12 @@ def board_and_filters(request: PageRequest, board_id: int) -> tuple[Board, Board
     return board, filters
 
 
-def require_role(row: Model, action: Action) -> None:
+def require_role(row: Model, action: Action, board: Board | None = None) -> None:
     """PermissionDenied (the 403 page) unless the caller's role on the board of `row` allows
-    `action`. Every page that writes calls it before it reads the form: a refused caller
-    must not get the page back with the form's errors (nor its other controls)."""
-    if not can(role_on(row), action):
+    `action` (on `board`, whose settings may allow more: permissions.can()). Every page that
+    writes calls it before it reads the form: a refused caller must not get the page back
+    with the form's errors (nor its other controls)."""
+    if not can(role_on(row), action, board):
         raise PermissionDenied(ROLE_REFUSED)
 
 
@@ -137,7 +139,7 @@ def _board_page_context(request: PageRequest, board: Board) -> dict[str, Any]:
     return {
         "board": board,
         "role": role_on(board),
-        "perms": board_permissions(role_on(board)),
+        "perms": board_permissions(role_on(board), board),
         "columns": board_columns(user=user, board=board, filters=filters),
         "filters": filters,
         "members": members,
@@ -184,7 +186,7 @@ def list_cards(request: PageRequest, board_id: int, list_id: int) -> HttpRespons
             "column": column,
             "has_more": has_more,
             "filters": filters,
-            "perms": board_permissions(role_on(board)),
+            "perms": board_permissions(role_on(board), board),
         },
     )
 
@@ -215,7 +217,7 @@ def list_create(request: PageRequest, board_id: int) -> HttpResponseBase:
                     "board": board,
                     "column": Column(board_list=board_list, total=0),
                     "filters": BoardFilters(),
-                    "perms": board_permissions(role_on(board)),
+                    "perms": board_permissions(role_on(board), board),
                     "list_form": ListForm(prefix="new-list"),
                 },
             )
@@ -360,7 +362,7 @@ def board_activity(request: PageRequest, board_id: int) -> HttpResponse:
 def _members_context(
     request: PageRequest, board: Board, invite_form: InviteForm | None = None
 ) -> dict[str, Any]:
-    perms = board_permissions(role_on(board))
+    perms = board_permissions(role_on(board), board)
     return {
         "board": board,
         "role": role_on(board),
@@ -509,7 +511,7 @@ def _settings_context(
     request: PageRequest,
     board: Board,
     *,
-    board_form: BoardForm | None = None,
+    board_form: BoardSettingsForm | None = None,
     label_form: LabelForm | None = None,
     label_forms: dict[int, LabelForm] | None = None,
     transfer_form: TransferForm | None = None,
@@ -520,9 +522,15 @@ def _settings_context(
     return {
         "board": board,
         "role": role_on(board),
-        "perms": board_permissions(role_on(board)),
+        "perms": board_permissions(role_on(board), board),
         "board_form": board_form
-        or BoardForm(initial={"title": board.title, "description": board.description}),
+        or BoardSettingsForm(
+            initial={
+                "title": board.title,
+                "description": board.description,
+                "viewers_can_comment": board.viewers_can_comment,
+            }
+        ),
         "label_form": label_form or LabelForm(prefix="new-label"),
         "label_rows": [
             (
@@ -544,7 +552,7 @@ def board_settings(request: PageRequest, board_id: int) -> HttpResponseBase:
     require_role(board, Action.BOARD_UPDATE)
     if request.method == "GET":
         return render(request, "boards/settings.html", _settings_context(request, board))
-    form = BoardForm(request.POST)
+    form = BoardSettingsForm(request.POST)
     if form.is_valid():
         try:
             services.board_update(
@@ -552,6 +560,7 @@ def board_settings(request: PageRequest, board_id: int) -> HttpResponseBase:
                 actor=page_user(request),
                 title=form.cleaned_data["title"],
                 description=form.cleaned_data["description"],
+                viewers_can_comment=form.cleaned_data["viewers_can_comment"],
             )
         except ValidationError as exc:
             form.add_service_errors(exc)

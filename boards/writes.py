@@ -54,7 +54,7 @@ class BoardWrite:
     deferred: list[tuple[str, list[Any]]] = field(default_factory=list)
 
     def require(self, action: Action, *, not_found: type[ObjectDoesNotExist] = Board.DoesNotExist) -> Role:
-        return permissions.require(self.role, action, not_found=not_found)
+        return permissions.require(self.role, action, not_found=not_found, board=self.board)
 
     def touch(self) -> None:
         """Bump the board's version (once per write): its ETag and cached reads go stale."""

@@ -63,6 +63,55 @@ class TaskForm(ServiceErrorsMixin, forms.Form):
         }
 
 
+class IdsField(forms.CharField):
+    """Ids as "3,5,8" in one hidden input (a list that may be empty, unlike checkboxes)."""
+
+    MAX_LENGTH = 1000
+
+    def to_python(self, value: Any) -> list[int]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        if len(text) > self.MAX_LENGTH:
+            raise forms.ValidationError(f"Ensure this value has at most {self.MAX_LENGTH} characters.")
+        parts = [part.strip() for part in text.split(",") if part.strip()]
+        if not all(part.isascii() and part.isdigit() and len(part) <= 18 for part in parts):
+            raise forms.ValidationError("Enter ids separated by commas.")
+        return [int(part) for part in parts]
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return ",".join(str(item) for item in value)
+        return value
+
+
+def hidden(**kwargs: Any) -> dict[str, Any]:
+    return {"required": False, "widget": forms.HiddenInput, **kwargs}
+
+
+class TaskBaseForm(forms.Form):
+    """The card's fields as the dialog was opened with them (hidden, prefix "base"): the
+    save is merged by field against them (tasks.field_merge), so a field this person left
+    alone never overwrites a change someone else made meanwhile."""
+
+    FIELDS = ("title", "description", "priority", "due_at", "assignee_ids", "label_ids")
+
+    title = forms.CharField(**hidden(max_length=200, strip=False))
+    description = forms.CharField(**hidden(max_length=20000, strip=False))
+    priority = forms.ChoiceField(choices=PRIORITY_CHOICES, **hidden())
+    due_at = forms.DateTimeField(
+        required=False,
+        input_formats=[DATETIME_LOCAL_FORMAT, "%Y-%m-%dT%H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "hidden"}, format=DATETIME_LOCAL_FORMAT),
+    )
+    assignee_ids = IdsField(**hidden())
+    label_ids = IdsField(**hidden())
+    prefix = "base"
+
+    @staticmethod
+    def sent(data: Any) -> bool:
+        """Whether a save carries base values (the dialog does; an older page may not)."""
+        return "base-title" in data
+
+
 class NewTaskForm(ServiceErrorsMixin, forms.Form):
     """Adding a card at the bottom of a list."""
 

@@ -14,7 +14,7 @@ from django.db import connections, router
 from django.db.models import F, OrderBy, Prefetch, Q, QuerySet
 
 from accounts.models import User
-from boards.models import Board, Label, Membership
+from boards.models import Board, Label, Membership, Role
 from boards.selectors import role_subquery
 from boards.validation import MAX_ID
 from taskboard.db.compiled import CompiledRead, columns_of, fetch_instance
@@ -154,6 +154,14 @@ def _search(tasks: QuerySet[Task], q: str) -> QuerySet[Task]:
 def comment_list(*, task: Task) -> QuerySet[Comment]:
     """The task's comments, oldest first, ready for comment_representation()."""
     return Comment.objects.filter(task=task).select_related("author").order_by("created_at", "id")
+
+
+def comment_settings(*, role: str | None, task_id: int) -> Board | None:
+    """The settings of the task's board when they decide whether the caller may comment
+    (a viewer: viewers_can_comment); None when the role alone decides (no query)."""
+    if role != Role.VIEWER:
+        return None
+    return Board.objects.only("id", "viewers_can_comment").filter(tasks__pk=task_id).first()
 
 
 def comment_get_for_user(*, user: User, comment_id: int) -> Comment:

@@ -40,6 +40,7 @@ from taskboard.db.ids import pk_of
 from taskboard.errors import ConflictError, PreconditionFailedError
 
 from . import watches
+from .field_merge import merged_changes
 from .locked_reads import clean_list, fresh_task, fresh_task_and_list, task_data, task_related
 from .markdown_rendering import render_markdown
 from .mention_highlighting import highlight_mentions
@@ -122,14 +123,21 @@ def _clean_labels(errors: FieldErrors, board: Board, value: object) -> list[Labe
     return labels
 
 
+WIP_LIMIT_REASON = "wip_limit"
+
+
+def wip_limit_message(board_list: BoardList) -> str:
+    limit = board_list.wip_limit
+    return f"The list “{board_list.title}” is at its WIP limit of {limit} task{'' if limit == 1 else 's'}."
+
+
 def _check_wip_limit(board_list: BoardList) -> None:
-    """`board_list` comes from clean_list(), with its task count."""
+    """`board_list` comes from clean_list(), with its task count. A task may neither be
+    moved nor added into a list at its limit."""
     if board_list.wip_limit is None:
         return
     if board_list.task_count >= board_list.wip_limit:  # type: ignore[attr-defined]
-        raise ConflictError(
-            f"The list “{board_list.title}” is at its WIP limit of {board_list.wip_limit} tasks."
-        )
+        raise ConflictError(wip_limit_message(board_list), reason=WIP_LIMIT_REASON)
 
 
 def _notify_assigned(write: BoardWrite, task: Task, users: Iterable[User]) -> None:
@@ -175,8 +183,9 @@ def task_create(
     assignee_ids: Sequence[int] = (),
     label_ids: Sequence[int] = (),
 ) -> Task:
-    """Create a task at the end of its list (member+); assignees are notified. `board` may
-    be given by its id (the API's view reads nothing before)."""
+    """Create a task at the end of its list (member+); assignees are notified. A list at
+    its WIP limit raises ConflictError, as a move into it does. `board` may be given by its
+    id (the API's view reads nothing before)."""
     description_html = _render_unlocked(description, max_length=DESCRIPTION_MAX_LENGTH)
     with board_write(board_id=pk_of(board), actor=actor) as write:
         write.require(Action.TASK_CHANGE)
@@ -192,6 +201,7 @@ def task_create(
         labels = _clean_labels(errors, write.board, label_ids)
         errors.raise_if_any()
         assert board_list is not None
+        _check_wip_limit(board_list)
 
         mentioned = mentioned_members(board=write.board, text=description)
         now = timezone.now()
@@ -251,12 +261,17 @@ def task_update(
     task: Task | int,
     actor: User,
     expected_versions: Collection[int] | None = None,
+    base: Mapping[str, Any] | None = None,
     **changes: Unpack[TaskChanges],
 ) -> Task:
     """Change the given fields of a task (member+), PATCH-style: absent keys stay.
 
     `expected_versions` are the versions the client accepts (its If-Match; None: any): a
     task at another version raises PreconditionFailedError, before the input is checked.
+    `base` (the field-level precondition, tasks.field_merge): the values the client based
+    its edit on, by field; a field sent with its base value is left as it is now, and one
+    changed meanwhile by someone else raises FieldsChangedError (412), both compared here
+    under the board's lock.
     A new `list_id` appends the task to that list (a move, so the WIP limit applies);
     `completed` completes or reopens it. Records task.updated, task.moved, task.completed /
     task.reopened for what changed, nothing when nothing did. `task` may be given by its id.
@@ -272,6 +287,11 @@ def task_update(
         current = fresh_task(write, task_id)
         if expected_versions is not None and current.version not in expected_versions:
             raise PreconditionFailedError(stale_task_message(current.version))
+        assignees, labels = task_related(current)
+        if base is not None:
+            changes = merged_changes(  # type: ignore[assignment]
+                current, changes=changes, base=base, assignees=assignees, labels=labels
+            )
 
         errors = FieldErrors()
         values: dict[str, Any] = {}
@@ -306,7 +326,6 @@ def task_update(
         )
         errors.raise_if_any()
 
-        assignees, labels = task_related(current)
         content_changed = [field for field, value in values.items() if getattr(current, field) != value]
         added_assignees: list[User] = []
         if new_assignees is not None:

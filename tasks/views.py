@@ -24,14 +24,15 @@ from boards.models import Board
 from boards.permissions import Action, can
 from boards.views import board_permissions, require_role, role_on
 from taskboard.db.routing import primary_reads
-from taskboard.errors import ConflictError, PreconditionFailedError
+from taskboard.errors import ConflictError, FieldsChangedError, PreconditionFailedError
 from taskboard.pages import PageRequest, htmx_redirect, json_error, page, page_user
 from tasks import selectors, services
-from tasks.forms import CommentForm, MoveForm, NewTaskForm, TaskForm
+from tasks.forms import CommentForm, MoveForm, NewTaskForm, TaskBaseForm, TaskForm, member_choices
 from tasks.markdown_rendering import render_markdown
 from tasks.mention_highlighting import highlight_mentions
 from tasks.mention_members import mention_members
 from tasks.mentions import mentioned_members
+from tasks.merge_choices import MergeChoice, data_after_conflict, merge_choices
 from tasks.models import Comment, Task
 
 TASK_ACTIVITY_LIMIT = 20
@@ -60,6 +61,8 @@ def _task_context(
     task: Task,
     *,
     form: TaskForm | None = None,
+    base_form: TaskBaseForm | None = None,
+    merge_choices: list[MergeChoice] | None = None,
     comment_form: CommentForm | None = None,
     comment_errors: dict[int, CommentForm] | None = None,
     saved: bool = False,
@@ -75,20 +78,26 @@ def _task_context(
         CommentEntry(
             comment=comment,
             can_change=can(role, Action.COMMENT_MODERATE)
-            or (comment.author_id == user.pk and can(role, Action.COMMENT_CHANGE_OWN)),
+            or (comment.author_id == user.pk and can(role, Action.COMMENT_CHANGE_OWN, board)),
             edit_form=(comment_errors or {}).get(comment.pk)
             or CommentForm(prefix=f"comment-{comment.pk}", initial={"body": comment.body}),
         )
         for comment in selectors.comment_list(task=task)
     ]
-    form = form or TaskForm(members=members, labels=labels, initial=TaskForm.initial_for(task))
+    if form is None or base_form is None:
+        initial = TaskForm.initial_for(task)
+        form = form or TaskForm(members=members, labels=labels, initial=initial)
+        # The values the dialog opens with: its save is merged by field against them.
+        base_form = base_form or TaskBaseForm(initial=initial)
     return {
         "task": task,
         "board": board,
         "board_list": task.list,
         "role": role,
-        "perms": board_permissions(role),
+        "perms": board_permissions(role, board),
         "form": form,
+        "base_form": base_form,
+        "merge_choices": merge_choices or [],
         "labels": labels,
         "selected_label_ids": {
             int(value)
@@ -118,6 +127,37 @@ def _changed(response: HttpResponse) -> HttpResponse:
     return trigger_client_event(response, TASK_CHANGED_EVENT, {})
 
 
+def _render_merge_conflict(
+    request: PageRequest, current: Task, *, form: TaskForm, fields: list[str], members: list[dict[str, Any]]
+) -> HttpResponse:
+    """Someone else changed fields this person changed too (merge by field): nothing was
+    saved; the form again with what they typed, and for each such field both values side by
+    side to choose from (merge_choices)."""
+    board = _board_of(request, current)
+    labels = list(board_selectors.label_list(board=board))
+    theirs = TaskForm.initial_for(current)
+    data = data_after_conflict(request.POST, conflicts=fields, current=theirs)
+    latest = task_activity(board=board, task_id=current.pk).exclude(actor_id=page_user(request).pk).first()
+    who = (latest.actor.name if latest is not None and latest.actor is not None else "") or "Someone"
+    response = _render_task(
+        request,
+        current,
+        form=TaskForm(data, members=members, labels=labels),
+        base_form=TaskBaseForm(data),
+        merge_choices=merge_choices(
+            fields, mine=form.cleaned_data, theirs=theirs, members=member_choices(members), labels=labels
+        ),
+        conflict=(
+            f"{who} changed {'a field' if len(fields) == 1 else 'fields'} you changed too. Nothing "
+            "was saved: choose which value to keep, then save."
+        ),
+    )
+    if request.htmx:
+        # The choice is above the form, out of sight after a save from the dialog's bottom.
+        response["HX-Reswap"] = "outerHTML show:top"
+    return response
+
+
 def _render_conflict(request: PageRequest, current: Task, *, attempted: TaskForm) -> HttpResponse:
     """The edit lost a race (someone saved the card after this form was opened): the form
     again with the card as it is now and its current version, so a second save doesn't fail
@@ -141,27 +181,32 @@ def task_detail(request: PageRequest, task_id: int) -> HttpResponseBase:
 
     require_role(task, Action.TASK_CHANGE)
     board = _board_of(request, task)
-    form = TaskForm(
-        request.POST,
-        members=board_selectors.member_list(board=board),
-        labels=list(board_selectors.label_list(board=board)),
-    )
-    if form.is_valid():
+    members = board_selectors.member_list(board=board)
+    form = TaskForm(request.POST, members=members, labels=list(board_selectors.label_list(board=board)))
+    base_form = TaskBaseForm(request.POST) if TaskBaseForm.sent(request.POST) else None
+    if form.is_valid() and (base_form is None or base_form.is_valid()):
         data = form.cleaned_data
+        changes = {field: data[field] for field in TaskBaseForm.FIELDS}
         try:
-            task = services.task_update(
-                task=task,
-                actor=page_user(request),
-                expected_versions={data["version"]},
-                title=data["title"],
-                description=data["description"],
-                priority=data["priority"],
-                due_at=data["due_at"],
-                assignee_ids=data["assignee_ids"],
-                label_ids=data["label_ids"],
-            )
+            if base_form is None:
+                # A save without base values: the whole card must be as it was (If-Match).
+                task = services.task_update(
+                    task=task, actor=page_user(request), expected_versions={data["version"]}, **changes
+                )
+            else:
+                base = base_form.cleaned_data
+                for field in TaskBaseForm.FIELDS:
+                    if request.POST.get(f"resolve-{field}") == "theirs":
+                        # After a conflict the base holds their value: sending it keeps theirs.
+                        changes[field] = base[field]
+                task = services.task_update(task=task, actor=page_user(request), base=base, **changes)
         except ValidationError as exc:
             form.add_service_errors(exc)
+        except FieldsChangedError as exc:
+            with primary_reads():
+                return _render_merge_conflict(
+                    request, _task(request, task.pk), form=form, fields=list(exc.current), members=members
+                )
         except PreconditionFailedError:
             # The current version is on the primary; a replica may still have the old one.
             with primary_reads():
@@ -171,7 +216,10 @@ def task_detail(request: PageRequest, task_id: int) -> HttpResponseBase:
                 messages.success(request, "The card was saved.")
                 return htmx_redirect(request, reverse("tasks:detail", args=[task.pk]))
             return _changed(_render_task(request, _task(request, task.pk), saved=True))
-    return _render_task(request, task, form=form)
+    if base_form is not None and not base_form.is_valid():
+        # Only a tampered or truncated page sends malformed opening values.
+        form.add_error(None, "This form is out of date: reload the card and make your changes again.")
+    return _render_task(request, task, form=form, base_form=base_form)
 
 
 @page
@@ -218,6 +266,9 @@ def task_create(request: PageRequest, board_id: int) -> HttpResponseBase:
             )
         except ValidationError as exc:
             form.add_service_errors(exc)
+        except ConflictError as exc:
+            # The list is at its WIP limit: said in place, under the box (what was typed stays).
+            form.add_error("title", str(exc))
     if not request.htmx:
         if form.errors:
             messages.error(
@@ -228,7 +279,7 @@ def task_create(request: PageRequest, board_id: int) -> HttpResponseBase:
     context: dict[str, Any] = {
         "board": board,
         "list_id": list_id,
-        "perms": board_permissions(role_on(board)),
+        "perms": board_permissions(role_on(board), board),
         "filters": BoardFilters(),
     }
     if task is None:
@@ -334,7 +385,7 @@ def _comments_response(request: PageRequest, task: Task, **context: Any) -> Http
 @require_POST
 def comment_create(request: PageRequest, task_id: int) -> HttpResponseBase:
     task = _task(request, task_id)
-    require_role(task, Action.COMMENT_CREATE)
+    require_role(task, Action.COMMENT_CREATE, selectors.comment_settings(role=role_on(task), task_id=task.pk))
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
@@ -357,7 +408,11 @@ def _comment(request: PageRequest, comment_id: int) -> Comment:
 def comment_update(request: PageRequest, comment_id: int) -> HttpResponseBase:
     comment = _comment(request, comment_id)
     own = comment.author_id is not None and comment.author_id == page_user(request).pk
-    require_role(comment, Action.COMMENT_CHANGE_OWN if own else Action.COMMENT_MODERATE)
+    require_role(
+        comment,
+        Action.COMMENT_CHANGE_OWN if own else Action.COMMENT_MODERATE,
+        selectors.comment_settings(role=role_on(comment), task_id=comment.task_id) if own else None,
+    )
     form = CommentForm(request.POST, prefix=f"comment-{comment.pk}")
     if form.is_valid():
         try:

@@ -21,6 +21,9 @@ class BoardDetailOutputSerializer(serializers.Serializer):
     title = serializers.CharField()
     description = serializers.CharField()
     archived = serializers.BooleanField()
+    viewers_can_comment = serializers.BooleanField(
+        help_text="(added: issue 13) Viewers may comment on its tasks too (default false)."
+    )
     version = serializers.IntegerField(help_text='Bumped by every change; the ETag is "<id>-<version>".')
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()

@@ -82,6 +82,9 @@ class BoardUpdateInputSerializer(serializers.Serializer):
         max_length=BOARD_DESCRIPTION_MAX_LENGTH, allow_blank=True, trim_whitespace=False, required=False
     )
     archived = StrictBooleanField(required=False)
+    viewers_can_comment = StrictBooleanField(
+        required=False, help_text="(added: issue 13) Viewers may comment on its tasks too."
+    )
 
 
 class BoardTransferInputSerializer(serializers.Serializer):

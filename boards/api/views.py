@@ -179,7 +179,10 @@ class BoardDetailView(APIView):
     @extend_schema(
         tags=["boards"],
         summary="Change a board (admin+)",
-        description="Any of `title`, `description`, `archived`. Answers the board as GET does.",
+        description=(
+            "Any of `title`, `description`, `archived`, *(added: issue 13)* `viewers_can_comment`. "
+            "Answers the board as GET does."
+        ),
         parameters=[BOARD_ID, ETAG_HEADER],
         request=BoardUpdateInputSerializer,
         responses={200: BoardDetailOutputSerializer, 400: INVALID, **BOARD_ERRORS},

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
-from tests.api.matrix import World, everything, make_world
+from tests.api.matrix import World, everything, make_world, viewers_may_comment
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +112,21 @@ def test_an_invalid_form_from_a_caller_who_may_not_is_refused_first(
         assert response.json() == {"error": {"message": expected}}
     else:
         assert_nothing_of_the_page(response, form)
+    assert everything(world) == before
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_a_viewer_whom_the_board_lets_comment_gets_the_form_errors_not_the_refusal(htmx: bool) -> None:
+    world = make_world()
+    viewers_may_comment(world)
+    client = caller_client(world, "viewer")
+    before = everything(world)
+    headers = {"HX-Request": "true"} if htmx else {}
+
+    response = client.post(f"/tasks/{world.task.pk}/comments/", {"body": ""}, headers=headers)
+
+    assert response.status_code == 200, response.content[:300]
+    assert 'class="errorlist"' in response.content.decode()
     assert everything(world) == before
 
 

@@ -92,6 +92,7 @@ def test_board_detail_shape() -> None:
         "title": "Launch",
         "description": "",
         "archived": False,
+        "viewers_can_comment": False,
         "version": 1,
         "created_at": board.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "updated_at": board.updated_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),

@@ -12,9 +12,11 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
-from taskboard.errors import ConflictError, PreconditionFailedError
+from taskboard.errors import ConflictError, FieldsChangedError, PreconditionFailedError
 
 logger = logging.getLogger(__name__)
+
+CHANGED_MESSAGE = "Changed by someone else since you read it."
 
 CODES_BY_STATUS = {
     400: "validation_error",
@@ -35,11 +37,20 @@ class Conflict(exceptions.APIException):
     default_detail = "The request conflicts with the current state."
     default_code = "conflict"
 
+    def __init__(self, detail: str | None = None, *, reason: str | None = None) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
 
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = "The resource has changed since you read it."
     default_code = "precondition_failed"
+
+    def __init__(self, detail: str | None = None, *, current: dict[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        # A merge by field's conflicting fields and their current values (FieldsChangedError).
+        self.current = current
 
 
 def envelope(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -63,7 +74,9 @@ def _as_drf_exception(exc: Exception) -> Exception:
     if isinstance(exc, django_exceptions.ObjectDoesNotExist):
         return exceptions.NotFound()
     if isinstance(exc, ConflictError):
-        return Conflict(str(exc) or None)
+        return Conflict(str(exc) or None, reason=exc.reason)
+    if isinstance(exc, FieldsChangedError):
+        return PreconditionFailed(str(exc), current=exc.current)
     if isinstance(exc, PreconditionFailedError):
         return PreconditionFailed(str(exc) or None)
     if isinstance(exc, TokenError):
@@ -132,6 +145,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     else:
         message = str(detail) if detail is not None else str(exc)
     response.data = envelope(code, message)
+    if isinstance(exc, Conflict) and exc.reason is not None:
+        # Which rule refused it, for clients; the code stays `conflict` (docs/api.md).
+        response.data["error"]["reason"] = exc.reason
+    if isinstance(exc, PreconditionFailed) and exc.current is not None:
+        response.data["error"]["fields"] = {field: [CHANGED_MESSAGE] for field in exc.current}
+        response.data["error"]["current"] = exc.current
     return response
 
 

@@ -49,9 +49,22 @@ ErrorEnvelope = inline_serializer(
                 "fields": FieldErrorsField(
                     required=False,
                     help_text=(
-                        "Only for validation_error: the messages per field. A field holding a "
-                        "list has an object instead, with the messages per index of the list."
+                        "For validation_error: the messages per field (a field holding a list has "
+                        "an object instead, with the messages per index of the list); (added: "
+                        "issue 13) for precondition_failed of a merge by field: the conflicting fields."
                     ),
+                ),
+                "current": serializers.DictField(
+                    child=serializers.JSONField(),
+                    required=False,
+                    help_text=(
+                        "(added: issue 13) Only for precondition_failed of a merge by field: the "
+                        "conflicting fields' current values, as the task shows them."
+                    ),
+                ),
+                "reason": serializers.CharField(
+                    required=False,
+                    help_text='(added: issue 13) Only for some conflicts: which rule, e.g. "wip_limit".',
                 ),
             },
         )
@@ -68,8 +81,12 @@ NOT_AUTHENTICATED = error("not_authenticated / authentication_failed: no valid c
 PERMISSION_DENIED = error("permission_denied: your role on the board does not allow this.")
 NOT_FOUND = error("not_found: no such resource, or not on a board you belong to.")
 PAGE_NOT_FOUND = error("not_found: no such page (past the last one).")
-CONFLICT = error("conflict: the target list is at its WIP limit.")
+CONFLICT = error('conflict: the target list is at its WIP limit (reason "wip_limit").')
 PRECONDITION_FAILED = error("precondition_failed: the If-Match version is stale; reload the task.")
+FIELDS_CHANGED = error(
+    "precondition_failed: the If-Match version is stale; or, with `base`, fields changed here were "
+    "changed by someone else too: `fields` names them, `current` holds their current values."
+)
 
 # The answers every endpoint of a board can give besides its own.
 BOARD_ERRORS = {401: NOT_AUTHENTICATED, 403: PERMISSION_DENIED, 404: NOT_FOUND}

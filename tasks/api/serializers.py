@@ -21,7 +21,13 @@ from taskboard.api.fields import (
     StrictDateTimeField,
 )
 from tasks.models import PRIORITY_NAMES
-from tasks.services import COMMENT_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, MAX_ASSIGNEES, MAX_LABELS
+from tasks.services import (
+    COMMENT_MAX_LENGTH,
+    DESCRIPTION_MAX_LENGTH,
+    MAX_ASSIGNEES,
+    MAX_LABELS,
+    TITLE_MAX_LENGTH,
+)
 
 PRIORITIES = list(PRIORITY_NAMES.values())
 
@@ -53,6 +59,19 @@ class TaskCreateInputSerializer(serializers.Serializer):
     label_ids = ids_field(MAX_LABELS, "Labels of the board.")
 
 
+class TaskBaseInputSerializer(serializers.Serializer):
+    """The values a client based its edit on (added: issue 13), by field, as it read them."""
+
+    list_id = IdField(required=False)
+    title = StrictCharField(max_length=TITLE_MAX_LENGTH, allow_blank=True, required=False)
+    description = description_field()
+    priority = StrictChoiceField(choices=PRIORITIES, required=False)
+    due_at = StrictDateTimeField(allow_null=True, required=False)
+    completed = StrictBooleanField(required=False)
+    assignee_ids = ids_field(MAX_ASSIGNEES, "As a set: the order doesn't matter.")
+    label_ids = ids_field(MAX_LABELS, "As a set: the order doesn't matter.")
+
+
 class TaskUpdateInputSerializer(serializers.Serializer):
     list_id = IdField(required=False, help_text="Another list of the board: the task goes last in it.")
     title = title_field(required=False)
@@ -62,6 +81,14 @@ class TaskUpdateInputSerializer(serializers.Serializer):
     completed = StrictBooleanField(required=False)
     assignee_ids = ids_field(MAX_ASSIGNEES, "Members of the board; replaces the assignees.")
     label_ids = ids_field(MAX_LABELS, "Labels of the board; replaces the labels.")
+    base = TaskBaseInputSerializer(
+        required=False,
+        help_text=(
+            "(added: issue 13) Merge by field: the values this edit is based on. A field sent "
+            "with its base value is not written (a change made meanwhile stays); a field "
+            "changed here and, since its base, by someone else is a 412 naming it."
+        ),
+    )
 
 
 class TaskMoveInputSerializer(serializers.Serializer):

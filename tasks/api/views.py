@@ -23,11 +23,11 @@ from taskboard.api.requests import IfMatch, request_user, validated, validated_f
 from taskboard.api.schema import (
     BOARD_ERRORS,
     CONFLICT,
+    FIELDS_CHANGED,
     INVALID,
     NOT_AUTHENTICATED,
     NOT_FOUND,
     PAGE_NOT_FOUND,
-    PRECONDITION_FAILED,
 )
 from tasks import selectors, services, watches
 from tasks.models import Comment, Task
@@ -61,6 +61,12 @@ def task_for(request: Request, task_id: int, action: Action) -> Task:
     task = selectors.task_row_get_for_user(user=request_user(request), task_id=task_id)
     permissions.require(role_of(task), action, not_found=Task.DoesNotExist)
     return task
+
+
+def _authorize_comment(request: Request, task_id: int) -> None:
+    task = selectors.task_row_get_for_user(user=request_user(request), task_id=task_id)
+    board = selectors.comment_settings(role=role_of(task), task_id=task.pk)
+    permissions.require(role_of(task), Action.COMMENT_CREATE, not_found=Task.DoesNotExist, board=board)
 
 
 def task_response(task: Task, *, status_code: int = 200) -> Response:
@@ -101,11 +107,13 @@ class BoardTaskListView(GenericAPIView):
             "Appended last in its list. Assignees are notified, and so are members mentioned as "
             "`@<email>` in the description. "
             "Business rule: `list_id` must be a list of the task's board, `assignee_ids` its "
-            "members and `label_ids` its labels; anything else is a 400 on that field."
+            "members and `label_ids` its labels; anything else is a 400 on that field. "
+            "*(added: issue 13)* A list at its WIP limit refuses it: 409 `conflict` with "
+            '`reason` "wip_limit", as a move into it.'
         ),
         parameters=[BOARD_ID, TASK_ETAG_HEADER],
         request=TaskCreateInputSerializer,
-        responses={201: TaskOutputSerializer, 400: INVALID, **BOARD_ERRORS},
+        responses={201: TaskOutputSerializer, 400: INVALID, **BOARD_ERRORS, 409: CONFLICT},
     )
     def post(self, request: Request, board_id: int) -> Response:
         data = validated_for_write(
@@ -159,7 +167,11 @@ class TaskDetailView(APIView):
             "`assignee_ids` and `label_ids` replace the task's. With "
             '`If-Match: "<version>"` the change is made only if the task is still at that '
             "version, else 412 (checked before the body: a stale version is a 412 whatever "
-            "was sent). "
+            "was sent). *(added: issue 13)* With `base` (the values the edit is based "
+            "on, by field) the edit is merged by field: fields sent with their base value are "
+            "left as they are now; a field changed here whose current value is neither its "
+            "base nor the value sent is a 412 whose `fields` name the conflicting fields and "
+            "whose `current` holds their current values; nothing is written then. "
             "Business rule: `list_id` must be a list of the task's board, `assignee_ids` its "
             "members and `label_ids` its labels; anything else is a 400 on that field."
         ),
@@ -179,7 +191,7 @@ class TaskDetailView(APIView):
             400: INVALID,
             **BOARD_ERRORS,
             409: CONFLICT,
-            412: PRECONDITION_FAILED,
+            412: FIELDS_CHANGED,
         },
     )
     def patch(self, request: Request, task_id: int) -> Response:
@@ -192,9 +204,15 @@ class TaskDetailView(APIView):
                 raise PreconditionFailed(services.stale_task_message(task.version))
 
         data = validated_for_write(TaskUpdateInputSerializer, request, authorize=authorize)
-        # The service checks the role (404, 403), then If-Match (412), as it locks the board.
+        base = data.pop("base", None)
+        # The service checks the role (404, 403), then If-Match and `base` (412), as it
+        # locks the board.
         task = services.task_update(
-            task=task_id, actor=request_user(request), expected_versions=if_match.versions, **data
+            task=task_id,
+            actor=request_user(request),
+            expected_versions=if_match.versions,
+            base=None if base is None else dict(base),
+            **data,
         )
         return task_response(task)
 
@@ -298,7 +316,7 @@ class CommentListView(GenericAPIView):
 
     @extend_schema(
         tags=["comments"],
-        summary="Comment on a task (member+)",
+        summary="Comment on a task (member+; viewers too where the board lets them)",
         description=(
             "Markdown; `body_html` is its sanitized HTML. Members mentioned as `@<email>` (in any "
             'case) are notified, and read as `<span class="mention">@Their Name</span>` in `body_html`; '
@@ -312,7 +330,7 @@ class CommentListView(GenericAPIView):
         data = validated_for_write(
             CommentInputSerializer,
             request,
-            authorize=lambda: task_for(request, task_id, Action.COMMENT_CREATE),
+            authorize=lambda: _authorize_comment(request, task_id),
         )
         # The service checks the caller's role (404, 403) as it locks the task's board.
         comment = services.comment_create(task=task_id, actor=request_user(request), body=data["body"])
@@ -320,7 +338,8 @@ class CommentListView(GenericAPIView):
 
 
 def comment_for_change(request: Request, comment_id: int) -> Comment:
-    """The comment when the caller may edit or delete it: its author (member+) or admin+."""
+    """The comment when the caller may edit or delete it: its author (member+, or a
+    viewer where viewers may comment) or admin+."""
     user = request_user(request)
     comment = selectors.comment_get_for_user(user=user, comment_id=comment_id)
     own = comment.author_id is not None and comment.author_id == user.pk
@@ -328,6 +347,7 @@ def comment_for_change(request: Request, comment_id: int) -> Comment:
         role_of(comment),
         Action.COMMENT_CHANGE_OWN if own else Action.COMMENT_MODERATE,
         not_found=Comment.DoesNotExist,
+        board=selectors.comment_settings(role=role_of(comment), task_id=comment.task_id) if own else None,
     )
     return comment
 

@@ -279,7 +279,7 @@ def test_a_move_into_a_full_list_is_refused_on_the_form(
 
     assert response.status_code == 200
     assert response.context["adminform"].form.non_field_errors() == [
-        "The list “Doing” is at its WIP limit of 1 tasks."
+        "The list “Doing” is at its WIP limit of 1 task."
     ]
     assert board_snapshot(board.pk) == before
 

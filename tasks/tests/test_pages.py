@@ -328,6 +328,27 @@ def test_adding_a_card_without_a_title_shows_the_error_and_adds_nothing(
     assert board_snapshot(roles.board.pk) == before
 
 
+def test_adding_a_card_into_a_full_list_shows_the_limit_in_place_and_adds_nothing(
+    client: Client, roles: BoardWithRoles
+) -> None:
+    full = BoardListFactory.create(board=roles.board, title="Doing", wip_limit=1)
+    TaskFactory.create(list=full)
+    client.force_login(roles.member)
+    before = board_snapshot(roles.board.pk)
+
+    response = client.post(
+        f"/boards/{roles.board.pk}/tasks/new/", {"list_id": full.pk, "title": "One more"}, headers=HTMX
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert field_errors(html, f"id_new_task_{full.pk}_title") == [
+        "The list “Doing” is at its WIP limit of 1 task."
+    ]
+    assert 'value="One more"' in html
+    assert board_snapshot(roles.board.pk) == before
+
+
 # Moving cards
 
 
@@ -372,7 +393,7 @@ def test_dropping_a_card_into_a_full_list_is_refused_with_a_message(
     response = client.post(f"/tasks/{moving.pk}/drop/", {"list_id": full.pk, "after_id": ""})
 
     assert response.status_code == 409
-    assert response.json() == {"error": {"message": "The list “Doing” is at its WIP limit of 1 tasks."}}
+    assert response.json() == {"error": {"message": "The list “Doing” is at its WIP limit of 1 task."}}
     assert board_snapshot(roles.board.pk) == before
 
 
@@ -420,7 +441,7 @@ def test_move_to_a_full_list_shows_the_error_and_changes_nothing(
 
     assert response.status_code == 200
     assert field_errors(response.content.decode(), "id_list_id") == [
-        "The list “Doing” is at its WIP limit of 1 tasks."
+        "The list “Doing” is at its WIP limit of 1 task."
     ]
     assert board_snapshot(roles.board.pk) == before
 

@@ -16,7 +16,7 @@ from accounts.models import User
 from accounts.tests.factories import UserFactory
 from activity.models import Notification
 from activity.tests.factories import NotificationFactory
-from boards.models import BoardList, Invitation, Label, Role
+from boards.models import Board, BoardList, Invitation, Label, Role
 from boards.tests.factories import (
     BoardListFactory,
     BoardWithRoles,
@@ -102,6 +102,8 @@ class Endpoint:
     success: int
     body: Callable[[World], Any] | None = None
     name: str = field(default="")
+    # Run on the fresh World before the request (e.g. a board setting the case needs).
+    prepare: Callable[[World], None] | None = None
 
     def __str__(self) -> str:
         return self.name
@@ -115,9 +117,12 @@ def endpoint(
     allowed: set[str] | None = None,
     success: int = 200,
     body: Callable[[World], Any] | None = None,
+    prepare: Callable[[World], None] | None = None,
+    case: str = "",
 ) -> Endpoint:
     """`path` is formatted with the World (`{w.board_id}`); `minimum` is the lowest role
-    allowed, or "outsider" for any authenticated caller."""
+    allowed, or "outsider" for any authenticated caller. `prepare` sets the World up for
+    the case `case` names (shown in the test id)."""
     if minimum == "outsider":
         who = {"outsider", *ROLES}
     elif minimum is not None:
@@ -131,7 +136,8 @@ def endpoint(
         allowed=frozenset(who),
         success=success,
         body=body,
-        name=f"{method} {path}",
+        name=f"{method} {path}" + (f" ({case})" if case else ""),
+        prepare=prepare,
     )
 
 
@@ -156,8 +162,15 @@ def everything(world: World) -> dict[str, Any]:
     }
 
 
+def viewers_may_comment(world: World) -> None:
+    """The board setting that lets viewers comment (off by default)."""
+    Board.objects.filter(pk=world.board_id).update(viewers_can_comment=True)
+
+
 def check(endpoint: Endpoint, caller: str) -> None:
     world = make_world()
+    if endpoint.prepare is not None:
+        endpoint.prepare(world)
     api = Api(world.caller(caller))
     before = everything(world)
 

@@ -268,7 +268,7 @@ def test_lists_cards_comments_and_viewers_follow_the_other_member(
     assert_not_reloaded(watching)
 
 
-def test_an_edit_that_lost_a_race_says_so_and_shows_the_current_version(
+def test_an_edit_that_clashed_with_another_shows_both_values_and_saves_the_choice(
     new_context: Any, asgi_server: Any, pg_cluster: Any, together: Together
 ) -> None:
     task = add_card(together, "Original")
@@ -287,14 +287,16 @@ def test_an_edit_that_lost_a_race_says_so_and_shows_the_current_version(
     expect(titles(page, together.todo)).to_have_text(["Theirs"])
 
     dialog.get_by_role("button", name="Save changes").click()
+    # Merged by field (issue 13): only the title clashes; the form shows their description.
     expect(dialog.locator(".errorlist.nonfield")).to_have_text(
-        "Olive Owner changed this card while you were editing it. The form now shows the current "
-        "version; your changes were not saved: make them again."
+        "Olive Owner changed a field you changed too. Nothing was saved: choose which value to "
+        "keep, then save."
     )
-    expect(dialog.locator("#id_title")).to_have_value("Theirs")
+    expect(dialog.locator(".merge-choice .merge-option")).to_have_text(["YoursMine", "TheirsTheirs"])
+    expect(dialog.locator("#id_title")).to_have_value("Mine")
     expect(dialog.locator("#id_description")).to_have_value("Their words")
-    expect(dialog.locator(".attempted")).to_contain_text("Mine")
 
+    dialog.locator(".merge-option", has_text="Yours").click()
     dialog.locator("#id_title").fill("Mine, on top of theirs")
     dialog.get_by_role("button", name="Save changes").click()
     expect(dialog.locator(".saved-note")).to_have_text("Saved.")

@@ -256,8 +256,8 @@ def test_detail_has_lists_with_their_tasks_in_order_labels_and_members(given: Bo
     assert response["ETag"] == f'"{board.pk}-1"'
     body = response.json()
     assert set(body) == {
-        "id", "title", "description", "archived", "version", "created_at", "updated_at",
-        "member_count", "lists", "labels", "members",
+        "id", "title", "description", "archived", "viewers_can_comment", "version", "created_at",
+        "updated_at", "member_count", "lists", "labels", "members",
     }  # fmt: skip
     assert (body["id"], body["title"], body["version"], body["member_count"]) == (board.pk, "Launch", 1, 4)
     assert [(row["id"], row["title"], row["wip_limit"]) for row in body["lists"]] == [
@@ -576,6 +576,8 @@ def test_an_empty_update_changes_nothing(given: BoardWithRoles) -> None:
         ({"archived": 1}, {"archived"}),
         ({"archived": None}, {"archived"}),
         ({"title": 3, "archived": "no"}, {"title", "archived"}),
+        ({"viewers_can_comment": "yes"}, {"viewers_can_comment"}),
+        ({"viewers_can_comment": None}, {"viewers_can_comment"}),
     ],
 )
 def test_update_refuses_invalid_input(given: BoardWithRoles, body: dict[str, Any], fields: set[str]) -> None:

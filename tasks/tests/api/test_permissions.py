@@ -3,7 +3,16 @@
 import pytest
 
 from tests.api.http import Api
-from tests.api.matrix import CALLERS, ROLES, Endpoint, check, endpoint, everything, make_world
+from tests.api.matrix import (
+    CALLERS,
+    ROLES,
+    Endpoint,
+    check,
+    endpoint,
+    everything,
+    make_world,
+    viewers_may_comment,
+)
 
 ENDPOINTS = [
     endpoint("GET", "boards/{w.board_id}/tasks/", minimum="viewer"),
@@ -30,8 +39,23 @@ ENDPOINTS = [
     endpoint("PUT", "tasks/{w.task.pk}/watch/", minimum="viewer", success=204),
     endpoint("DELETE", "tasks/{w.task.pk}/watch/", minimum="viewer", success=204),
     endpoint("GET", "tasks/{w.task.pk}/comments/", minimum="viewer"),
+    # Viewers comment only where the board lets them (viewers_can_comment, off by default).
     endpoint(
-        "POST", "tasks/{w.task.pk}/comments/", minimum="member", success=201, body=lambda w: {"body": "Hi"}
+        "POST",
+        "tasks/{w.task.pk}/comments/",
+        minimum="member",
+        success=201,
+        body=lambda w: {"body": "Hi"},
+        case="viewers may not comment",
+    ),
+    endpoint(
+        "POST",
+        "tasks/{w.task.pk}/comments/",
+        minimum="viewer",
+        success=201,
+        body=lambda w: {"body": "Hi"},
+        prepare=viewers_may_comment,
+        case="viewers may comment",
     ),
     # The member wrote this one: its author may change it, and admins.
     endpoint(
@@ -49,6 +73,15 @@ ENDPOINTS = [
         body=lambda w: {"body": "Edited"},
     ),
     endpoint("DELETE", "comments/{w.admin_comment.pk}/", allowed={"admin", "owner"}, success=204),
+    # Viewers who may comment still touch nobody else's comments.
+    endpoint(
+        "PATCH",
+        "comments/{w.member_comment.pk}/",
+        allowed={"member", "admin", "owner"},
+        body=lambda w: {"body": "Edited"},
+        prepare=viewers_may_comment,
+        case="viewers may comment",
+    ),
 ]
 
 

@@ -362,7 +362,8 @@ def test_update_into_a_full_list_is_a_409(given: BoardWithRoles, lists: tuple[Bo
     assert response.status_code == 409
     assert error_of(response) == {
         "code": "conflict",
-        "message": "The list “Done” is at its WIP limit of 1 tasks.",
+        "message": "The list “Done” is at its WIP limit of 1 task.",
+        "reason": "wip_limit",
     }
     assert board_snapshot(given.board.pk) == before
 
