@@ -60,6 +60,7 @@ DEFAULT_LABELS = (
     ("Blue", "#0969da"),
 )
 MAX_LISTS_ON_CREATE = 20
+BOARD_DESCRIPTION_MAX_LENGTH = 5000
 ASSIGNABLE_ROLES = (Role.ADMIN, Role.MEMBER, Role.VIEWER)
 
 
@@ -77,7 +78,9 @@ def board_create(
     and the DEFAULT_LABELS."""
     errors = FieldErrors()
     title = clean_required_text(errors, "title", title, max_length=200)
-    description = clean_optional_text(errors, "description", description, max_length=5000)
+    description = clean_optional_text(
+        errors, "description", description, max_length=BOARD_DESCRIPTION_MAX_LENGTH
+    )
     titles = list(DEFAULT_LIST_TITLES if list_titles is None else list_titles)
     if len(titles) > MAX_LISTS_ON_CREATE:
         errors.add("lists", f"Ensure this field has no more than {MAX_LISTS_ON_CREATE} elements.")
@@ -123,6 +126,14 @@ class BoardChanges(TypedDict, total=False):
 def board_update(*, board: Board, actor: User, **changes: Unpack[BoardChanges]) -> Board:
     """Change the board's title, description, archived flag or whether viewers may
     comment (admin+)."""
+    # Rendered before the board is locked, as task and comment texts are: the other
+    # writers of the board don't wait for it. A text the checks below refuse isn't rendered.
+    description = changes.get("description")
+    description_html = (
+        render_markdown(description)
+        if isinstance(description, str) and len(description) <= BOARD_DESCRIPTION_MAX_LENGTH
+        else ""
+    )
     with board_write(board_id=board.pk, actor=actor) as write:
         write.require(Action.BOARD_UPDATE)
         errors = FieldErrors()
@@ -131,7 +142,7 @@ def board_update(*, board: Board, actor: User, **changes: Unpack[BoardChanges]) 
             values["title"] = clean_required_text(errors, "title", changes["title"], max_length=200)
         if "description" in changes:
             values["description"] = clean_optional_text(
-                errors, "description", changes["description"], max_length=5000
+                errors, "description", changes["description"], max_length=BOARD_DESCRIPTION_MAX_LENGTH
             )
         if "archived" in changes:
             if not isinstance(changes["archived"], bool):
@@ -149,7 +160,7 @@ def board_update(*, board: Board, actor: User, **changes: Unpack[BoardChanges]) 
             for field in changed:
                 setattr(board, field, values[field])
             if "description" in changed:
-                board.description_html = render_markdown(board.description)
+                board.description_html = description_html
                 values["description_html"] = board.description_html
                 changed.append("description_html")
             Board.objects.filter(pk=board.pk).update(**{field: values[field] for field in changed})

@@ -53,7 +53,8 @@ def test_the_description_is_rendered_from_markdown_when_created_and_changed() ->
     board.refresh_from_db()
     assert board.description_html == "<p>Ship the <strong>launch</strong></p>"
 
-    services.board_update(board=board, actor=ada, description="<script>x</script>_soon_")
+    # In CommonMark a line opening with <script> is a raw HTML block, so the script goes last.
+    services.board_update(board=board, actor=ada, description="_soon_<script>x</script>")
     board.refresh_from_db()
     assert board.description_html == "<p><em>soon</em></p>"
 
