@@ -71,7 +71,15 @@ def test_quick_add_keeps_every_keystroke_typed_across_enters_whatever_the_latenc
     expect(page.locator("[data-live-board]")).to_have_attribute("data-live-state", "open")
     slow_network(context, page, latency_ms)
     field = page.locator(f"#list-{todo.pk} .add-card input[name=title]")
-    titles = [f"L{latency_ms} card one", f"L{latency_ms} card two", f"L{latency_ms} card three"]
+    # Short ones last: several are waiting for their answers at once.
+    titles = [
+        f"L{latency_ms} card one",
+        f"L{latency_ms} card two",
+        f"L{latency_ms} card three",
+        "Q1",
+        "Q2",
+        "Q3",
+    ]
 
     field.click()
     for title in titles:
@@ -80,7 +88,7 @@ def test_quick_add_keeps_every_keystroke_typed_across_enters_whatever_the_latenc
 
     # Each card shows at once, in order, and becomes the server's card when it answers.
     cards = page.locator(f"#cards-{todo.pk} > *")
-    expect(cards).to_have_count(3)
+    expect(cards).to_have_count(6)
     expect(page.locator(f"#cards-{todo.pk} .task-card[id^=card-] .task-card-title")).to_have_text(titles)
     expect(page.locator(f"#cards-{todo.pk} .pending-card")).to_have_count(0)
     expect(field).to_have_value("")
@@ -89,7 +97,7 @@ def test_quick_add_keeps_every_keystroke_typed_across_enters_whatever_the_latenc
     # The box stayed the same element: typing goes on into it.
     page.keyboard.type("more", delay=KEY_DELAY_MS)
     expect(field).to_have_value("more")
-    expect(page.locator(f"#count-{todo.pk} [data-count]")).to_have_text("3")
+    expect(page.locator(f"#count-{todo.pk} [data-count]")).to_have_text("6")
 
 
 def test_a_card_added_while_the_answers_are_slow_appears_at_once_as_pending(
@@ -144,7 +152,7 @@ def test_a_refused_quick_add_shows_its_error_on_the_card_with_the_title_kept(
     expect(field).to_be_focused()
     assert saved_titles(todo) == []
     screenshot(page, "quick-add-refused-desktop")
-    page.set_viewport_size(PHONE)
+    page.set_viewport_size({"width": PHONE["width"], "height": PHONE["height"]})
     failed.scroll_into_view_if_needed()
     screenshot(page, "quick-add-refused-phone")
 
@@ -219,15 +227,19 @@ def open_card(page: Page, task: Task) -> Any:
     return dialog
 
 
-def test_a_description_left_by_esc_is_saved(
-    new_context: Any, live_server: Any, pg_cluster: Any, owner: User, task: Task
+@pytest.mark.parametrize("close_by", ["Escape", "a click outside"])
+def test_a_description_left_by_closing_the_dialog_is_saved(
+    new_context: Any, live_server: Any, pg_cluster: Any, owner: User, task: Task, close_by: str
 ) -> None:
     pg_cluster.replica.wait_for_catchup()
     page = open_board(new_context(owner), task.board)
     dialog = open_card(page, task)
 
     dialog.locator("[name=description]").fill("Saved when the dialog closes")
-    page.keyboard.press("Escape")
+    if close_by == "Escape":
+        page.keyboard.press("Escape")
+    else:
+        page.mouse.click(5, 450)  # the backdrop, left of the dialog
 
     expect(dialog).not_to_be_visible()
     page.wait_for_function("() => !document.querySelector('.toast.error')")
@@ -274,6 +286,31 @@ def test_fields_save_when_left_and_typing_in_the_next_one_goes_on(
     expect(dialog.locator(".errorlist")).to_have_count(0)
 
 
+def test_a_save_refused_as_a_conflict_keeps_the_text_to_restore(
+    new_context: Any, live_server: Any, pg_cluster: Any, owner: User, task: Task
+) -> None:
+    pg_cluster.replica.wait_for_catchup()
+    page = open_board(new_context(owner), task.board)
+    dialog = open_card(page, task)
+    # Someone else changes the same field while the dialog is open.
+    task_services.task_update(task=task.pk, actor=owner, description="Theirs")
+    description = dialog.locator("[name=description]")
+
+    description.fill("Mine")
+    page.keyboard.press("Tab")
+
+    expect(dialog.locator(".errorlist.nonfield")).to_contain_text("changed this card while you were editing")
+    task.refresh_from_db()
+    assert task.description == "Theirs"
+    offer = dialog.locator(".draft-offer[data-draft-field=description]")
+    offer.get_by_role("button", name="Restore").click()
+    expect(description).to_have_value("Mine")
+    page.keyboard.press("Tab")  # based on the current version now: saved
+    expect(dialog.locator(".saved-note")).to_have_text("Saved.")
+    task.refresh_from_db()
+    assert task.description == "Mine"
+
+
 def test_an_unsaved_description_survives_a_reload_and_is_offered_back(
     new_context: Any, live_server: Any, pg_cluster: Any, owner: User, task: Task, screenshot: Any
 ) -> None:
@@ -296,7 +333,7 @@ def test_an_unsaved_description_survives_a_reload_and_is_offered_back(
     expect(offer).to_contain_text("You have an unsaved draft from")
     expect(description).to_have_value("")
     screenshot(page, "task-dialog-draft-desktop")
-    page.set_viewport_size(PHONE)
+    page.set_viewport_size({"width": PHONE["width"], "height": PHONE["height"]})
     screenshot(page, "task-dialog-draft-phone")
 
     offer.get_by_role("button", name="Restore").click()
