@@ -5,6 +5,8 @@ keeps unsaved text in the browser across a close or a reload, offering it back."
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
@@ -430,3 +432,37 @@ def test_no_template_comment_shows_as_text_on_a_page(
 
     assert "{#" not in html
     assert "#}" not in html
+
+
+def test_quick_add_without_javascript_is_a_plain_form_post(
+    browser: Any, live_server: Any, pg_cluster: Any, owner: User, board: Board
+) -> None:
+    todo = first_list(board)
+    pg_cluster.replica.wait_for_catchup()
+    client = Client()
+    client.force_login(owner)
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        page = context.new_page()
+        page.goto(f"/boards/{board.pk}/")
+
+        field = page.locator(f"#list-{todo.pk} .add-card input[name=title]")
+        field.fill("Posted the old way")
+        field.press("Enter")
+
+        page.wait_for_url(f"**/boards/{board.pk}/")
+        expect(page.locator(f"#cards-{todo.pk} .task-card .task-card-title")).to_have_text(
+            ["Posted the old way"]
+        )
+        assert saved_titles(todo) == ["Posted the old way"]
+    finally:
+        context.close()
