@@ -79,7 +79,10 @@
     dismiss.type = "button";
     dismiss.className = "ghost small";
     dismiss.textContent = "Dismiss";
-    dismiss.addEventListener("click", function () { card.remove(); });
+    dismiss.addEventListener("click", function () {
+      card.classList.remove("failed");
+      card.remove();
+    });
     state.appendChild(error);
     state.appendChild(again);
     state.appendChild(dismiss);
@@ -88,6 +91,8 @@
   // The card as the server rendered it takes the pending card's place (unless the live
   // stream brought it already).
   function settle(card, fresh) {
+    card.removeAttribute("aria-busy");
+    card.classList.remove("failed");
     if (document.getElementById(fresh.id)) {
       card.remove();
       return;
@@ -199,17 +204,63 @@
     }
     clearEmpty(form, field);
     field.value = "";
+    typed[listId] = "";
     var cards = cardsOf(listId);
     var card = pendingCard(listId, title);
     if (cards) cards.appendChild(card);
+    pending.push(card);
     card.scrollIntoView({ block: "nearest" });
     enqueue(form, listId, title, card);
   });
 
+  // What is typed in each box, and the pending cards: all the columns may be rendered
+  // again (a label changed, or no live stream after the dialog closed), and the new boxes
+  // get the text, the focus and the pending cards back.
+  var typed = {};
+  var focused = null;
+  var pending = [];
+
+  function listOf(form) { return form.querySelector("input[name=list_id]").value; }
+
   document.addEventListener("input", function (event) {
     var form = event.target.form;
-    if (form && form.matches("form[data-quick-add]")) clearEmpty(form, event.target);
+    if (!form || !form.matches("form[data-quick-add]")) return;
+    clearEmpty(form, event.target);
+    typed[listOf(form)] = event.target.value;
   });
+
+  document.addEventListener("focusin", function (event) {
+    var form = event.target.form;
+    focused = form && form.matches("form[data-quick-add]") && event.target.name === "title" ? listOf(form) : null;
+  });
+
+  document.addEventListener("focusout", function (event) {
+    var field = event.target;
+    if (!field.form || !field.form.matches("form[data-quick-add]")) return;
+    // Still on the page: the person left the box (not the box re-rendered under them).
+    window.setTimeout(function () { if (field.isConnected && document.activeElement !== field) focused = null; }, 0);
+  });
+
+  function restore(root) {
+    if (!root || !root.querySelectorAll || !root.querySelector("form[data-quick-add]")) return;
+    root.querySelectorAll("form[data-quick-add]").forEach(function (form) {
+      var listId = listOf(form);
+      var field = form.querySelector("input[name=title]");
+      if (typed[listId] && !field.value) field.value = typed[listId];
+      if (focused === listId && document.activeElement !== field) {
+        field.focus({ preventScroll: true });
+        field.setSelectionRange(field.value.length, field.value.length);
+      }
+    });
+    pending = pending.filter(function (card) { return card.getAttribute("aria-busy") === "true" || card.classList.contains("failed"); });
+    pending.forEach(function (card) {
+      var cards = cardsOf(card.getAttribute("data-pending-list"));
+      if (!card.isConnected && cards) cards.appendChild(card);
+    });
+  }
+
+  document.addEventListener("board:inserted", function (event) { restore(event.detail && event.detail.element); });
+  document.addEventListener("htmx:load", function (event) { restore(event.target); });
 
   // Our own card came back over the live stream before the answer: it takes the place of
   // the pending card it stands for (the first one of that title in its list).

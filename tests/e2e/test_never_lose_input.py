@@ -102,6 +102,28 @@ def test_quick_add_keeps_every_keystroke_typed_across_enters_whatever_the_latenc
     expect(page.locator(f"#count-{todo.pk} [data-count]")).to_have_text("6")
 
 
+def test_typing_goes_on_when_all_the_columns_are_rendered_again(
+    new_context: Any, asgi_server: Any, pg_cluster: Any, owner: User, board: Board
+) -> None:
+    todo = first_list(board)
+    label = board_services.label_create(board=board, actor=owner, name="Bug", color="#c0392b")
+    pg_cluster.replica.wait_for_catchup()
+    page = open_board(new_context(owner, base_url=asgi_server.http_url), board)
+    expect(page.locator("[data-live-board]")).to_have_attribute("data-live-state", "open")
+    page.evaluate("document.getElementById('board-columns').dataset.before = 'yes'")
+    field = page.locator(f"#list-{todo.pk} .add-card input[name=title]")
+    field.click()
+    page.keyboard.type("Half", delay=KEY_DELAY_MS)
+
+    # A label renamed elsewhere: the live layer renders every column again.
+    board_services.label_update(label=label, actor=owner, name="Defect")
+    expect(page.locator("#board-columns[data-before]")).to_have_count(0)
+    page.keyboard.type(" typed", delay=KEY_DELAY_MS)
+
+    expect(field).to_have_value("Half typed")
+    expect(field).to_be_focused()
+
+
 def test_a_card_added_while_the_answers_are_slow_appears_at_once_as_pending(
     new_context: Any, live_server: Any, pg_cluster: Any, owner: User, board: Board, screenshot: Any
 ) -> None:
