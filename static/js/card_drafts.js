@@ -350,7 +350,8 @@
     if (!detail) return;
     var taskId = taskIdOf(detail);
     var sent = snapshot(form);
-    if (!force && (!dirty(form) || same(sent, lastQueued[taskId]))) return;
+    // Leaving a field by clicking "Save changes" saves once, not twice.
+    if ((!force && !dirty(form)) || same(sent, lastQueued[taskId])) return;
     lastQueued[taskId] = sent;
     var body = new URLSearchParams(submitter ? new FormData(form, submitter) : new FormData(form));
     var url = form.getAttribute("action");
