@@ -76,6 +76,9 @@ def test_a_list_is_moved_with_the_keyboard_announced_and_live_for_another_member
     screenshot(page, "list-menu-desktop")
     page.keyboard.press("Enter")
     expect(page.locator("#dialog-title")).to_have_text("Move the list “Doing”")
+    # focus.js moves the focus once htmx has settled the swap (20 ms after the new title is
+    # in): wait for it rather than read it at once.
+    expect(page.locator("#task-dialog select[name=position]")).to_be_focused()
     assert focused(page) == "position"
     screenshot(page, "list-move-dialog-desktop")
     page.keyboard.press("ArrowDown")
