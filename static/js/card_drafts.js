@@ -259,6 +259,8 @@
     var active = document.activeElement;
     var activeId = active && current.contains(active) ? active.id : "";
     var wasSubmit = !!(active && active.type === "submit" && form && form.contains(active));
+    var sameKind = active && !activeId && !wasSubmit && current.contains(active)
+      ? Array.prototype.indexOf.call(current.querySelectorAll(active.tagName), active) : -1;
     var selection = null;
     try {
       if (active && typeof active.selectionStart === "number") selection = [active.selectionStart, active.selectionEnd];
@@ -284,6 +286,9 @@
     }
     if (window.htmx) window.htmx.process(fresh);
     var focus = keepActive ? active : activeId ? document.getElementById(activeId) : wasSubmit && freshForm ? freshForm.querySelector("[type=submit]") : null;
+    // An element without an id (a button, a summary): its counterpart, so the focus stays
+    // where it was in the dialog (never on the page body).
+    if (!focus && sameKind >= 0) focus = fresh.querySelectorAll(active.tagName)[sameKind] || null;
     if (focus && fresh.contains(focus)) {
       focus.focus({ preventScroll: true });
       if (selection && typeof focus.setSelectionRange === "function") {
@@ -345,13 +350,54 @@
     });
   }
 
+  // A clash after a merge by field waits for the person's choice (static/js/merge_choice.js):
+  // its form holds their value as the base, so a save without the choice would silently
+  // keep "Yours". Nothing is saved until every clash is chosen; the text stays a draft.
+  function unresolved(form) {
+    var chosen = {};
+    Array.prototype.forEach.call(form.querySelectorAll("input[type=radio][name^='resolve-']"), function (radio) {
+      chosen[radio.name] = chosen[radio.name] || radio.checked;
+    });
+    return Object.keys(chosen).some(function (name) { return !chosen[name]; });
+  }
+
+  function firstShown(root, selectors) {
+    for (var i = 0; i < selectors.length; i++) {
+      var found = root.querySelectorAll(selectors[i]);
+      for (var j = 0; j < found.length; j++) {
+        if (found[j].offsetWidth || found[j].offsetHeight || found[j].getClientRects().length) return found[j];
+      }
+    }
+    return null;
+  }
+
+  // After "Save changes" the focus goes to what the save answered (WCAG 2.4.3, as
+  // static/js/focus.js does for htmx): the clash or error, else "Saved.". Unless the person
+  // moved on to a field meanwhile.
+  function afterSubmit(taskId) {
+    (chains[taskId] || Promise.resolve()).then(function () {
+      var detail = document.getElementById("task-detail");
+      if (!detail || taskIdOf(detail) !== taskId) return;
+      var active = document.activeElement;
+      if (active && active !== document.body && detail.contains(active) && active.type !== "submit") return;
+      var message = firstShown(detail, [".errorlist.nonfield[role=alert]", "[aria-invalid='true']", ".saved-note"]);
+      if (!message) return;
+      if (!message.matches("a[href], button, input, select, textarea, [tabindex]")) message.setAttribute("tabindex", "-1");
+      message.focus();
+    });
+  }
+
   function save(form, force, submitter) {
     var detail = detailOf(form);
     if (!detail) return;
     var taskId = taskIdOf(detail);
+    if (unresolved(form)) return false;
     var sent = snapshot(form);
     // Leaving a field by clicking "Save changes" saves once, not twice.
-    if ((!force && !dirty(form)) || same(sent, lastQueued[taskId])) return;
+    if ((!force && !dirty(form)) || same(sent, lastQueued[taskId])) {
+      if (force) afterSubmit(taskId);
+      return true;
+    }
     lastQueued[taskId] = sent;
     var body = new URLSearchParams(submitter ? new FormData(form, submitter) : new FormData(form));
     var url = form.getAttribute("action");
@@ -361,15 +407,22 @@
       if (!saved) lastQueued[taskId] = null;
       return saved;
     });
+    if (force) afterSubmit(taskId);
+    return true;
   }
 
-  // Leaving a changed field saves it.
+  // Leaving a changed field saves it. A field's own buttons (the description's Preview) are
+  // part of it: previewing is not leaving, and a mention notifies only once saved.
   document.addEventListener("focusout", function (event) {
     if (swapping) return;
     var control = event.target;
     var form = control && control.form;
-    if (!form || !form.matches(".task-form") || !editable(control)) return;
-    if (control.type === "checkbox" || control.type === "radio" || control.tagName === "SELECT") return;
+    if (!form || !form.matches(".task-form")) return;
+    var group = control.closest(".field");
+    if (group && event.relatedTarget && group.contains(event.relatedTarget)) return;
+    if (editable(control)) {
+      if (control.type === "checkbox" || control.type === "radio" || control.tagName === "SELECT") return;
+    } else if (!group || control.type === "submit") return;
     save(form, false);
   });
 
@@ -377,6 +430,8 @@
     var control = event.target;
     var form = control && control.form;
     if (!form || !form.matches(".task-form")) return;
+    // A merge choice (resolve-*) is saved with the next save, as its note says.
+    if (/^resolve-/.test(control.name)) return;
     if (control.type === "checkbox" || control.type === "radio" || control.tagName === "SELECT") save(form, false);
   });
 
@@ -395,7 +450,9 @@
     var dialog = event.target;
     if (!(dialog instanceof HTMLDialogElement)) return;
     var form = dialog.querySelector("#task-detail .task-form");
-    if (form) save(form, false);
+    if (form && save(form, false) === false) {
+      toast("A change clashed with someone else's and waits for your choice: it was not saved. Your text is kept in this browser: open the card again to restore it.", "error");
+    }
   }, true);
 
   // Other requests from the card (complete, move, comment) wait for its saves: the card's

@@ -138,10 +138,15 @@ def test_adding_a_card_into_a_full_list_is_refused_in_place(
         field.fill("One too many")
         field.press("Enter")
 
-        expect(column.locator(".add-card .errorlist")).to_have_text(
-            "The list “To do” is at its WIP limit of 1 task."
+        # The quick add keeps its box (issue 13 item 1): the refusal is said in the list, on
+        # the card that was not added, its title kept.
+        refused = column.locator(".pending-card.failed")
+        expect(refused.locator(".task-card-title")).to_have_text("One too many")
+        expect(refused.locator(".pending-error")).to_have_text(
+            "Not added: The list “To do” is at its WIP limit of 1 task."
         )
-        expect(column.locator(".task-card-title")).to_have_text(["Old title"])
+        expect(field).to_be_focused()
+        expect(column.locator(".task-card .task-card-title")).to_have_text(["Old title"])
         expect(column.locator(f"#count-{team.todo.pk}")).to_have_text("1 / 1 · full")
         column.scroll_into_view_if_needed()
         screenshot(page, f"board-wip-refused-{size}")
