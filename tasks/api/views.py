@@ -100,7 +100,9 @@ class BoardTaskListView(GenericAPIView):
             "Appended last in its list. Assignees are notified, and so are members mentioned as "
             "`@<email>` in the description. "
             "Business rule: `list_id` must be a list of the task's board, `assignee_ids` its "
-            "members and `label_ids` its labels; anything else is a 400 on that field."
+            "members and `label_ids` its labels; anything else is a 400 on that field. "
+            "Business rule: `due_at` is from 1970-01-01T00:00:00Z to 2200-01-01T00:00:00Z, both "
+            "included; outside, a 400 on `due_at` (added: issue 13)."
         ),
         parameters=[BOARD_ID, TASK_ETAG_HEADER],
         request=TaskCreateInputSerializer,
@@ -160,7 +162,9 @@ class TaskDetailView(APIView):
             "version, else 412 (checked before the body: a stale version is a 412 whatever "
             "was sent). "
             "Business rule: `list_id` must be a list of the task's board, `assignee_ids` its "
-            "members and `label_ids` its labels; anything else is a 400 on that field."
+            "members and `label_ids` its labels; anything else is a 400 on that field. "
+            "Business rule: `due_at` is from 1970-01-01T00:00:00Z to 2200-01-01T00:00:00Z, both "
+            "included; outside, a 400 on `due_at` (added: issue 13)."
         ),
         parameters=[
             TASK_ID,
