@@ -127,7 +127,8 @@ class RegisterForm(ServiceErrorsMixin, forms.Form):
     password2 = _confirm_password_field("Confirm password")
     # The browser's zone, filled in by static/js/browser_timezone.js; without script, or with a
     # zone this server doesn't know, UTC (changeable on the account page).
-    timezone = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    # No max_length: an over-long value is not refused, it is simply not a known zone.
+    timezone = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean_password2(self) -> str:
         return _confirmed_password(self, "password1", "password2")
