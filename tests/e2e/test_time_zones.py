@@ -3,6 +3,8 @@ dialog names the zone its date field is in."""
 
 from typing import Any
 
+from django.conf import settings
+from django.test import Client
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
@@ -78,3 +80,46 @@ def test_the_card_dialog_names_the_zone_of_its_due_date(
         expect(page.locator("#task-dialog")).to_be_visible()
         expect(page.get_by_label("Due (Europe/Paris)")).to_be_visible()
         screenshot(page, f"card-dialog-zone-{name}")
+
+
+def test_an_existing_account_is_offered_the_browsers_zone_once(
+    browser: Any, live_server: Any, policy_violations: Any, pg_cluster: Any, screenshot: Any
+) -> None:
+    kept = UserFactory.create(name="Kept Utc", timezone="UTC")
+    moved = UserFactory.create(name="Moved Utc", timezone="UTC")
+    pg_cluster.replica.wait_for_catchup()
+
+    for user, viewport, size in ((moved, DESKTOP, "desktop"), (kept, PHONE, "phone")):
+        context = browser_in(browser, live_server, policy_violations, "Europe/Paris", viewport)
+        try:
+            sign_in(context, live_server, user)
+            page: Page = context.new_page()
+            page.goto("/accounts/profile/")
+            offer = page.locator("[data-zone-offer]")
+            expect(offer).to_contain_text("Your browser is in Europe/Paris.")
+            screenshot(page, f"profile-zone-offer-{size}")
+            if user is moved:
+                offer.get_by_role("button", name="Use it").click()
+                expect(page.locator("select[name=timezone]")).to_have_value("Europe/Paris")
+                page.get_by_role("button", name="Save", exact=True).click()
+                expect(page.locator("select[name=timezone]")).to_have_value("Europe/Paris")
+            else:
+                offer.get_by_role("button", name="Keep UTC").click()
+            expect(offer).to_be_hidden()
+            # Asked once: not again in this browser.
+            page.goto("/accounts/profile/")
+            expect(page.locator("select[name=timezone]")).to_be_visible()
+            expect(page.locator("[data-zone-offer]")).to_be_hidden()
+        finally:
+            policy_violations.collect(context)
+            context.close()
+
+    assert User.objects.get(pk=moved.pk).timezone == "Europe/Paris"
+    assert User.objects.get(pk=kept.pk).timezone == "UTC"
+
+
+def sign_in(context: Any, live_server: Any, user: Any) -> None:
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
