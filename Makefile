@@ -21,10 +21,14 @@ $(DEPS): requirements/dev.txt requirements/production.txt requirements/base.txt 
 
 deps: $(DEPS)
 
+# HOST and PORT go to the processes' environment: the settings make SITE_URL (links in mail,
+# the demo's printed addresses) from them unless SITE_URL is set.
+run: export HOST := $(HOST)
+run: export PORT := $(PORT)
 run: $(DEPS)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py run_local --host $(HOST) --port $(PORT)
+	$(PY) manage.py run_local
 
 lint: $(DEPS)
 	$(VENV)/bin/ruff check .

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from accounts.login_limiter import LoginThrottled, client_address
 
 from . import services
-from .models import User, normalize_email, timezone_choices
+from .models import User, available_timezones, normalize_email, timezone_choices
 
 
 class ServiceErrorsMixin:
@@ -125,9 +125,17 @@ class RegisterForm(ServiceErrorsMixin, forms.Form):
     )
     password1 = _new_password_field("Password")
     password2 = _confirm_password_field("Confirm password")
+    # The browser's zone, filled in by static/js/browser_timezone.js; without script, or with a
+    # zone this server doesn't know, UTC (changeable on the account page).
+    # No max_length: an over-long value is not refused, it is simply not a known zone.
+    timezone = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean_password2(self) -> str:
         return _confirmed_password(self, "password1", "password2")
+
+    def clean_timezone(self) -> str:
+        zone = str(self.cleaned_data.get("timezone") or "")
+        return zone if zone in available_timezones() else "UTC"
 
 
 class PasswordResetRequestForm(forms.Form):

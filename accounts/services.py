@@ -59,7 +59,7 @@ class TokenPair:
 # --- registration and login -------------------------------------------------------------
 
 
-def user_register(*, email: str, password: str, name: str) -> User:
+def user_register(*, email: str, password: str, name: str, timezone: str = "UTC") -> User:
     """Create an account and queue the welcome mail (sent once the transaction commits)."""
     email = normalize_email(email)
     name = name.strip()
@@ -70,7 +70,11 @@ def user_register(*, email: str, password: str, name: str) -> User:
         errors["email"] = exc.messages
     if not name:
         errors["name"] = ["This field may not be blank."]
-    user = User(email=email, name=name)
+    try:
+        validate_timezone(timezone)
+    except ValidationError as exc:
+        errors["timezone"] = exc.messages
+    user = User(email=email, name=name, timezone=timezone)
     try:
         password_validation.validate_password(password, user=user)
     except ValidationError as exc:

@@ -102,6 +102,7 @@ class RegisterView(FormView):
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password1"],
                 name=form.cleaned_data["name"],
+                timezone=form.cleaned_data["timezone"],
             )
         except ValidationError as exc:
             form.add_service_errors(exc)

@@ -4,6 +4,7 @@ their errors are put next to the matching field."""
 from typing import Any, ClassVar
 
 from django import forms
+from django.utils import timezone
 
 from accounts.forms import ServiceErrorsMixin
 from boards.models import BoardList, Label
@@ -49,6 +50,8 @@ class TaskForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["assignee_ids"].choices = member_choices(members)  # type: ignore[attr-defined]
         self.fields["label_ids"].choices = [(label.pk, label.name) for label in labels]  # type: ignore[attr-defined]
+        # The page renders in the user's zone (taskboard.pages.page): say which.
+        self.fields["due_at"].label = f"Due ({timezone.get_current_timezone_name()})"
 
     @staticmethod
     def initial_for(task: Task) -> dict[str, Any]:

@@ -78,6 +78,14 @@ def _render_unlocked(text: object, *, max_length: int) -> str:
     return render_markdown(text)
 
 
+# A due date outside these (both included) is a typo (a year 20255, a 1925) rather than a
+# plan; the bounds also keep every value inside what the browser's date input and
+# JavaScript's Date show.
+DUE_AT_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+DUE_AT_LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+DUE_AT_RANGE_MESSAGE = "Give a due date from 1970-01-01 to 2200-01-01 (UTC)."
+
+
 def _clean_due_at(errors: FieldErrors, value: object) -> datetime | None:
     if value is None:
         return None
@@ -89,10 +97,14 @@ def _clean_due_at(errors: FieldErrors, value: object) -> datetime | None:
         return None
     # Stored in UTC: PostgreSQL refuses some offsets Python accepts (e.g. -16:12).
     try:
-        return value.astimezone(UTC)
+        due = value.astimezone(UTC)
     except OverflowError:
-        errors.add("due_at", "Datetime is out of range.")
+        errors.add("due_at", DUE_AT_RANGE_MESSAGE)
         return None
+    if not DUE_AT_EARLIEST <= due <= DUE_AT_LATEST:
+        errors.add("due_at", DUE_AT_RANGE_MESSAGE)
+        return None
+    return due
 
 
 def _clean_assignees(errors: FieldErrors, board: Board, value: object) -> list[User]:

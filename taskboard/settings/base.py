@@ -123,9 +123,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "client_errors_without_traceback": {"()": "taskboard.request_log.ClientErrorsWithoutTraceback"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # An expected 403/404 is one line, not a traceback.
+        "django.request": {"filters": ["client_errors_without_traceback"]},
+    },
 }
 
 TASKBOARD_VAR_DIR = VAR_DIR

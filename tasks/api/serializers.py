@@ -49,12 +49,18 @@ def ids_field(max_length: int, help_text: str) -> serializers.ListField:
 # --- input ------------------------------------------------------------------------------
 
 
+DUE_AT_HELP = (
+    "ISO 8601, or null. From 1970-01-01T00:00:00Z to 2200-01-01T00:00:00Z, both included; "
+    "outside that range the request is refused with 400 on `due_at` (added: issue 13)."
+)
+
+
 class TaskCreateInputSerializer(serializers.Serializer):
     list_id = IdField(help_text="A list of this board; the task goes last in it.")
     title = title_field()
     description = description_field()
     priority = StrictChoiceField(choices=PRIORITIES, required=False, help_text="Default medium.")
-    due_at = StrictDateTimeField(allow_null=True, required=False)
+    due_at = StrictDateTimeField(allow_null=True, required=False, help_text=DUE_AT_HELP)
     assignee_ids = ids_field(MAX_ASSIGNEES, "Members of the board.")
     label_ids = ids_field(MAX_LABELS, "Labels of the board.")
 
@@ -77,7 +83,7 @@ class TaskUpdateInputSerializer(serializers.Serializer):
     title = title_field(required=False)
     description = description_field()
     priority = StrictChoiceField(choices=PRIORITIES, required=False)
-    due_at = StrictDateTimeField(allow_null=True, required=False)
+    due_at = StrictDateTimeField(allow_null=True, required=False, help_text=DUE_AT_HELP)
     completed = StrictBooleanField(required=False)
     assignee_ids = ids_field(MAX_ASSIGNEES, "Members of the board; replaces the assignees.")
     label_ids = ids_field(MAX_LABELS, "Labels of the board; replaces the labels.")

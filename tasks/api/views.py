@@ -109,7 +109,9 @@ class BoardTaskListView(GenericAPIView):
             "Business rule: `list_id` must be a list of the task's board, `assignee_ids` its "
             "members and `label_ids` its labels; anything else is a 400 on that field. "
             "*(added: issue 13)* A list at its WIP limit refuses it: 409 `conflict` with "
-            '`reason` "wip_limit", as a move into it.'
+            '`reason` "wip_limit", as a move into it. '
+            "Business rule: `due_at` is from 1970-01-01T00:00:00Z to 2200-01-01T00:00:00Z, both "
+            "included; outside, a 400 on `due_at` (added: issue 13)."
         ),
         parameters=[BOARD_ID, TASK_ETAG_HEADER],
         request=TaskCreateInputSerializer,
@@ -173,7 +175,9 @@ class TaskDetailView(APIView):
             "base nor the value sent is a 412 whose `fields` name the conflicting fields and "
             "whose `current` holds their current values; nothing is written then. "
             "Business rule: `list_id` must be a list of the task's board, `assignee_ids` its "
-            "members and `label_ids` its labels; anything else is a 400 on that field."
+            "members and `label_ids` its labels; anything else is a 400 on that field. "
+            "Business rule: `due_at` is from 1970-01-01T00:00:00Z to 2200-01-01T00:00:00Z, both "
+            "included; outside, a 400 on `due_at` (added: issue 13)."
         ),
         parameters=[
             TASK_ID,

@@ -12,19 +12,27 @@ import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from taskboard.site_address import local_address
+
 
 class Command(BaseCommand):
     help = "Serve the app and run a Celery worker beside it (the embedded default)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
+        # HOST and PORT in the environment (what `make run` passes) are the defaults: the
+        # settings derive SITE_URL, the links in mail, from the same two.
+        parser.add_argument("--host", default=getattr(settings, "RUN_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=getattr(settings, "RUN_PORT", 8000))
         parser.add_argument("--no-worker", action="store_true", help="Don't start the Celery worker.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         worker = None if options["no_worker"] else self._start_worker()
         try:
-            self.stdout.write(f"Taskboard on http://{options['host']}:{options['port']}/  (Ctrl-C stops)")
+            host, port = options["host"], options["port"]
+            self.stdout.write(
+                f"Taskboard on {local_address(host, port)}/ (listening on {host}:{port}; Ctrl-C stops)"
+            )
+            self.stdout.write(f"Links in mail: {settings.SITE_URL}/")
             uvicorn.run(
                 "taskboard.asgi:application",
                 host=options["host"],
