@@ -175,11 +175,12 @@ def in_envelope(response: Any) -> bool:
 def excused(failure: Any, case: Any, response: Any) -> bool:
     """A schema-valid request refused with 400 by a business rule the operation documents,
     or an invalid one accepted only because its invalid values are empty query parameters,
-    which the API's description says are ignored."""
+    which the API's description says are ignored (an empty object or array goes out as no
+    parameter at all: absent, which an optional parameter may be)."""
     if isinstance(failure, AcceptedNegativeData):
         negated = negated_parameters(case)
         query = case.query or {}
-        return bool(negated) and all(query.get(name, None) in ("", [""]) for name in negated)
+        return bool(negated) and all(query.get(name, None) in ("", [""], {}, []) for name in negated)
     if not isinstance(failure, RejectedPositiveData) or response.status_code != 400:
         return False
     fields = error_of(response).get("fields") or {}
