@@ -77,6 +77,8 @@
     }
 
     function save() {
+      // Escape removes the input, and Chromium may then report a blur: cancelled is final.
+      if (done) return;
       var title = input.value.trim();
       if (!title || title === options.title) return finish(null);
       input.disabled = true;
