@@ -56,6 +56,17 @@ def slow_network(context: Any, page: Page, latency_ms: int) -> None:
     )
 
 
+def description_saved(page: Page, task: Task) -> None:
+    """Wait, as long as the suite's `expect` does (15 s), until the task has a description
+    in the database: a save in the background answers no locator. The assertion after it
+    says which description."""
+    for _ in range(300):
+        task.refresh_from_db()
+        if task.description:
+            return
+        page.wait_for_timeout(50)
+
+
 def saved_titles(board_list: BoardList) -> list[str]:
     return list(
         Task.objects.filter(list=board_list).order_by("position", "id").values_list("title", flat=True)
@@ -267,11 +278,7 @@ def test_a_description_left_by_closing_the_dialog_is_saved(
 
     expect(dialog).not_to_be_visible()
     page.wait_for_function("() => !document.querySelector('.toast.error')")
-    for _ in range(100):
-        task.refresh_from_db()
-        if task.description:
-            break
-        page.wait_for_timeout(50)
+    description_saved(page, task)
     assert task.description == "Saved when the dialog closes"
     pg_cluster.replica.wait_for_catchup()
     dialog = open_card(page, task)
@@ -301,11 +308,7 @@ def test_fields_save_when_left_and_typing_in_the_next_one_goes_on(
     assert (task.title, task.description) == ("Write the whole plan", "")
 
     dialog.locator("[name=priority]").focus()  # the description is left: saved too
-    for _ in range(100):
-        task.refresh_from_db()
-        if task.description:
-            break
-        page.wait_for_timeout(50)
+    description_saved(page, task)
     assert (task.title, task.description) == ("Write the whole plan", "Typed while the title saves")
     # No error shown (the dialog's "Create label" keeps an empty, hidden one for its own).
     expect(dialog.locator(".errorlist:visible")).to_have_count(0)
@@ -377,11 +380,7 @@ def test_an_unsaved_description_survives_a_reload_and_is_offered_back(
     expect(description).to_be_focused()
     expect(offer).to_have_count(0)
     page.keyboard.press("Escape")  # closed: now saved, and the draft is done with
-    for _ in range(100):
-        task.refresh_from_db()
-        if task.description:
-            break
-        page.wait_for_timeout(50)
+    description_saved(page, task)
     assert task.description == "Half a thought"
     page.wait_for_function("() => !Object.keys(localStorage).some(k => k.startsWith('taskboard:draft:'))")
 
