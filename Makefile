@@ -44,7 +44,7 @@ test: $(DEPS) lint
 # servers on free ports on this machine and stops them.
 bench: $(DEPS)
 	deploy/local/install-system-packages.sh bench
-	$(PY) bench/markdown.py
+	$(PY) bench/markdown_rendering.py
 	$(PY) bench/api.py $(BENCH_ARGS)
 
 format: $(DEPS)

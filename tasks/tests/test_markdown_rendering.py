@@ -79,7 +79,7 @@ def test_mentioned_emails(text: str, emails: set[str]) -> None:
 
 
 # Hostile input: nothing raises, nothing costs more than its length. The time is measured
-# by bench/markdown.py (docs/benchmarks.md); here what it is made of: the HTML nh3's parser
+# by bench/markdown_rendering.py (docs/benchmarks.md); here what it is made of: the HTML nh3's parser
 # reads (html5ever's time grows with its size times how deeply its elements nest).
 
 

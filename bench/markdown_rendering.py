@@ -10,7 +10,7 @@ renderings (of fewer when they take over 3 s). Checks: every input under --budge
 that is not (the last step is then followed by a 1,000,000-fold text) is a constant
 factor, such as the text's nodes no longer fitting in the CPU's caches.
 
-    .venv/bin/python bench/markdown.py [--runs 3] [--budget 50] [--before] [--clock cpu]
+    .venv/bin/python bench/markdown_rendering.py [--runs 3] [--budget 50] [--before] [--clock cpu]
 
 Times are the process's CPU time (--clock cpu, the default): on a machine shared with other
 work, the time spent waiting for a CPU is no rendering; --clock wall counts it.
@@ -29,7 +29,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-# This script's folder off the path (its name would hide Python-Markdown), the project on it.
+# The project on the path. (No script in bench/ may be named after a package: Python puts
+# the script's folder first, and a bench/markdown.py once hid Python-Markdown from DRF.)
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(HERE.parent), *(entry for entry in sys.path if Path(entry or ".").resolve() != HERE)]
 
