@@ -14,15 +14,13 @@ from channels.db import database_sync_to_async
 
 from accounts.ws_auth import SocketCredential, credential_recheck
 from boards.consumers import (
-    MAX_CLIENT_FRAME_CHARS,
-    MESSAGE_TOO_BIG,
+    HANDLED,
     REDIS_TIMEOUT_SECONDS,
     UNAUTHENTICATED,
     BoardConsumer,
     CredentialRevoked,
 )
 from boards.live import live_process
-from taskboard import bounded_json
 from taskboard.db.routing import primary_reads
 
 from .live_notifications import unread_counts
@@ -71,17 +69,8 @@ class NotificationConsumer(BoardConsumer):
         await self._send_frame({"type": "hello", "unread": unread})
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if text_data is not None and len(text_data) > MAX_CLIENT_FRAME_CHARS:
-            await self._close_with(MESSAGE_TOO_BIG)
-            return
-        try:
-            content = bounded_json.loads(text_data) if text_data is not None else None
-        except ValueError:
-            content = None
-        if isinstance(content, dict) and content.get("type") == "auth":
-            await self._authenticate(content)
-            return
-        await self._error('Send only {"type": "auth", "token": T} (or "ticket") on this socket.')
+        if await self._frame_after_auth(text_data) is not HANDLED:
+            await self._error('Send only {"type": "auth", "token": T} (or "ticket") on this socket.')
 
     def _groups(self) -> list[str]:
         return self._credential_groups()

@@ -61,7 +61,8 @@ METRICS_JS = """() => {
   };
 }"""
 # A small page may finish loading before its first paint.
-PAINTED_JS = "performance.getEntriesByName('first-contentful-paint').length > 0"
+# A function, not an expression: Playwright evals an expression, which the pages' CSP refuses.
+PAINTED_JS = "() => performance.getEntriesByName('first-contentful-paint').length > 0"
 # Long tasks are only reported to observers that exist: register one before the page runs.
 LONG_TASK_OBSERVER_JS = """
 window.__longTasks = [];

@@ -47,6 +47,8 @@ MESSAGE_TOO_BIG = 1009
 # What a client sends is a resync or an auth frame, well under 2 KiB (a token is ~300 bytes);
 # uvicorn would hand over up to 16 MiB. Anything this long is not a client of ours.
 MAX_CLIENT_FRAME_CHARS = 16 * 1024
+# _frame_after_auth(): the frame needs nothing more.
+HANDLED = object()
 # Group messages that only need forwarding: no database, so no close_old_connections().
 FORWARDED = frozenset({"board.event", "board.presence", "user.notification", "user.notifications_read"})
 # Redis round trips of a join or a leave; the channel layer's own have no timeout, and one
@@ -216,10 +218,12 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     # -- from the client -------------------------------------------------------------------
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+    async def _frame_after_auth(self, text_data: str | None) -> Any:
+        """The client's frame, parsed (None when it isn't JSON); HANDLED when nothing more
+        is to be done with it: too long (the socket is closing) or an `auth` frame (answered)."""
         if text_data is not None and len(text_data) > MAX_CLIENT_FRAME_CHARS:
             await self._close_with(MESSAGE_TOO_BIG)
-            return
+            return HANDLED
         try:
             # Nesting bounded: json recurses per level, and RecursionError is no ValueError.
             content = bounded_json.loads(text_data) if text_data is not None else None
@@ -227,6 +231,12 @@ class BoardConsumer(AsyncWebsocketConsumer):
             content = None
         if isinstance(content, dict) and content.get("type") == "auth":
             await self._authenticate(content)
+            return HANDLED
+        return content
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        content = await self._frame_after_auth(text_data)
+        if content is HANDLED:
             return
         if not isinstance(content, dict) or content.get("type") != "resync":
             await self._error('Send {"type": "resync", "since": N} or {"type": "auth", "token": T}.')
