@@ -42,6 +42,21 @@ def _throttled_error(exc: LoginThrottled) -> ValidationError:
     )
 
 
+def _authenticate_limited(
+    form: "LoginForm | AdminLoginForm", *, email: str, password: str, entry: str
+) -> User:
+    """user_authenticate for a login form: a refusal of the limiter becomes the form's error
+    and its `retry_after` (the view answers 429); InvalidCredentials is the form's to word."""
+    assert form.request is not None
+    try:
+        return services.user_authenticate(
+            email=email, password=password, client_address=client_address(form.request), entry=entry
+        )
+    except LoginThrottled as exc:
+        form.retry_after = exc.retry_after
+        raise _throttled_error(exc) from exc
+
+
 class LoginForm(forms.Form):
     """Django's LoginView form contract (request in, get_user() out), through the limiter."""
 
@@ -66,17 +81,10 @@ class LoginForm(forms.Form):
         cleaned = super().clean() or {}
         email, password = cleaned.get("email"), cleaned.get("password")
         if email and password:
-            assert self.request is not None
             try:
-                self.user_cache = services.user_authenticate(
-                    email=email,
-                    password=password,
-                    client_address=client_address(self.request),
-                    entry="page_login",
+                self.user_cache = _authenticate_limited(
+                    self, email=email, password=password, entry="page_login"
                 )
-            except LoginThrottled as exc:
-                self.retry_after = exc.retry_after
-                raise _throttled_error(exc) from exc
             except services.InvalidCredentials as exc:
                 raise ValidationError(
                     "That email and password don't match an active account.", code="invalid_login"
@@ -237,17 +245,10 @@ class AdminLoginForm(AdminAuthenticationForm):
     def clean(self) -> dict[str, Any]:
         email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
         if email is not None and password:
-            assert self.request is not None
             try:
-                self.user_cache = services.user_authenticate(
-                    email=email,
-                    password=password,
-                    client_address=client_address(self.request),
-                    entry="admin_login",
+                self.user_cache = _authenticate_limited(
+                    self, email=email, password=password, entry="admin_login"
                 )
-            except LoginThrottled as exc:
-                self.retry_after = exc.retry_after
-                raise _throttled_error(exc) from exc
             except services.InvalidCredentials as exc:
                 raise self.get_invalid_login_error() from exc
             self.confirm_login_allowed(self.user_cache)

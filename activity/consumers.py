@@ -8,14 +8,11 @@ session's) group, says `hello` with the unread count, and forwards `notification
 `notifications_read`. A client sends nothing but `auth` frames.
 """
 
-import asyncio
-
 from channels.db import database_sync_to_async
 
 from accounts.ws_auth import SocketCredential, credential_recheck
 from boards.consumers import (
     HANDLED,
-    REDIS_TIMEOUT_SECONDS,
     UNAUTHENTICATED,
     BoardConsumer,
     CredentialRevoked,
@@ -45,14 +42,7 @@ class NotificationConsumer(BoardConsumer):
         async with live_process().slots:
             # Joined before the count is read and the credential checked again: nothing
             # that commits meanwhile is missed (BoardConsumer.connect).
-            self.groups_joined = self._groups()
-            self.joined = True
-            await asyncio.wait_for(
-                asyncio.gather(
-                    *(self.channel_layer.group_add(group, self.channel_name) for group in self.groups_joined)
-                ),
-                REDIS_TIMEOUT_SECONDS,
-            )
+            await self._join_groups()
             try:
                 unread = await database_sync_to_async(_unread_with_credential)(
                     user_id=self.user_id, credential=self.credential

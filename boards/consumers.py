@@ -170,14 +170,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             # The user's (and session's) group too; the credential is checked again after
             # joining, so a revocation committed at any moment either reaches this socket
             # or is seen by that check.
-            self.groups_joined = self._groups()
-            self.joined = True
-            await asyncio.wait_for(
-                asyncio.gather(
-                    *(self.channel_layer.group_add(group, self.channel_name) for group in self.groups_joined)
-                ),
-                REDIS_TIMEOUT_SECONDS,
-            )
+            await self._join_groups()
             revoked = False
             try:
                 latest = await database_sync_to_async(_latest_seq_for_member_with_credential)(
@@ -217,6 +210,18 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await super().dispatch(message)
 
     # -- from the client -------------------------------------------------------------------
+
+    async def _join_groups(self) -> None:
+        """Join the socket's groups (the board's, the user's, the session's), bounded by
+        REDIS_TIMEOUT_SECONDS: the channel layer's own round trips have no timeout."""
+        self.groups_joined = self._groups()
+        self.joined = True
+        await asyncio.wait_for(
+            asyncio.gather(
+                *(self.channel_layer.group_add(group, self.channel_name) for group in self.groups_joined)
+            ),
+            REDIS_TIMEOUT_SECONDS,
+        )
 
     async def _frame_after_auth(self, text_data: str | None) -> Any:
         """The client's frame, parsed (None when it isn't JSON); HANDLED when nothing more

@@ -5,7 +5,6 @@ account 5 failures in 15 minutes; per address a separate, much higher limit."""
 
 import logging
 import re
-import threading
 from typing import Any
 
 import pytest
@@ -18,22 +17,6 @@ from accounts.tests.factories import KNOWN_PASSWORD, UserFactory
 WINDOW = 15 * 60
 NEW_PASSWORD = "a brand new secret 42"
 RESET_LINK = re.compile(r"/accounts/reset/(?P<uid>[^/\s]+)/(?P<token>[^/\s]+)/")
-
-
-@pytest.fixture
-def password_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every real password check, by email: a spy around User.check_password."""
-    checks: list[str] = []
-    lock = threading.Lock()
-    check_password = User.check_password
-
-    def counting_check_password(self: User, raw_password: str) -> bool:
-        with lock:
-            checks.append(self.email)
-        return check_password(self, raw_password)
-
-    monkeypatch.setattr(User, "check_password", counting_check_password)
-    return checks
 
 
 def api(client: Client, path: str, body: Any, **extra: Any) -> Any:

@@ -14,26 +14,9 @@ from django.http import HttpRequest
 from django.test import Client, override_settings
 
 from accounts.login_limiter import client_address
-from accounts.models import User
 from accounts.tests.factories import KNOWN_PASSWORD, UserFactory
 
 WINDOW = 15 * 60
-
-
-@pytest.fixture
-def password_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every real password check, by email: a spy around User.check_password."""
-    checks: list[str] = []
-    lock = threading.Lock()
-    check_password = User.check_password
-
-    def counting_check_password(self: User, raw_password: str) -> bool:
-        with lock:
-            checks.append(self.email)
-        return check_password(self, raw_password)
-
-    monkeypatch.setattr(User, "check_password", counting_check_password)
-    return checks
 
 
 def token(client: Client, email: str, password: str, **extra: Any) -> Any:
