@@ -33,12 +33,12 @@ from accounts.login_limiter import (
     reserve_login_attempt,
     security_log,
 )
+from live.revocation import close_session_sockets_on_commit, close_user_sockets_on_commit
 
 from . import email_verification, selectors, tasks
 from .credentials import AUTH_EPOCH_CLAIM, token_epoch_matches
 from .mail_limits import MailLimitReached, reserve_account_mail
 from .models import RefreshTokenLink, User, normalize_email, validate_timezone
-from .socket_revocation import close_session_sockets_on_commit, close_user_sockets_on_commit
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ can't both win, whichever ASGI instance they reach.
 A ticket remembers when it was issued and the user's credential stamp then
 (accounts.credentials.user_stamp): a ticket issued before a password change or a "sign out
 everywhere" opens nothing, and the socket it opens is closed when an access token issued
-with the ticket would expire (accounts.ws_auth), unless the client re-authenticates.
+with the ticket would expire (live.socket_auth), unless the client re-authenticates.
 """
 
 import hashlib

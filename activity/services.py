@@ -1,8 +1,8 @@
 """Writes of the activity app: notifications.
 
-Activities themselves are recorded by boards.writes.BoardWrite.record(), inside the write
+Activities themselves are recorded by writes.board_write.BoardWrite.record(), inside the write
 that caused them. Notifications reach their users' open sockets after the commit
-(activity.live_notifications).
+(live.notifications).
 """
 
 from collections.abc import Iterable, Sequence
@@ -11,9 +11,9 @@ from django.db import transaction
 
 from accounts.models import User
 from boards.models import Board
+from live.notifications import publish_notifications_on_commit, publish_unread_on_commit
 from taskboard.db.ids import pk_of
 
-from .live_notifications import publish_notifications_on_commit, publish_unread_on_commit
 from .models import Notification, NotificationKind
 
 

@@ -469,7 +469,7 @@ def scenarios(connections: int, large_connections: int) -> list[Scenario]:
             seeded_small_board=True,
         ),
         # No target: moves into the tops of lists of 1,000, where gaps get used up and
-        # renumbering (boards/ordering.py) happens under the board's lock. Last: it
+        # renumbering (writes/ordering.py) happens under the board's lock. Last: it
         # reorders the 5,000-task board the reads above use.
         Scenario(
             "move_task_5000",

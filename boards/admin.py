@@ -21,6 +21,7 @@ from django.utils.html import format_html, format_html_join
 
 from activity.models import Activity, Notification
 from tasks.models import Comment, Task
+from writes import COLOR_RE
 
 from . import services
 from .admin_writes import (
@@ -33,7 +34,6 @@ from .admin_writes import (
 )
 from .models import Board, BoardList, Invitation, Label, Membership, Role
 from .permissions import Action
-from .validation import COLOR_RE
 
 
 def count_subquery(queryset: QuerySet[Any], field: str) -> Coalesce:

@@ -105,7 +105,7 @@ class Invitation(models.Model):
 
 
 class BoardList(models.Model):
-    """A column of a board. Positions are sparse keys (see boards.ordering)."""
+    """A column of a board. Positions are sparse keys (see writes.ordering)."""
 
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="lists")
     title = models.CharField(max_length=200)

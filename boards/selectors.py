@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from taskboard.db.compiled import CompiledRead, columns_of, fetch_instance
+from taskboard.db.ids import MAX_ID
 
 from .models import Board, BoardList, Invitation, Label, Membership
 from .representations import (
@@ -24,7 +25,6 @@ from .representations import (
     invitation_representation,
     member_representation,
 )
-from .validation import MAX_ID
 
 
 def role_subquery(user: User, *, board_field: str = "pk") -> Subquery:

@@ -1,6 +1,6 @@
 """Writes to boards, members, invitations, lists and labels (DESIGN.md rule 1).
 
-Each service is one transaction holding the board's row lock (boards.writes): it checks
+Each service is one transaction holding the board's row lock (writes.board_write): it checks
 the actor's role, validates, changes the rows, records the Activity with the board's next
 seq and bumps the board's version; the live event and any mail go out after the commit.
 A caller who is not a member of the board gets the model's DoesNotExist (a 404 that
@@ -24,13 +24,27 @@ from django.utils import timezone
 
 from accounts.models import User, normalize_email
 from accounts.services import user_email_verified_by_mail
-from activity.events import publish_board_deleted_on_commit
+from live.publishing import publish_board_deleted_on_commit
 from tasks.markdown_rendering import render_markdown
 from tasks.models import Task
+from writes import (
+    POSITION_STEP,
+    BoardWrite,
+    ChildrenOf,
+    FieldErrors,
+    append_position,
+    board_write,
+    clean_color,
+    clean_index,
+    clean_optional_text,
+    clean_positive_int_or_none,
+    clean_required_text,
+    new_board_write,
+    place_at_index,
+)
 
 from . import tasks as board_mail
 from .models import Board, BoardList, Invitation, Label, Membership, Role, invitation_expiry
-from .ordering import POSITION_STEP, ChildrenOf, append_position, place_at_index
 from .permissions import Action
 from .representations import (
     board_representation,
@@ -38,15 +52,6 @@ from .representations import (
     list_representation,
     member_representation,
 )
-from .validation import (
-    FieldErrors,
-    clean_color,
-    clean_index,
-    clean_optional_text,
-    clean_positive_int_or_none,
-    clean_required_text,
-)
-from .writes import BoardWrite, board_write, new_board_write
 
 DEFAULT_LIST_TITLES = ("To do", "In progress", "Done")
 # Every new board starts with these labels, as Trello's do: one per colour, named after it

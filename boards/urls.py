@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import live_views, views
+from . import views
 
 app_name = "boards"
 urlpatterns = [
@@ -8,10 +8,6 @@ urlpatterns = [
     path("boards/<int:board_id>/", views.board_detail, name="detail"),
     path("boards/<int:board_id>/lists/", views.list_create, name="list_create"),
     path("boards/<int:board_id>/lists/<int:list_id>/cards/", views.list_cards, name="list_cards"),
-    # What the page's live updates fetch (static/js/live_board.js).
-    path("boards/<int:board_id>/cards/<int:task_id>/", live_views.card_fragment, name="card_fragment"),
-    path("boards/<int:board_id>/lists/<int:list_id>/", live_views.column_fragment, name="column_fragment"),
-    path("boards/<int:board_id>/counts/", live_views.column_counts, name="column_counts"),
     path("boards/<int:board_id>/activity/", views.board_activity, name="activity"),
     path("boards/<int:board_id>/members/", views.members, name="members"),
     path("boards/<int:board_id>/members/<int:user_id>/role/", views.member_role, name="member_role"),

@@ -1,22 +1,25 @@
+"""The root URLconf. It names the apps' URL modules as strings: the project package imports
+no app (.importlinter).
+"""
+
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from accounts.admin import admin_login
 from taskboard.api.errors import api_not_found
 from taskboard.ops.views import healthz
-from taskboard.views import home
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include(("taskboard.api.urls", "api"), namespace="api")),
     re_path(r"^api/", api_not_found),
-    path("admin/login/", admin_login),  # the admin's login, through the login limiter
+    path("admin/login/", include("accounts.admin_urls")),  # through the login limiter
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
-    path("", home, name="home"),
+    path("", include("tasks.dashboard_urls")),
     path("", include("boards.urls")),
     path("", include("tasks.urls")),
     path("", include("activity.urls")),
+    path("", include("live.urls")),
 ]
 
 handler400 = "taskboard.views.bad_request"

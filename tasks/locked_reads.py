@@ -1,4 +1,4 @@
-"""What a task write reads while it holds the board's lock (boards/writes.py).
+"""What a task write reads while it holds the board's lock (writes/board_write.py).
 
 Written-out SQL for the statements every task write runs, in as few round trips as the
 write allows: the board's other writers wait for each of them (docs/benchmarks.md). Tables
@@ -12,10 +12,9 @@ from django.db import connections, router
 
 from accounts.models import User
 from boards.models import Board, BoardList, Label
-from boards.ordering import window_for
-from boards.validation import MAX_ID, FieldErrors
-from boards.writes import BoardWrite
 from taskboard.db.compiled import columns_of, fetch_instance
+from taskboard.db.ids import MAX_ID
+from writes import BoardWrite, FieldErrors, window_for
 
 from .models import Task
 from .representations import task_representation
@@ -59,7 +58,7 @@ LIST_FOR_WRITE_SQL = (
     f'FROM "{BoardList._meta.db_table}" l WHERE l.id = %s AND l.board_id = %s'
 )
 # The same for a task create on PostgreSQL, with the new task's id from its sequence: the
-# create inserts the task with the write's closing statement (boards/writes.py).
+# create inserts the task with the write's closing statement (writes/board_write.py).
 LIST_FOR_CREATE_SQL = (
     f"SELECT {columns_of(BoardList, 'l')}, {_PLACING_COLUMNS}, "  # noqa: S608
     f"nextval(pg_get_serial_sequence('\"{_TASK_TABLE}\"', '{_TASK_PK_COLUMN}')) AS new_task_id "
@@ -72,7 +71,7 @@ FRESH_TASK_WITH_RELATED_SQL = (
 )
 FRESH_TASK_AND_LIST_SQL = (
     f"SELECT {_TASK_WITH_CREATOR}, {_TASK_RELATED}, {columns_of(BoardList, 'l')}, {_PLACING_COLUMNS}, "  # noqa: S608
-    # The new neighbours' positions (boards.ordering.window_for) and the last one's, the
+    # The new neighbours' positions (writes.ordering.window_for) and the last one's, the
     # moving task left out: what place_at_index() reads.
     f'ARRAY(SELECT s.position FROM "{_TASK_TABLE}" s WHERE s."{_TASK_LIST_COLUMN}" = l.id AND s.id <> t.id '
     "ORDER BY s.position LIMIT %s OFFSET %s) AS window_positions, "

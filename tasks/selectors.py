@@ -16,8 +16,8 @@ from django.db.models import F, OrderBy, Prefetch, Q, QuerySet
 from accounts.models import User
 from boards.models import Board, Label, Membership, Role
 from boards.selectors import role_subquery
-from boards.validation import MAX_ID
 from taskboard.db.compiled import CompiledRead, columns_of, fetch_instance
+from taskboard.db.ids import MAX_ID
 
 from .models import SEARCH_CONFIG, Comment, Priority, Task, task_search_vector
 from .representations import task_row_columns, task_row_representation

@@ -1,6 +1,6 @@
 """Writes to tasks and comments (DESIGN.md rule 1).
 
-Like every board write (boards.writes), each service is one transaction holding the
+Like every board write (writes.board_write), each service is one transaction holding the
 board's row lock: role check, validation, the change, the Activity with the next seq, the
 board's version bumped (and the task's, when the task changed), events after commit.
 Markdown is rendered before the lock is taken (_render_unlocked).
@@ -20,24 +20,23 @@ from accounts.models import User
 from activity.models import NotificationKind
 from activity.services import notifications_create
 from boards.models import Board, BoardList, Label
-from boards.ordering import (
+from boards.permissions import Action
+from taskboard.db.ids import pk_of
+from taskboard.errors import ConflictError, PreconditionFailedError
+from writes import (
+    BoardWrite,
     ChildrenOf,
+    FieldErrors,
     PrefetchedSiblings,
     Siblings,
-    place_at_index,
-    position_after,
-)
-from boards.permissions import Action
-from boards.validation import (
-    FieldErrors,
+    board_write,
     clean_ids,
     clean_index,
     clean_optional_text,
     clean_required_text,
+    place_at_index,
+    position_after,
 )
-from boards.writes import BoardWrite, board_write
-from taskboard.db.ids import pk_of
-from taskboard.errors import ConflictError, PreconditionFailedError
 
 from . import watches
 from .field_merge import merged_changes

@@ -21,8 +21,8 @@ from accounts.models import User
 from activity.models import NotificationKind
 from activity.services import notifications_create
 from boards.models import BoardList
-from boards.writes import BoardWrite
 from taskboard.db.ids import pk_of
+from writes import BoardWrite
 
 from .models import Task, Watch
 from .selectors import task_row_get_for_user

@@ -113,7 +113,7 @@ def test_pages_of_a_signed_in_user_are_ready_for_a_strict_csp(
         f"/tasks/{task.pk}/",
         f"/tasks/{task.pk}/move/",
         f"/lists/{board_list.pk}/edit/",
-        # What the page's live updates fetch (boards/live_views.py).
+        # What the page's live updates fetch (live/views.py).
         f"/boards/{board.pk}/cards/{task.pk}/",
         f"/boards/{board.pk}/lists/{board_list.pk}/",
     ]

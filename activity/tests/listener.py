@@ -14,7 +14,7 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 
-from activity.events import board_group
+from live.publishing import board_group
 
 
 class GroupListener:

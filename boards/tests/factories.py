@@ -11,7 +11,7 @@ import factory
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from boards.models import Board, BoardList, Invitation, Label, Membership, Role
-from boards.ordering import POSITION_STEP
+from writes.ordering import POSITION_STEP
 
 
 class BoardFactory(factory.django.DjangoModelFactory[Board]):

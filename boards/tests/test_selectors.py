@@ -10,7 +10,6 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from boards import selectors, services
 from boards.models import Board, BoardList, Label
-from boards.ordering import POSITION_STEP
 from boards.tests.factories import (
     BoardFactory,
     BoardListFactory,
@@ -22,6 +21,7 @@ from boards.tests.factories import (
 from tasks.models import Task
 from tasks.representations import task_representation
 from tasks.tests.factories import TaskFactory
+from writes.ordering import POSITION_STEP
 
 pytestmark = pytest.mark.django_db
 

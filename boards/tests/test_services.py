@@ -14,7 +14,6 @@ from accounts.tests.factories import UserFactory
 from activity.models import Activity
 from boards import services
 from boards.models import Board, BoardList, Invitation, Label, Membership, Role
-from boards.ordering import POSITION_STEP
 from boards.services import hash_invitation_token
 from boards.tests.factories import (
     BoardListFactory,
@@ -26,6 +25,7 @@ from boards.tests.factories import (
 from boards.tests.snapshots import board_snapshot
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
+from writes.ordering import POSITION_STEP
 
 pytestmark = pytest.mark.django_db
 
@@ -622,7 +622,7 @@ def test_list_move_writes_one_list_row() -> None:
     writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("UPDATE", "INSERT", "WITH"))]
     assert len(writes) == 2
     assert writes[0].startswith('UPDATE "boards_list"')
-    # The write's Activity and the board's new version, in one statement (boards/writes.py).
+    # The write's Activity and the board's new version, in one statement (writes/board_write.py).
     assert writes[1].startswith('WITH w0 AS (INSERT INTO "activity_activity"')
     assert 'UPDATE "boards_board"' in writes[1]
 

@@ -4,7 +4,7 @@
  * card and list by list (docs/live-updates.md, "The board page").
  *
  * The server stays the one place that renders a card or a column: a card that appeared or
- * changed is fetched as the page would render it (boards/live_views.py, with the page's
+ * changed is fetched as the page would render it (live/views.py, with the page's
  * filters: a card they hide stays hidden), and put among the list's cards by position. A
  * move needs no request: the card's node goes to its new place. Lists are added, re-headed,
  * reordered and removed the same way; column counters come from the server after changes.

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "boards",
     "tasks",
     "activity",
+    "live",
 ]
 
 MIDDLEWARE = [

@@ -37,7 +37,7 @@ if REDIS_URL:
     if CHANNEL_LAYER == "pubsub":
         CHANNEL_LAYERS = {
             "default": {
-                "BACKEND": "taskboard.channel_layers.SharedDecodePubSubChannelLayer",
+                "BACKEND": "live.channel_layer.SharedDecodePubSubChannelLayer",
                 "CONFIG": {"hosts": [_redis_host]},
             }
         }

@@ -8,7 +8,7 @@ LIVE_RESYNC_MAX_EVENTS = env.int("LIVE_RESYNC_MAX_EVENTS", default=500)
 # Lifetime of a single-use WebSocket ticket (POST /api/v1/auth/ws-ticket/).
 LIVE_TICKET_TTL_SECONDS = env.int("LIVE_TICKET_TTL_SECONDS", default=30)
 # How long a process's publisher tries to send one event to the channel layer before it
-# logs it as lost (activity/events.py). Writes don't wait for their events.
+# logs it as lost (live/publishing.py). Writes don't wait for their events.
 LIVE_PUBLISH_TIMEOUT_SECONDS = env.float("LIVE_PUBLISH_TIMEOUT_SECONDS", default=1.0)
 # How often each ASGI process checks that Redis is up and still the same server. Group
 # memberships live in Redis: after a restart the sockets are closed (1012) so that the

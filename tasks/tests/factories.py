@@ -6,10 +6,10 @@ import factory
 
 from accounts.tests.factories import UserFactory
 from boards.models import BoardList
-from boards.ordering import POSITION_STEP
 from boards.tests.factories import BoardListFactory, BoardWithRoles, LabelFactory
 from tasks.markdown_rendering import render_markdown
 from tasks.models import Comment, Priority, Task
+from writes.ordering import POSITION_STEP
 
 
 class TaskFactory(factory.django.DjangoModelFactory[Task]):

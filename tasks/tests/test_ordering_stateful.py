@@ -23,12 +23,12 @@ from hypothesis.stateful import (
 )
 
 from accounts.tests.factories import UserFactory
-from boards import ordering
 from boards import services as board_services
 from boards.models import BoardList
 from boards.selectors import board_detail
 from tasks import services as task_services
 from tasks.models import Task
+from writes import ordering
 
 INDEXES = st.integers(min_value=0, max_value=8)
 

@@ -9,7 +9,6 @@ from django.db import connection
 
 from accounts.tests.factories import UserFactory
 from boards.models import BoardList
-from boards.ordering import POSITION_STEP
 from boards.tests.factories import (
     BoardListFactory,
     BoardWithRoles,
@@ -21,6 +20,7 @@ from tasks import selectors
 from tasks.models import Comment, Task
 from tasks.representations import task_representation
 from tasks.tests.factories import CommentFactory, TaskFactory, day, tasks_to_filter
+from writes.ordering import POSITION_STEP
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 from accounts.tests.factories import UserFactory
 from activity.models import Activity, Notification
 from boards.models import Board, BoardList
-from boards.ordering import POSITION_STEP
 from boards.tests.factories import BoardListFactory, BoardWithRoles, LabelFactory, board_with_roles
 from boards.tests.snapshots import board_snapshot
 from taskboard.errors import ConflictError, PreconditionFailedError
@@ -21,6 +20,7 @@ from tasks.models import Comment, Priority, Task
 from tasks.representations import task_representation
 from tasks.tests.factories import CommentFactory, TaskFactory
 from tasks.tests.markdown_inputs import DEEPLY_NESTED, DEEPLY_NESTED_HTML
+from writes.ordering import POSITION_STEP
 
 pytestmark = pytest.mark.django_db
 
@@ -379,7 +379,7 @@ def test_a_create_writes_its_rows_with_the_board_in_one_statement(
 
     writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("UPDATE", "INSERT", "WITH"))]
     # The task took its id from the sequence with its list's read; its row, its assignee and
-    # label rows, the Activity and the board's new version are one statement (boards/writes.py).
+    # label rows, the Activity and the board's new version are one statement (writes/board_write.py).
     assert len(writes) == 1
     assert writes[0].startswith('WITH w0 AS (INSERT INTO "tasks_task" ("id", ')
     assert f"({task.pk}, " in writes[0]
@@ -400,7 +400,7 @@ def test_a_move_writes_one_task_row_however_long_the_list(given: BoardWithRoles,
 
     writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("UPDATE", "INSERT", "WITH"))]
     # The task's row, the move's Activity and the board's new version, in one statement
-    # (boards/writes.py).
+    # (writes/board_write.py).
     assert len(writes) == 1
     assert writes[0].startswith(f'WITH w0 AS (UPDATE "tasks_task" SET "list_id" = {todo.pk}, "position" = ')
     assert writes[0].count('UPDATE "tasks_task"') == 1

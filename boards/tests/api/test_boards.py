@@ -13,7 +13,6 @@ from accounts.tests.factories import UserFactory
 from boards import services
 from boards.cache import board_detail_key, cache_get
 from boards.models import Board, BoardList, Membership
-from boards.ordering import POSITION_STEP
 from boards.tests.factories import (
     BoardFactory,
     BoardListFactory,
@@ -27,6 +26,7 @@ from tasks import services as task_services
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
 from tests.api.http import Api, error_of
+from writes.ordering import POSITION_STEP
 
 pytestmark = pytest.mark.django_db
 

@@ -5,12 +5,12 @@ from typing import Any
 import pytest
 
 from boards.models import BoardList, Label
-from boards.ordering import POSITION_STEP
 from boards.tests.factories import BoardListFactory, BoardWithRoles, LabelFactory, board_with_roles
 from boards.tests.snapshots import board_snapshot
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
 from tests.api.http import Api, error_of
+from writes.ordering import POSITION_STEP
 
 pytestmark = pytest.mark.django_db
 

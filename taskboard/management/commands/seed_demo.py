@@ -6,7 +6,7 @@ again changes nothing (the board is found by its title and owner).
 
 `seed_demo --tasks N` also makes "Large board (N tasks)", for load tests and for trying the
 app on a big board. Its tasks are written in bulk, in one transaction holding the board's
-lock (boards.writes): the same rows task_create would write (positions one POSITION_STEP
+lock (writes.board_write): the same rows task_create would write (positions one POSITION_STEP
 apart in each list, one task.created Activity per task with the next seq, the board's
 version bumped), without its per-task round trips. Two things are left out on purpose:
 live events (nobody can watch a board before the transaction that creates it commits; its
@@ -27,13 +27,12 @@ from accounts.models import User
 from activity.models import Activity
 from boards import services as board_services
 from boards.models import Board, BoardList, Label, Role
-from boards.ordering import POSITION_STEP
 from boards.permissions import Action
-from boards.writes import board_write
 from tasks import services as task_services
 from tasks.markdown_rendering import render_markdown
 from tasks.models import Priority, Task
 from tasks.representations import task_representation
+from writes import POSITION_STEP, board_write
 
 DEMO_PASSWORD = "taskboard-demo"
 DEMO_USERS = [

@@ -9,7 +9,6 @@ import pytest
 from accounts.models import User
 from activity.models import Notification
 from boards.models import BoardList
-from boards.ordering import POSITION_STEP
 from boards.tests.factories import (
     BoardListFactory,
     BoardWithRoles,
@@ -22,6 +21,7 @@ from tasks.models import Priority, Task
 from tasks.tests.factories import TaskFactory, tasks_to_filter
 from tasks.tests.markdown_inputs import DEEPLY_NESTED, DEEPLY_NESTED_HTML
 from tests.api.http import Api, error_of
+from writes.ordering import POSITION_STEP
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""boards/ordering.py: the siblings a moving row is placed among, read by SQL or prefetched;
+"""writes/ordering.py: the siblings a moving row is placed among, read by SQL or prefetched;
 renumbering around a used-up gap."""
 
 import itertools
@@ -10,7 +10,11 @@ from django.test.utils import CaptureQueriesContext
 
 from activity.models import Activity
 from boards.models import Board, BoardList
-from boards.ordering import (
+from boards.tests.factories import BoardListFactory, BoardWithRoles, board_with_roles
+from tasks import services
+from tasks.models import Task
+from tasks.tests.factories import TaskFactory
+from writes.ordering import (
     POSITION_STEP,
     RENUMBER_WINDOW,
     ChildrenOf,
@@ -18,10 +22,6 @@ from boards.ordering import (
     place_at_index,
     window_for,
 )
-from boards.tests.factories import BoardListFactory, BoardWithRoles, board_with_roles
-from tasks import services
-from tasks.models import Task
-from tasks.tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
 

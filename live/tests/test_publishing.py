@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from activity.events import _publisher
 from activity.models import Activity
 from activity.tests.listener import GroupListener
 from boards.tests.factories import BoardListFactory, board_with_roles
+from live.publishing import _publisher
 from tasks import services as task_services
 
 pytestmark = pytest.mark.django_db(transaction=True)

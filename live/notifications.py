@@ -13,12 +13,11 @@ from typing import Any
 
 from django.db.models import Count
 
-from accounts.socket_revocation import user_group
-
-from .events import send_on_commit
-from .models import Notification
-from .notification_links import notification_open_url
-from .representations import notification_representation
+from activity.models import Notification
+from activity.notification_links import notification_open_url
+from activity.representations import notification_representation
+from live.publishing import send_on_commit
+from live.revocation import user_group
 
 
 def unread_counts(user_ids: set[int]) -> dict[int, int]:

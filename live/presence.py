@@ -3,7 +3,7 @@
 With Redis, a board's viewers are a sorted set `tb:live:presence:<board>` of
 "<user id>:<channel name>" entries scored by when they expire. An entry is added when a
 socket joins and removed when it leaves; its process refreshes it every third of
-LIVE_PRESENCE_TTL_SECONDS (boards.live), so the viewers of an instance that died
+LIVE_PRESENCE_TTL_SECONDS (live.open_sockets), so the viewers of an instance that died
 disappear by themselves. A user with three tabs has three entries and stays present until
 the last one closes. Without Redis (the embedded default, one process) a dict does the same.
 
@@ -24,7 +24,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from accounts.models import User
-from activity.events import board_group
+from live.publishing import board_group
 from taskboard.db.routing import primary_reads
 
 logger = logging.getLogger(__name__)

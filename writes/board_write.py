@@ -22,8 +22,11 @@ from django.db.models import Model, OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import User
-from activity.events import publish_on_commit
 from activity.models import Activity
+from boards import permissions
+from boards.models import Board, Membership, Role
+from boards.permissions import Action
+from live.publishing import publish_on_commit
 from taskboard.db.compiled import (
     columns_of,
     fetch_instance,
@@ -33,10 +36,6 @@ from taskboard.db.compiled import (
     update_values,
 )
 from taskboard.db.ids import MAX_ID
-
-from . import permissions
-from .models import Board, Membership, Role
-from .permissions import Action
 
 
 @dataclass

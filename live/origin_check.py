@@ -3,7 +3,7 @@
 Browsers send the session cookie with a WebSocket handshake to any site that opens one
 (there is no CSRF token on a handshake), so a cookie is only good with an `Origin` that is
 one of ALLOWED_HOSTS: a handshake from another origin is refused (403), and one without
-an `Origin` (not a browser) doesn't get its cookie read (accounts.ws_auth). A bearer token
+an `Origin` (not a browser) doesn't get its cookie read (live.socket_auth). A bearer token
 or a ticket is not sent by the browser on its own, so those handshakes pass whatever their
 Origin: a single-page app on another origin may use tickets.
 """
@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 from channels.security.websocket import OriginValidator, WebsocketDenier
 from django.conf import settings
 
-from accounts.ws_auth import ORIGIN_ALLOWED, header, ticket_param
+from live.socket_auth import ORIGIN_ALLOWED, header, ticket_param
 
 
 class OriginCheck(OriginValidator):

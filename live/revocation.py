@@ -25,13 +25,13 @@ REVOKED_MESSAGE = {"type": "user.revoked"}
 
 def close_user_sockets_on_commit(*, user_id: int) -> None:
     """Every socket of the user closes (4401) once the surrounding transaction commits."""
-    from activity.events import send_on_commit
+    from live.publishing import send_on_commit
 
     send_on_commit(user_group(user_id), dict(REVOKED_MESSAGE))
 
 
 def close_session_sockets_on_commit(*, session_key: str) -> None:
     """The sockets opened with this session close (4401) once the transaction commits."""
-    from activity.events import send_on_commit
+    from live.publishing import send_on_commit
 
     send_on_commit(session_group(session_key), dict(REVOKED_MESSAGE))

@@ -8,7 +8,7 @@ is unreachable or its run_id changed, every socket of the process is closed with
 (service restart). Clients reconnect with backoff, join again, and resync from the seq they
 last saw (docs/live-updates.md), so nothing is lost from their point of view.
 
-The same task refreshes the presence entries of the process's sockets (boards.presence).
+The same task refreshes the presence entries of the process's sockets (live.presence).
 Without Redis (the embedded default) there is nothing to watch and the task isn't started.
 """
 
@@ -20,7 +20,7 @@ from typing import Protocol
 from django.conf import settings
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from .presence import presence_entry, presence_store, redis_client
+from live.presence import presence_entry, presence_store, redis_client
 
 logger = logging.getLogger(__name__)
 

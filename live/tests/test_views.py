@@ -1,4 +1,4 @@
-"""The fragments the board page fetches to apply live events (boards/live_views.py): one
+"""The fragments the board page fetches to apply live events (live/views.py): one
 card, one column, the column counters. Members of any role read them; anyone else gets
 404, as for the board page."""
 

@@ -28,9 +28,8 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.models import User
+from activity.models import Activity
 from boards.representations import format_datetime, user_brief
-
-from .models import Activity
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ def publish_board_deleted_on_commit(board_id: int) -> None:
 
 def send_on_commit(group: str, message: dict[str, Any]) -> None:
     """Send any channel-layer message to `group` after the surrounding transaction commits
-    (accounts.socket_revocation closes users' sockets this way)."""
+    (live.revocation closes users' sockets this way)."""
     transaction.on_commit(partial(_send, group, message), robust=True)
 
 

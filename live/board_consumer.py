@@ -1,8 +1,8 @@
 """`/ws/boards/<id>/`: a board's live events (API.md "Live updates", docs/live-updates.md).
 
 Thin (DESIGN.md rule 6): the user comes authenticated from the ASGI stack
-(accounts.ws_auth); the consumer checks membership, joins the group `board.<id>` and
-forwards what services publish there (activity.events). Replays for `resync` come from
+(live.socket_auth); the consumer checks membership, joins the group `board.<id>` and
+forwards what services publish there (live.publishing). Replays for `resync` come from
 the Activity table, as the activity feed does.
 
 Credentials (docs/security.md, "Live sockets and revoked credentials"): the socket also
@@ -11,7 +11,7 @@ that revoke credentials send `user.revoked`: the socket closes with 4401. It clo
 4401 too when its credential expires, unless the client sent a fresh one in an `auth`
 frame, and a resync re-checks the credential before replaying anything.
 
-The user's group also carries their notifications (activity.live_notifications), forwarded
+The user's group also carries their notifications (live.notifications), forwarded
 as `notification` and `notifications_read` frames.
 """
 
@@ -26,17 +26,16 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from redis.exceptions import RedisError
 
-from accounts.socket_revocation import session_group, user_group
-from accounts.ws_auth import SESSION, SocketCredential, authenticate_frame, credential_recheck
-from activity.events import board_group, event_message
-from activity.live_notifications import notification_frame
 from activity.selectors import activity_after
+from boards.models import Board, Membership
+from live.notifications import notification_frame
+from live.open_sockets import SERVICE_RESTART, live_process
+from live.presence import presence_join, presence_leave
+from live.publishing import board_group, event_message
+from live.revocation import session_group, user_group
+from live.socket_auth import SESSION, SocketCredential, authenticate_frame, credential_recheck
 from taskboard import bounded_json
 from taskboard.db.routing import primary_reads
-
-from .live import SERVICE_RESTART, live_process
-from .models import Board, Membership
-from .presence import presence_join, presence_leave
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +51,7 @@ HANDLED = object()
 # Group messages that only need forwarding: no database, so no close_old_connections().
 FORWARDED = frozenset({"board.event", "board.presence", "user.notification", "user.notifications_read"})
 # Redis round trips of a join or a leave; the channel layer's own have no timeout, and one
-# hanging on an unreachable Redis would hold a join slot (boards.live) forever.
+# hanging on an unreachable Redis would hold a join slot (live.open_sockets) forever.
 REDIS_TIMEOUT_SECONDS = 5.0
 # Where board_event() keeps the encoded frame in a (shared) group message.
 FRAME_TEXT = "_frame_text"
@@ -138,7 +137,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 logger.debug("Board socket stopped with %r", exc)
                 return
             if isinstance(exc, RedisError):
-                # The channel layer lost Redis: the client reconnects and resyncs (boards.live
+                # The channel layer lost Redis: the client reconnects and resyncs (live.open_sockets
                 # logs the outage once per process).
                 logger.info("Board socket closed, the channel layer failed: %r", exc)
             elif isinstance(exc, OSError):
@@ -296,7 +295,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     async def user_revoked(self, message: dict[str, Any]) -> None:
         """The user's credentials (or this socket's session) were revoked
-        (accounts.socket_revocation)."""
+        (live.revocation)."""
         await self._close_with(UNAUTHENTICATED)
 
     # -- credentials -----------------------------------------------------------------------
@@ -340,7 +339,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.credential = current
         self._schedule_expiry()
 
-    # -- from this process (boards.live) ---------------------------------------------------
+    # -- from this process (live.open_sockets) ---------------------------------------------------
 
     async def close_for_restart(self) -> None:
         await self._close_with(SERVICE_RESTART)

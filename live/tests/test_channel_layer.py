@@ -1,6 +1,6 @@
 """The pubsub channel layer decodes a group message once per process."""
 
-from taskboard.channel_layers import SharedDecodePubSubChannelLayer
+from live.channel_layer import SharedDecodePubSubChannelLayer
 
 
 def test_the_same_received_bytes_decode_to_one_shared_message() -> None:

@@ -10,17 +10,16 @@ session's) group, says `hello` with the unread count, and forwards `notification
 
 from channels.db import database_sync_to_async
 
-from accounts.ws_auth import SocketCredential, credential_recheck
-from boards.consumers import (
+from live.board_consumer import (
     HANDLED,
     UNAUTHENTICATED,
     BoardConsumer,
     CredentialRevoked,
 )
-from boards.live import live_process
+from live.notifications import unread_counts
+from live.open_sockets import live_process
+from live.socket_auth import SocketCredential, credential_recheck
 from taskboard.db.routing import primary_reads
-
-from .live_notifications import unread_counts
 
 
 def _unread_with_credential(*, user_id: int, credential: SocketCredential) -> int:

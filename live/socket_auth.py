@@ -4,7 +4,7 @@ One credential is used, the first present of:
 
 1. `Authorization: Bearer <access token>` on the handshake (API clients);
 2. `?ticket=<t>` from POST /api/v1/auth/ws-ticket/ (clients that can't set headers);
-3. the session cookie, only when taskboard.websocket's origin check saw an allowed
+3. the session cookie, only when live.origin_check's origin check saw an allowed
    `Origin` (browsers always send one; without it the cookie is ignored, so no other site
    can ride on it).
 
@@ -64,7 +64,7 @@ class SocketCredential:
 Authenticated = tuple[Any, SocketCredential | None]
 ANONYMOUS: Authenticated = (AnonymousUser(), None)
 
-# Set by taskboard.websocket.OriginCheck: True when the handshake's Origin is allowed.
+# Set by live.origin_check.OriginCheck: True when the handshake's Origin is allowed.
 ORIGIN_ALLOWED = "taskboard.origin_allowed"
 
 
