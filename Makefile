@@ -34,6 +34,7 @@ lint: $(DEPS)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=taskboard.settings.local $(PY) manage.py makemigrations --check --dry-run
 
 test: $(DEPS) lint

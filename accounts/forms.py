@@ -11,7 +11,8 @@ from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from accounts.login_limiter import LoginThrottled, client_address
+from accounts.login_limiter import LoginThrottled
+from taskboard.client_address import client_address
 
 from . import services
 from .models import User, available_timezones, normalize_email, timezone_choices

@@ -23,7 +23,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import FormView, TemplateView
 
-from accounts.login_limiter import LoginThrottled, client_address, log_failure, reserve_address_attempt
+from accounts.login_limiter import LoginThrottled, log_failure, reserve_address_attempt
+from taskboard.client_address import client_address
 from taskboard.pages import page, page_user, safe_next
 
 from . import email_verification, selectors, services

@@ -1,4 +1,4 @@
-"""Time render_markdown (tasks/markdown_rendering.py) on hostile inputs (issue 12).
+"""Time render_markdown (taskboard/markdown_rendering.py) on hostile inputs (issue 12).
 
 Each input is a piece repeated 1,000, 10,000 and 100,000 times (the other inputs are about
 4, 40 and 400 thousand characters long), and cut to exactly 20,000 characters (the longest
@@ -123,12 +123,12 @@ def best_ms(render: Callable[[str], str], text: str, runs: int) -> float:
 
 
 def old_render(text: str) -> str:
-    """Python-Markdown configured as tasks/markdown_rendering.py was before issue 12."""
+    """Python-Markdown configured as taskboard/markdown_rendering.py was before issue 12."""
     import nh3
 
     markdown = importlib.import_module("markdown")
 
-    from tasks.markdown_rendering import (
+    from taskboard.markdown_rendering import (
         ALLOWED_ATTRIBUTES,
         ALLOWED_TAGS,
         ALLOWED_URL_SCHEMES,
@@ -186,7 +186,7 @@ def main() -> int:
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taskboard.settings.test")
-    from tasks.markdown_rendering import render_markdown
+    from taskboard.markdown_rendering import render_markdown
 
     before = args.before
     if before:

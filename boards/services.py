@@ -25,7 +25,7 @@ from django.utils import timezone
 from accounts.models import User, normalize_email
 from accounts.services import user_email_verified_by_mail
 from live.publishing import publish_board_deleted_on_commit
-from tasks.markdown_rendering import render_markdown
+from taskboard.markdown_rendering import render_markdown
 from tasks.models import Task
 from writes import (
     POSITION_STEP,

@@ -23,6 +23,7 @@ from boards.models import Board, BoardList, Label
 from boards.permissions import Action
 from taskboard.db.ids import pk_of
 from taskboard.errors import ConflictError, PreconditionFailedError
+from taskboard.markdown_rendering import render_markdown
 from writes import (
     BoardWrite,
     ChildrenOf,
@@ -41,7 +42,6 @@ from writes import (
 from . import watches
 from .field_merge import merged_changes
 from .locked_reads import clean_list, fresh_task, fresh_task_and_list, task_data, task_related
-from .markdown_rendering import render_markdown
 from .mention_highlighting import highlight_mentions
 from .mentions import mentioned_emails, mentioned_members
 from .models import Comment, Priority, Task

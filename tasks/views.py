@@ -25,10 +25,10 @@ from boards.permissions import Action, can
 from boards.views import board_permissions, require_role, role_on
 from taskboard.db.routing import primary_reads
 from taskboard.errors import ConflictError, FieldsChangedError, PreconditionFailedError
+from taskboard.markdown_rendering import render_markdown
 from taskboard.pages import PageRequest, htmx_redirect, json_error, page, page_user
 from tasks import selectors, services
 from tasks.forms import CommentForm, MoveForm, NewTaskForm, TaskBaseForm, TaskForm, member_choices
-from tasks.markdown_rendering import render_markdown
 from tasks.mention_highlighting import highlight_mentions
 from tasks.mention_members import mention_members
 from tasks.mentions import mentioned_members

@@ -11,11 +11,12 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from accounts import services
-from accounts.login_limiter import LoginThrottled, client_address
+from accounts.login_limiter import LoginThrottled
 from accounts.mail_limits import MailLimitReached
 from accounts.models import User
 from taskboard.api import throttles
 from taskboard.api.schema import error
+from taskboard.client_address import client_address
 
 from .serializers import (
     MeOutputSerializer,

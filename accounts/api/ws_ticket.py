@@ -9,10 +9,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.credentials import user_stamp
-from accounts.login_limiter import LoginThrottled, client_address, log_failure, reserve_address_attempt
+from accounts.login_limiter import LoginThrottled, log_failure, reserve_address_attempt
 from accounts.models import User
 from accounts.ws_tickets import ws_ticket_issue
 from taskboard.api.schema import NOT_AUTHENTICATED, error
+from taskboard.client_address import client_address
 
 
 class WsTicketOutputSerializer(serializers.Serializer):

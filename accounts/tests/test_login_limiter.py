@@ -13,8 +13,8 @@ from django.db import connections
 from django.http import HttpRequest
 from django.test import Client, override_settings
 
-from accounts.login_limiter import client_address
 from accounts.tests.factories import KNOWN_PASSWORD, UserFactory
+from taskboard.client_address import client_address
 
 WINDOW = 15 * 60
 

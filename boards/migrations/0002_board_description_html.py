@@ -2,7 +2,7 @@ from django.db import migrations, models
 
 
 def render_descriptions(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from tasks.markdown_rendering import render_markdown
+    from taskboard.markdown_rendering import render_markdown
 
     Board = apps.get_model("boards", "Board")
     boards = Board.objects.exclude(description="").only("pk", "description")

@@ -39,7 +39,7 @@ from django.dispatch import receiver
 from redis.exceptions import NoScriptError, RedisError
 from rest_framework.throttling import BaseThrottle
 
-from accounts.login_limiter import client_address
+from taskboard.client_address import client_address
 
 if TYPE_CHECKING:  # DRF loads this module while rest_framework.views is still importing
     from rest_framework.request import Request

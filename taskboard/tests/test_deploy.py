@@ -12,7 +12,7 @@ import pytest
 from django.http import HttpRequest
 from django.test import override_settings
 
-from accounts import login_limiter
+from taskboard import client_address
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = ROOT / "deploy" / "nginx" / "taskboard.conf"
@@ -73,12 +73,12 @@ def test_the_gunicorn_config_leaves_an_explicit_count_alone() -> None:
 def test_a_forwarded_request_without_a_trusted_proxy_is_warned_about_once(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(login_limiter, "_forwarded_ignored_warned", False)
+    monkeypatch.setattr(client_address, "_forwarded_ignored_warned", False)
     request = HttpRequest()
     request.META.update(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7")
 
-    with caplog.at_level(logging.WARNING, logger="accounts.login_limiter"):
-        addresses = [login_limiter.client_address(request) for _ in range(3)]
+    with caplog.at_level(logging.WARNING, logger="taskboard.client_address"):
+        addresses = [client_address.client_address(request) for _ in range(3)]
 
     assert addresses == ["10.0.0.1"] * 3
     warnings = [

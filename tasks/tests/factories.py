@@ -7,7 +7,7 @@ import factory
 from accounts.tests.factories import UserFactory
 from boards.models import BoardList
 from boards.tests.factories import BoardListFactory, BoardWithRoles, LabelFactory
-from tasks.markdown_rendering import render_markdown
+from taskboard.markdown_rendering import render_markdown
 from tasks.models import Comment, Priority, Task
 from writes.ordering import POSITION_STEP
 

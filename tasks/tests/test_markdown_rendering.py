@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tasks import markdown_rendering
-from tasks.markdown_rendering import MAX_NESTING, MAX_RAW_HTML_TAGS, MAX_TABLE_CELLS, render_markdown
+from taskboard import markdown_rendering
+from taskboard.markdown_rendering import MAX_NESTING, MAX_RAW_HTML_TAGS, MAX_TABLE_CELLS, render_markdown
 from tasks.mentions import mentioned_emails
 from tasks.services import DESCRIPTION_MAX_LENGTH
 from tasks.tests.test_services import XSS_PAYLOADS

@@ -14,8 +14,8 @@ from boards.models import Board, BoardList
 from boards.tests.factories import BoardListFactory, BoardWithRoles, LabelFactory, board_with_roles
 from boards.tests.snapshots import board_snapshot
 from taskboard.errors import ConflictError, PreconditionFailedError
+from taskboard.markdown_rendering import render_markdown
 from tasks import services
-from tasks.markdown_rendering import render_markdown
 from tasks.models import Comment, Priority, Task
 from tasks.representations import task_representation
 from tasks.tests.factories import CommentFactory, TaskFactory

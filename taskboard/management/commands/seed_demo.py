@@ -28,8 +28,8 @@ from activity.models import Activity
 from boards import services as board_services
 from boards.models import Board, BoardList, Label, Role
 from boards.permissions import Action
+from taskboard.markdown_rendering import render_markdown
 from tasks import services as task_services
-from tasks.markdown_rendering import render_markdown
 from tasks.models import Priority, Task
 from tasks.representations import task_representation
 from writes import POSITION_STEP, board_write
