@@ -169,7 +169,7 @@ def before_ms(text: str, timeout: float) -> str:
     return results.get()
 
 
-def main() -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -181,7 +181,63 @@ def main() -> int:
     parser.add_argument(
         "--clock", choices=["cpu", "wall"], default="cpu", help="the process's CPU time, or elapsed time"
     )
-    args = parser.parse_args()
+    return parser
+
+
+def time_input(
+    name: str,
+    text_of: Callable[[int], str],
+    render: Callable[[str], str],
+    args: argparse.Namespace,
+    *,
+    before: bool,
+) -> list[str]:
+    """Print one input's rows (each fold, then the text cut to LIMIT) and return the checks
+    it failed."""
+    failures: list[str] = []
+    times: dict[int, float] = {}
+    folds, steep = list(FOLDS), []
+    for fold in folds:  # grows by one fold after a steep last step
+        text = text_of(fold)
+        times[fold] = best_ms(render, text, args.runs)
+        row = f"{name:16} {len(text):8} {times[fold]:9.1f}"
+        if before and fold == FOLDS[0]:
+            row += f" {before_ms(text, args.before_timeout):>14}"
+        elif before:
+            row += f" {'':>14}"
+        check = ""
+        if fold != FOLDS[0]:
+            # Under a millisecond the timer and the machine's noise dominate.
+            growth = times[fold] / max(times[fold // 10], 1.0)
+            ok = growth <= args.max_growth
+            check = f"x{growth:.1f} for 10x the text {'ok' if ok else 'STEEP'}"
+            if not ok:
+                steep.append(fold)
+                if fold == folds[-1] and len(folds) == len(FOLDS):
+                    folds.append(fold * 10)
+        print(f"{row}  {check}", flush=True)
+    # One steep step followed by one that is not is a constant factor (the text's
+    # nodes no longer fit in the CPU's caches), not growth: quadratic time grows a
+    # hundredfold at every step.
+    for fold in steep:
+        if fold == folds[-1] or fold * 10 in steep:
+            failures.append(
+                f"{name}: x{times[fold] / max(times[fold // 10], 1.0):.1f} from {fold // 10} to {fold}"
+            )
+    text = cut(text_of, LIMIT)
+    at_limit = best_ms(render, text, args.runs)
+    row = f"{name:16} {len(text):8} {at_limit:9.1f}"
+    if before:
+        row += f" {before_ms(text, args.before_timeout):>14}"
+    ok = at_limit <= args.budget
+    print(f"{row}  {'ok' if ok else 'OVER'} (budget {args.budget:.0f} ms at {LIMIT:,})", flush=True)
+    if not ok:
+        failures.append(f"{name}: {at_limit:.0f} ms at {LIMIT:,} characters")
+    return failures
+
+
+def main() -> int:
+    args = _parser().parse_args()
     global clock
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
 
@@ -203,46 +259,9 @@ def main() -> int:
     if before:
         header += f" {'before ms':>14}"
     print(header + "  check")
-    failures = []
+    failures: list[str] = []
     for name, text_of in inputs():
-        times: dict[int, float] = {}
-        folds, steep = list(FOLDS), []
-        for fold in folds:  # grows by one fold after a steep last step
-            text = text_of(fold)
-            times[fold] = best_ms(render_markdown, text, args.runs)
-            row = f"{name:16} {len(text):8} {times[fold]:9.1f}"
-            if before and fold == FOLDS[0]:
-                row += f" {before_ms(text, args.before_timeout):>14}"
-            elif before:
-                row += f" {'':>14}"
-            check = ""
-            if fold != FOLDS[0]:
-                # Under a millisecond the timer and the machine's noise dominate.
-                growth = times[fold] / max(times[fold // 10], 1.0)
-                ok = growth <= args.max_growth
-                check = f"x{growth:.1f} for 10x the text {'ok' if ok else 'STEEP'}"
-                if not ok:
-                    steep.append(fold)
-                    if fold == folds[-1] and len(folds) == len(FOLDS):
-                        folds.append(fold * 10)
-            print(f"{row}  {check}", flush=True)
-        # One steep step followed by one that is not is a constant factor (the text's
-        # nodes no longer fit in the CPU's caches), not growth: quadratic time grows a
-        # hundredfold at every step.
-        for fold in steep:
-            if fold == folds[-1] or fold * 10 in steep:
-                failures.append(
-                    f"{name}: x{times[fold] / max(times[fold // 10], 1.0):.1f} from {fold // 10} to {fold}"
-                )
-        text = cut(text_of, LIMIT)
-        at_limit = best_ms(render_markdown, text, args.runs)
-        row = f"{name:16} {len(text):8} {at_limit:9.1f}"
-        if before:
-            row += f" {before_ms(text, args.before_timeout):>14}"
-        ok = at_limit <= args.budget
-        print(f"{row}  {'ok' if ok else 'OVER'} (budget {args.budget:.0f} ms at {LIMIT:,})", flush=True)
-        if not ok:
-            failures.append(f"{name}: {at_limit:.0f} ms at {LIMIT:,} characters")
+        failures += time_input(name, text_of, render_markdown, args, before=before)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
     if failures:
         print("Checks failed:\n  " + "\n  ".join(failures))

@@ -24,127 +24,24 @@ Results: docs/benchmarks.md ("WebSocket fan-out").
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import multiprocessing
 import os
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
 from datetime import timedelta
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PROJECT_DIR))
+from ws_fanout_clients import client_process
+from ws_fanout_stack import Stack, cpu_seconds, free_port, opener, rss_kib, wait_http
 
-from tests.plugins.postgres import PrimaryServer, find_bindir  # noqa: E402
-from tests.plugins.processes import RunAs, free_port, log_tail, wait_until  # noqa: E402
-from tests.plugins.redis_server import RedisServer  # noqa: E402
-
-DATABASE = "taskboard_bench"
 PASSWORD_HASH = "!"  # nobody logs in: the clients get tokens minted here
-_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-# -- the stack --------------------------------------------------------------------------------
-
-
-class Stack:
-    def __init__(self, base_dir: Path) -> None:
-        self.base_dir = base_dir
-        run_as = RunAs()
-        self.postgres = PrimaryServer(
-            name="primary", bindir=find_bindir(), directory=base_dir / "pg", port=free_port(), run_as=run_as
-        )
-        self.redis = RedisServer(directory=base_dir / "redis", port=free_port())
-        self.processes: list[subprocess.Popen[bytes]] = []
-
-    def start(self) -> None:
-        if os.geteuid() == 0:
-            self.base_dir.chmod(0o711)
-        self.postgres.init()
-        self.postgres.start()
-        self.postgres.create_database(DATABASE)
-        self.redis.start()
-
-    def env(self, layer: str) -> dict[str, str]:
-        return {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "taskboard.settings.production",
-            "SECRET_KEY": "bench-" + "x" * 60,
-            "JWT_SIGNING_KEY": "bench-jwt-" + "y" * 40,
-            "JWT_ACCESS_MINUTES": "120",
-            "SECURE_SSL_REDIRECT": "false",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DATABASE_URL": self.postgres.url(DATABASE),
-            "DATABASE_REPLICA_URLS": "",
-            "REDIS_URL": self.redis.url(0),
-            "CELERY_BROKER_URL": self.redis.url(1),
-            "CHANNEL_LAYER": layer,
-            "TASKBOARD_VAR_DIR": str(self.base_dir / "var"),
-            "LOG_LEVEL": "INFO",
-            # One account (one address) stands for the whole load: request rates raised far
-            # past it, so nothing answers 429 but every request is still counted (their cost
-            # is in the figures).
-            "API_THROTTLE_USER": "100000000/min",
-            "API_THROTTLE_ANON": "100000000/min",
-        }
-
-    def spawn(self, argv: list[str], env: dict[str, str], log_name: str) -> subprocess.Popen[bytes]:
-        with (self.base_dir / log_name).open("ab") as log:
-            process = subprocess.Popen(
-                argv, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        self.processes.append(process)
-        return process
-
-    def stop_process(self, process: subprocess.Popen[bytes]) -> None:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        if process in self.processes:
-            self.processes.remove(process)
-
-    def stop(self) -> None:
-        for process in list(self.processes):
-            self.stop_process(process)
-        self.redis.stop()
-        self.postgres.stop()
-
-
-def wait_http(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    def probe() -> bool | None:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited\n{log_tail(log)}")
-        with _opener.open(url, timeout=2) as response:
-            return True if response.status == 200 else None
-
-    wait_until(probe, timeout=60, interval=0.2, what=url)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
 
 
 # -- data -------------------------------------------------------------------------------------
@@ -194,91 +91,6 @@ def _long_lived(token: Any) -> Any:
     return token
 
 
-# -- clients (in their own process) -----------------------------------------------------------
-
-
-def client_process(ws_url: str, tokens: list[str], count: int, conn: Connection) -> None:
-    try:
-        import uvloop
-
-        uvloop.install()
-    except ImportError:
-        pass
-    asyncio.run(_clients(ws_url, tokens, count, conn))
-
-
-async def _clients(ws_url: str, tokens: list[str], count: int, conn: Connection) -> None:
-    from websockets.asyncio.client import connect
-
-    receipts: list[list[tuple[int, float]]] = [[] for _ in range(count)]
-    hellos = 0
-    hello_seqs: set[int] = set()
-    all_connected = asyncio.Event()
-    stop = asyncio.Event()
-    handshakes = asyncio.Semaphore(100)
-    sockets: list[Any] = []
-    connected = [False] * count
-    failures: list[str] = []
-
-    async def client(index: int) -> None:
-        nonlocal hellos
-        headers = {"Authorization": f"Bearer {tokens[index % len(tokens)]}"}
-        try:
-            async with handshakes:
-                ws = await connect(ws_url, additional_headers=headers, proxy=None, open_timeout=120)
-            sockets.append(ws)
-            hello = json.loads(await ws.recv())
-            assert hello["type"] == "hello", hello
-            hello_seqs.add(hello["seq"])
-            connected[index] = True
-        except Exception as exc:
-            failures.append(repr(exc))
-            hellos += 1
-            if hellos == count:
-                all_connected.set()
-            return
-        hellos += 1
-        if hellos == count:
-            all_connected.set()
-        mine = receipts[index]
-        try:
-            async for raw in ws:
-                now = time.monotonic()
-                if isinstance(raw, str) and raw.startswith('{"type": "event"'):
-                    mine.append((json.loads(raw)["seq"], now))
-        except Exception as exc:
-            if not stop.is_set():
-                failures.append(repr(exc))
-
-    started = time.monotonic()
-    tasks = [asyncio.create_task(client(n)) for n in range(count)]
-    await all_connected.wait()
-    conn.send(
-        {
-            "connected_seconds": time.monotonic() - started,
-            "failures": list(failures),
-            "seq": max(hello_seqs, default=0),
-        }
-    )
-    loop = asyncio.get_running_loop()
-    final_seq = await loop.run_in_executor(None, conn.recv)
-    # Wait for the last event to reach every client (or give up after a minute).
-    deadline = time.monotonic() + 60
-    while (
-        final_seq
-        and time.monotonic() < deadline
-        and any(
-            not mine or mine[-1][0] < final_seq for mine, ws in zip(receipts, connected, strict=True) if ws
-        )
-    ):
-        await asyncio.sleep(0.1)
-    stop.set()
-    conn.send({"receipts": receipts, "failures": failures})
-    await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
-    for task in tasks:
-        task.cancel()
-
-
 # -- one measurement --------------------------------------------------------------------------
 
 
@@ -291,7 +103,7 @@ def post_task(api: str, fixture: Fixture, title: str) -> tuple[float, float]:
         headers={"Authorization": f"Bearer {fixture.writer_token}", "Content-Type": "application/json"},
     )
     sent = time.monotonic()
-    with _opener.open(request, timeout=30) as response:
+    with opener.open(request, timeout=30) as response:
         response.read()
         assert response.status == 201, response.status
     return sent, time.monotonic()
@@ -300,6 +112,43 @@ def post_task(api: str, fixture: Fixture, title: str) -> tuple[float, float]:
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def warm_up(api: str, ws_url: str, fixture: Fixture) -> None:
+    """Every module the socket path and the write path import is loaded: one client, six
+    writes."""
+    warm_parent, warm_child = multiprocessing.Pipe()
+    warm = multiprocessing.Process(target=client_process, args=(ws_url, fixture.tokens, 1, warm_child))
+    warm.start()
+    warm_parent.recv()
+    for n in range(6):
+        post_task(api, fixture, f"warm-up {n}")
+    time.sleep(1)
+    warm_parent.send(0)
+    warm_parent.recv()
+    warm.join()
+    time.sleep(1)
+
+
+def latencies(
+    receipts_of_clients: list[list[tuple[int, float]]], times: list[tuple[float, float]], start: int
+) -> tuple[list[float], list[float], int]:
+    """Each delivery's latency in ms from the write's response (0 if the event came first)
+    and from its request, and how many (client, write) events never arrived. Write n is
+    event start + 1 + n."""
+    from_response: list[float] = []
+    from_request: list[float] = []
+    missing = 0
+    for receipts in receipts_of_clients:
+        got = dict(receipts)
+        for n, (sent, answered) in enumerate(times):
+            at = got.get(start + 1 + n)
+            if at is None:
+                missing += 1
+                continue
+            from_response.append(max(0.0, at - answered) * 1000)
+            from_request.append((at - sent) * 1000)
+    return from_response, from_request, missing
 
 
 def measure(
@@ -324,18 +173,7 @@ def measure(
     try:
         wait_http(f"http://127.0.0.1:{asgi_port}/healthz", asgi, stack.base_dir / "uvicorn.log")
         wait_http(f"{api}/healthz", wsgi, stack.base_dir / "gunicorn.log")
-        # Warm up: every module the socket path and the write path import is loaded.
-        warm_parent, warm_child = multiprocessing.Pipe()
-        warm = multiprocessing.Process(target=client_process, args=(ws_url, fixture.tokens, 1, warm_child))
-        warm.start()
-        warm_parent.recv()
-        for n in range(6):
-            post_task(api, fixture, f"warm-up {n}")
-        time.sleep(1)
-        warm_parent.send(0)
-        warm_parent.recv()
-        warm.join()
-        time.sleep(1)
+        warm_up(api, ws_url, fixture)
         base_rss = rss_kib(asgi.pid)
 
         parent, child = multiprocessing.Pipe()
@@ -359,18 +197,7 @@ def measure(
         cpu_used = cpu_seconds(asgi.pid) - cpu_before
         process.join(timeout=60)
 
-        from_response: list[float] = []
-        from_request: list[float] = []
-        missing = 0
-        for receipts in result["receipts"]:
-            got = dict(receipts)
-            for n, (sent, answered) in enumerate(times):
-                at = got.get(start + 1 + n)
-                if at is None:
-                    missing += 1
-                    continue
-                from_response.append(max(0.0, at - answered) * 1000)
-                from_request.append((at - sent) * 1000)
+        from_response, from_request, missing = latencies(result["receipts"], times, start)
         return {
             "layer": layer,
             "clients": clients,
