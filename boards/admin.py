@@ -89,17 +89,17 @@ class BoardListInline(BoardChildInline):
     def create_through_service(self, request: HttpRequest, form: forms.ModelForm) -> BoardList:
         data = form.cleaned_data
         return services.list_create(
-            board=form.instance.board,
             actor=admin_actor(request),
+            board_id=form.instance.board_id,
             title=data["title"],
             wip_limit=data["wip_limit"],
         )
 
     def update_through_service(self, request: HttpRequest, obj: BoardList, form: forms.ModelForm) -> None:
-        services.list_update(board_list=obj, actor=admin_actor(request), **list_changes(form))
+        services.list_update(actor=admin_actor(request), list_id=obj.pk, **list_changes(form))
 
     def delete_through_service(self, request: HttpRequest, obj: BoardList) -> None:
-        services.list_delete(board_list=obj, actor=admin_actor(request))
+        services.list_delete(actor=admin_actor(request), list_id=obj.pk)
 
 
 class LabelInline(BoardChildInline):
@@ -113,14 +113,17 @@ class LabelInline(BoardChildInline):
     def create_through_service(self, request: HttpRequest, form: forms.ModelForm) -> Label:
         data = form.cleaned_data
         return services.label_create(
-            board=form.instance.board, actor=admin_actor(request), name=data["name"], color=data["color"]
+            actor=admin_actor(request),
+            board_id=form.instance.board_id,
+            name=data["name"],
+            color=data["color"],
         )
 
     def update_through_service(self, request: HttpRequest, obj: Label, form: forms.ModelForm) -> None:
-        services.label_update(label=obj, actor=admin_actor(request), **label_changes(form))
+        services.label_update(actor=admin_actor(request), label_id=obj.pk, **label_changes(form))
 
     def delete_through_service(self, request: HttpRequest, obj: Label) -> None:
-        services.label_delete(label=obj, actor=admin_actor(request))
+        services.label_delete(actor=admin_actor(request), label_id=obj.pk)
 
 
 class MembershipForm(ServiceForm):
@@ -156,11 +159,14 @@ class MembershipInline(BoardChildInline):
 
     def update_through_service(self, request: HttpRequest, obj: Membership, form: forms.ModelForm) -> None:
         services.member_update_role(
-            board=obj.board, actor=admin_actor(request), user_id=obj.user_id, role=form.cleaned_data["role"]
+            actor=admin_actor(request),
+            board_id=obj.board_id,
+            user_id=obj.user_id,
+            role=form.cleaned_data["role"],
         )
 
     def delete_through_service(self, request: HttpRequest, obj: Membership) -> None:
-        services.member_remove(board=obj.board, actor=admin_actor(request), user_id=obj.user_id)
+        services.member_remove(actor=admin_actor(request), board_id=obj.board_id, user_id=obj.user_id)
 
 
 class InvitationInline(BoardChildInline):
@@ -181,7 +187,9 @@ class InvitationInline(BoardChildInline):
         return super().get_queryset(request).select_related("invited_by")
 
     def delete_through_service(self, request: HttpRequest, obj: Invitation) -> None:
-        services.invitation_revoke(invitation=obj, actor=admin_actor(request))
+        services.invitation_revoke(
+            actor=admin_actor(request), board_id=obj.board_id, invitation_id=obj.pk, pending_only=False
+        )
 
 
 def list_changes(form: forms.ModelForm) -> services.ListChanges:
@@ -304,10 +312,10 @@ class BoardAdmin(ServiceAdmin):
             changes["description"] = data["description"]
         if "archived" in form.changed_data:
             changes["archived"] = data["archived"]
-        services.board_update(board=obj, actor=admin_actor(request), **changes)
+        services.board_update(actor=admin_actor(request), board_id=obj.pk, **changes)
 
     def delete_through_service(self, request: HttpRequest, obj: Board) -> None:
-        services.board_delete(board=obj, actor=admin_actor(request))
+        services.board_delete(actor=admin_actor(request), board_id=obj.pk)
 
 
 # Memberships and invitations
@@ -352,7 +360,7 @@ class MembershipAdmin(ServiceAdmin):
         try:
             with refused_as_refusal():
                 services.board_transfer(
-                    board=membership.board, actor=admin_actor(request), to_user_id=membership.user_id
+                    actor=admin_actor(request), board_id=membership.board_id, to_user_id=membership.user_id
                 )
         except Refusal as refusal:
             self.message_user(request, f"Not transferred. {refusal}", messages.ERROR)
@@ -373,7 +381,7 @@ class MembershipAdmin(ServiceAdmin):
                 }
             )
         created = services.member_add(
-            board=data["board"], actor=admin_actor(request), email=data["user"].email, role=data["role"]
+            actor=admin_actor(request), board_id=data["board"].pk, email=data["user"].email, role=data["role"]
         )
         # A verified account (checked above), so it's a membership, never an invitation.
         assert isinstance(created, Membership)
@@ -381,11 +389,14 @@ class MembershipAdmin(ServiceAdmin):
 
     def update_through_service(self, request: HttpRequest, obj: Membership, form: forms.ModelForm) -> None:
         services.member_update_role(
-            board=obj.board, actor=admin_actor(request), user_id=obj.user_id, role=form.cleaned_data["role"]
+            actor=admin_actor(request),
+            board_id=obj.board_id,
+            user_id=obj.user_id,
+            role=form.cleaned_data["role"],
         )
 
     def delete_through_service(self, request: HttpRequest, obj: Membership) -> None:
-        services.member_remove(board=obj.board, actor=admin_actor(request), user_id=obj.user_id)
+        services.member_remove(actor=admin_actor(request), board_id=obj.board_id, user_id=obj.user_id)
 
 
 class InvitationStatusFilter(admin.SimpleListFilter):
@@ -437,7 +448,9 @@ class InvitationAdmin(ServiceAdmin):
         return "expired" if invitation.expires_at <= timezone.now() else "pending"
 
     def delete_through_service(self, request: HttpRequest, obj: Invitation) -> None:
-        services.invitation_revoke(invitation=obj, actor=admin_actor(request))
+        services.invitation_revoke(
+            actor=admin_actor(request), board_id=obj.board_id, invitation_id=obj.pk, pending_only=False
+        )
 
 
 # Lists and labels
@@ -482,14 +495,17 @@ class BoardListAdmin(ServiceAdmin):
     def create_through_service(self, request: HttpRequest, form: forms.ModelForm) -> BoardList:
         data = form.cleaned_data
         return services.list_create(
-            board=data["board"], actor=admin_actor(request), title=data["title"], wip_limit=data["wip_limit"]
+            actor=admin_actor(request),
+            board_id=data["board"].pk,
+            title=data["title"],
+            wip_limit=data["wip_limit"],
         )
 
     def update_through_service(self, request: HttpRequest, obj: BoardList, form: forms.ModelForm) -> None:
-        services.list_update(board_list=obj, actor=admin_actor(request), **list_changes(form))
+        services.list_update(actor=admin_actor(request), list_id=obj.pk, **list_changes(form))
 
     def delete_through_service(self, request: HttpRequest, obj: BoardList) -> None:
-        services.list_delete(board_list=obj, actor=admin_actor(request))
+        services.list_delete(actor=admin_actor(request), list_id=obj.pk)
 
 
 @admin.register(Label)
@@ -531,11 +547,11 @@ class LabelAdmin(ServiceAdmin):
     def create_through_service(self, request: HttpRequest, form: forms.ModelForm) -> Label:
         data = form.cleaned_data
         return services.label_create(
-            board=data["board"], actor=admin_actor(request), name=data["name"], color=data["color"]
+            actor=admin_actor(request), board_id=data["board"].pk, name=data["name"], color=data["color"]
         )
 
     def update_through_service(self, request: HttpRequest, obj: Label, form: forms.ModelForm) -> None:
-        services.label_update(label=obj, actor=admin_actor(request), **label_changes(form))
+        services.label_update(actor=admin_actor(request), label_id=obj.pk, **label_changes(form))
 
     def delete_through_service(self, request: HttpRequest, obj: Label) -> None:
-        services.label_delete(label=obj, actor=admin_actor(request))
+        services.label_delete(actor=admin_actor(request), label_id=obj.pk)
