@@ -148,9 +148,20 @@ def adopt(obj: models.Model, created: models.Model) -> None:
     obj._state.db = created._state.db
 
 
-class RolePermissions(BaseModelAdmin):
-    """has_change_permission and has_delete_permission: Django's model permission, and the
-    role the user has on the board of the object (of the inline's parent), role_allows()."""
+class ServiceWrites(BaseModelAdmin):
+    """What ServiceAdmin and ServiceInline share: the hooks that write through the services
+    (subclasses implement them), and has_change_permission and has_delete_permission:
+    Django's model permission, and the role the user has on the board of the object (of the
+    inline's parent), role_allows()."""
+
+    def create_through_service(self, request: HttpRequest, form: forms.ModelForm) -> models.Model:
+        raise NotImplementedError
+
+    def update_through_service(self, request: HttpRequest, obj: Any, form: forms.ModelForm) -> None:
+        raise NotImplementedError
+
+    def delete_through_service(self, request: HttpRequest, obj: Any) -> None:
+        raise NotImplementedError
 
     def role_allows(self, request: HttpRequest, obj: Any, *, deleting: bool) -> bool:
         raise NotImplementedError
@@ -190,7 +201,7 @@ def delete_selected_through_services(
         return None
 
 
-class ServiceAdmin(RolePermissions, admin.ModelAdmin):
+class ServiceAdmin(ServiceWrites, admin.ModelAdmin):
     """A ModelAdmin whose writes are the services' (subclasses implement the three
     *_through_service hooks and say which Action a change and a delete need)."""
 
@@ -199,17 +210,6 @@ class ServiceAdmin(RolePermissions, admin.ModelAdmin):
     delete_action: ClassVar[Action]
     # The services' field names (in their ValidationErrors) → the admin form's.
     service_field_names: ClassVar[Mapping[str, str]] = {}
-
-    # Hooks
-
-    def create_through_service(self, request: HttpRequest, form: forms.ModelForm) -> models.Model:
-        raise NotImplementedError
-
-    def update_through_service(self, request: HttpRequest, obj: Any, form: forms.ModelForm) -> None:
-        raise NotImplementedError
-
-    def delete_through_service(self, request: HttpRequest, obj: Any) -> None:
-        raise NotImplementedError
 
     def board_id_of(self, obj: Any) -> int:
         return int(obj.board_id)
@@ -324,7 +324,7 @@ class ServiceAdmin(RolePermissions, admin.ModelAdmin):
         return lines, counts, perms_needed, []
 
 
-class ServiceInline(RolePermissions, InlineModelAdmin):
+class ServiceInline(ServiceWrites, InlineModelAdmin):
     """An inline whose rows are added, changed and deleted by the services. Permissions
     come from the user's role on the parent's board (`add_action` etc.)."""
 
@@ -332,15 +332,6 @@ class ServiceInline(RolePermissions, InlineModelAdmin):
     add_action: ClassVar[Action]
     change_action: ClassVar[Action]
     delete_action: ClassVar[Action]
-
-    def create_through_service(self, request: HttpRequest, form: forms.ModelForm) -> models.Model:
-        raise NotImplementedError
-
-    def update_through_service(self, request: HttpRequest, obj: Any, form: forms.ModelForm) -> None:
-        raise NotImplementedError
-
-    def delete_through_service(self, request: HttpRequest, obj: Any) -> None:
-        raise NotImplementedError
 
     def parent_board_id(self, parent: Any) -> int:
         """The board of the parent object (inlines of a Board override this)."""

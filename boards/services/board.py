@@ -23,6 +23,8 @@ from writes import (
     new_board_write,
 )
 
+from .changes import apply_changes
+
 DEFAULT_LIST_TITLES = ("To do", "In progress", "Done")
 # Every new board starts with these labels, as Trello's do: one per colour, named after it
 # (a label needs a name, unique on its board), to rename or delete in the board's settings.
@@ -130,10 +132,8 @@ def board_update(*, actor: User, board_id: int, **changes: Unpack[BoardChanges])
         write.require(Action.BOARD_UPDATE)
         values = _clean_board_changes(changes)
         board = write.board
-        changed = [field for field, value in values.items() if getattr(board, field) != value]
+        changed = apply_changes(board, values)
         if changed:
-            for field in changed:
-                setattr(board, field, values[field])
             if "description" in changed:
                 board.description_html = description_html
                 values["description_html"] = board.description_html

@@ -12,6 +12,8 @@ from boards.representations import label_representation
 from tasks.models import Task
 from writes import FieldErrors, board_write, clean_color, clean_required_text
 
+from .changes import apply_changes
+
 
 def _check_label_name_free(errors: FieldErrors, board: Board, name: str, *, exclude_id: int | None) -> None:
     taken = Label.objects.filter(board=board, name__iexact=name)
@@ -58,10 +60,8 @@ def label_update(*, actor: User, label_id: int, **changes: Unpack[LabelChanges])
         if "color" in changes:
             values["color"] = clean_color(errors, "color", changes["color"])
         errors.raise_if_any()
-        changed = [field for field, value in values.items() if getattr(current, field) != value]
+        changed = apply_changes(current, values)
         if changed:
-            for field in changed:
-                setattr(current, field, values[field])
             current.save(update_fields=changed)
             write.record(
                 verb="label.updated",

@@ -20,6 +20,8 @@ from writes import (
     place_at_index,
 )
 
+from .changes import apply_changes
+
 
 def list_create(*, actor: User, board_id: int, title: str, wip_limit: int | None = None) -> BoardList:
     """Append a list to the board (member+)."""
@@ -62,10 +64,8 @@ def list_update(*, actor: User, list_id: int, **changes: Unpack[ListChanges]) ->
         if "wip_limit" in changes:
             values["wip_limit"] = clean_positive_int_or_none(errors, "wip_limit", changes["wip_limit"])
         errors.raise_if_any()
-        changed = [field for field, value in values.items() if getattr(current, field) != value]
+        changed = apply_changes(current, values)
         if changed:
-            for field in changed:
-                setattr(current, field, values[field])
             current.updated_at = timezone.now()
             current.save(update_fields=[*changed, "updated_at"])
             write.record(
