@@ -51,7 +51,7 @@ def board_index(request: PageRequest) -> HttpResponseBase:
         )
         if done is not None:
             return done
-    boards = selectors.board_list_for_user(user=user, archived=archived)
+    boards = selectors.board_summaries(selectors.board_list_for_user(user=user, archived=archived))
     return render(
         request,
         "boards/board_index.html",
