@@ -1,4 +1,5 @@
-"""The notifications page: what happened that concerns me, and marking it read."""
+"""The notifications page (what happened that concerns me, and marking it read) and a
+board's activity page."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -9,11 +10,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from activity import selectors, services
 from activity.notification_links import notification_link_valid
+from boards import selectors as board_selectors
 from taskboard.db.ids import MAX_ID
 from taskboard.db.routing import primary_reads
 from taskboard.pages import PageRequest, htmx_redirect, page, page_user, safe_next
 
 NOTIFICATIONS_PER_PAGE = 30
+ACTIVITY_PAGE_SIZE = 25
 
 
 @page
@@ -70,4 +73,29 @@ def notification_open(request: PageRequest, notification_id: int) -> HttpRespons
     services.notifications_mark_read(user=user, ids=[notification.pk])
     if notification.task_id is not None:
         return HttpResponseRedirect(reverse("tasks:detail", args=[notification.task_id]))
-    return HttpResponseRedirect(reverse("boards:detail", args=[notification.board_id]))
+    return HttpResponseRedirect(reverse("tasks:board", args=[notification.board_id]))
+
+
+@page
+@require_GET
+def board_activity(request: PageRequest, board_id: int) -> HttpResponse:
+    """A board's activity: a page, or the panel on the board page (htmx), newest first,
+    ACTIVITY_PAGE_SIZE at a time before `before` (a seq)."""
+    board = board_selectors.board_get_for_user(user=page_user(request), board_id=board_id)
+    activities = selectors.activity_list(board=board)
+    before = request.GET.get("before", "")
+    if before.isascii() and before.isdigit():
+        activities = activities.filter(seq__lt=int(before))
+    page_items = list(activities[: ACTIVITY_PAGE_SIZE + 1])
+    shown = page_items[:ACTIVITY_PAGE_SIZE]
+    context = {
+        "board": board,
+        "activities": shown,
+        "card_ids": selectors.activity_card_ids(board=board, activities=shown),
+        "has_more": len(page_items) > ACTIVITY_PAGE_SIZE,
+        "last_seq": shown[-1].seq if shown else None,
+    }
+    if request.htmx:
+        template = "boards/_activity_more.html" if before else "boards/_activity_panel.html"
+        return render(request, template, context)
+    return render(request, "boards/activity.html", context)

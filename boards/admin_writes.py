@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
-from django.contrib.admin.options import InlineModelAdmin
+from django.contrib.admin.options import BaseModelAdmin, InlineModelAdmin
 from django.contrib.admin.utils import quote
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -148,6 +148,31 @@ def adopt(obj: models.Model, created: models.Model) -> None:
     obj._state.db = created._state.db
 
 
+class ServiceWrites(BaseModelAdmin):
+    """What ServiceAdmin and ServiceInline share: the hooks that write through the services
+    (subclasses implement them), and has_change_permission and has_delete_permission:
+    Django's model permission, and the role the user has on the board of the object (of the
+    inline's parent), role_allows()."""
+
+    def create_through_service(self, request: HttpRequest, form: forms.ModelForm) -> models.Model:
+        raise NotImplementedError
+
+    def update_through_service(self, request: HttpRequest, obj: Any, form: forms.ModelForm) -> None:
+        raise NotImplementedError
+
+    def delete_through_service(self, request: HttpRequest, obj: Any) -> None:
+        raise NotImplementedError
+
+    def role_allows(self, request: HttpRequest, obj: Any, *, deleting: bool) -> bool:
+        raise NotImplementedError
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and self.role_allows(request, obj, deleting=False)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and self.role_allows(request, obj, deleting=True)
+
+
 class ServiceForm(forms.ModelForm):
     """The admin's form. After a refusal the view runs once more with the refusal set on
     the form class: the form is then invalid, so that pass shows it and saves nothing."""
@@ -176,7 +201,7 @@ def delete_selected_through_services(
         return None
 
 
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(ServiceWrites, admin.ModelAdmin):
     """A ModelAdmin whose writes are the services' (subclasses implement the three
     *_through_service hooks and say which Action a change and a delete need)."""
 
@@ -185,17 +210,6 @@ class ServiceAdmin(admin.ModelAdmin):
     delete_action: ClassVar[Action]
     # The services' field names (in their ValidationErrors) → the admin form's.
     service_field_names: ClassVar[Mapping[str, str]] = {}
-
-    # Hooks
-
-    def create_through_service(self, request: HttpRequest, form: forms.ModelForm) -> models.Model:
-        raise NotImplementedError
-
-    def update_through_service(self, request: HttpRequest, obj: Any, form: forms.ModelForm) -> None:
-        raise NotImplementedError
-
-    def delete_through_service(self, request: HttpRequest, obj: Any) -> None:
-        raise NotImplementedError
 
     def board_id_of(self, obj: Any) -> int:
         return int(obj.board_id)
@@ -210,16 +224,9 @@ class ServiceAdmin(admin.ModelAdmin):
 
     # Permissions: Django's model permissions, and the user's role on the object's board.
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return super().has_change_permission(request, obj) and (
-            obj is None
-            or role_allows(request, self.board_id_of(obj), self.required_action(request, obj, deleting=False))
-        )
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return super().has_delete_permission(request, obj) and (
-            obj is None
-            or role_allows(request, self.board_id_of(obj), self.required_action(request, obj, deleting=True))
+    def role_allows(self, request: HttpRequest, obj: Any, *, deleting: bool) -> bool:
+        return obj is None or role_allows(
+            request, self.board_id_of(obj), self.required_action(request, obj, deleting=deleting)
         )
 
     # Writes
@@ -317,7 +324,7 @@ class ServiceAdmin(admin.ModelAdmin):
         return lines, counts, perms_needed, []
 
 
-class ServiceInline(InlineModelAdmin):
+class ServiceInline(ServiceWrites, InlineModelAdmin):
     """An inline whose rows are added, changed and deleted by the services. Permissions
     come from the user's role on the parent's board (`add_action` etc.)."""
 
@@ -326,15 +333,6 @@ class ServiceInline(InlineModelAdmin):
     change_action: ClassVar[Action]
     delete_action: ClassVar[Action]
 
-    def create_through_service(self, request: HttpRequest, form: forms.ModelForm) -> models.Model:
-        raise NotImplementedError
-
-    def update_through_service(self, request: HttpRequest, obj: Any, form: forms.ModelForm) -> None:
-        raise NotImplementedError
-
-    def delete_through_service(self, request: HttpRequest, obj: Any) -> None:
-        raise NotImplementedError
-
     def parent_board_id(self, parent: Any) -> int:
         """The board of the parent object (inlines of a Board override this)."""
         return int(parent.board_id)
@@ -342,15 +340,15 @@ class ServiceInline(InlineModelAdmin):
     def _allows(self, request: HttpRequest, parent: Any, action: Action) -> bool:
         return parent is not None and role_allows(request, self.parent_board_id(parent), action)
 
-    # The stubs give BaseModelAdmin's signature, without the parent `obj` inlines get.
-    def has_add_permission(self, request: HttpRequest, obj: Any) -> bool:  # type: ignore[override]
-        return super().has_add_permission(request, obj) and self._allows(request, obj, self.add_action)
+    def role_allows(self, request: HttpRequest, obj: Any, *, deleting: bool) -> bool:
+        return self._allows(request, obj, self.delete_action if deleting else self.change_action)
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return super().has_change_permission(request, obj) and self._allows(request, obj, self.change_action)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return super().has_delete_permission(request, obj) and self._allows(request, obj, self.delete_action)
+    # Django passes inlines the parent `obj`; BaseModelAdmin's signature has none, hence
+    # the default and InlineModelAdmin named.
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return InlineModelAdmin.has_add_permission(self, request, obj) and self._allows(
+            request, obj, self.add_action
+        )
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)

@@ -20,6 +20,13 @@ SHORT_ROLE_CHOICES = [
 ]
 
 
+def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    """The form's own copy of its choice field `name` (to set its choices per instance)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
 class BoardForm(ServiceErrorsMixin, forms.Form):
     title = forms.CharField(label="Title", max_length=200)
     description = forms.CharField(
@@ -69,7 +76,7 @@ class ListMoveForm(ServiceErrorsMixin, forms.Form):
             else:
                 where = f"where “{board_list.title}” is"
             choices.append((number, f"{number} of {count} ({where})"))
-        self.fields["position"].choices = choices  # type: ignore[attr-defined]
+        _choice_field(self, "position").choices = choices
 
 
 class LabelForm(ServiceErrorsMixin, forms.Form):
@@ -101,7 +108,7 @@ class TransferForm(ServiceErrorsMixin, forms.Form):
             for m in members
             if m["user"]["id"] != owner_id
         ]
-        self.fields["user_id"].choices = choices  # type: ignore[attr-defined]
+        _choice_field(self, "user_id").choices = choices
 
 
 class ConfirmTitleForm(forms.Form):

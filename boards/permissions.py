@@ -7,10 +7,13 @@ owner) are checked by the services on top of these.
 """
 
 from enum import StrEnum
+from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 
 from .models import Board, Role
+
+ROLE_REFUSED = "Your role on this board does not allow this."
 
 
 class Action(StrEnum):
@@ -56,6 +59,13 @@ def as_role(value: str | Role | None) -> Role | None:
     return None if value is None else Role(value)
 
 
+def role_of(row: Any) -> Role | None:
+    """The caller's role on the board of `row` (a board, list, label, invitation, task,
+    comment), as the *_get_for_user selectors annotate it (`user_role`); None for
+    non-members and for rows read without it."""
+    return as_role(getattr(row, "user_role", None))
+
+
 def required_role(action: Action, board: Board | None = None) -> Role:
     """The lowest role allowed `action` on `board`: a board's settings may lower it (with
     viewers_can_comment, viewers comment, and edit and delete their own comments). Without
@@ -86,5 +96,30 @@ def require(
     if member_role is None:
         raise not_found(f"{not_found.__qualname__.split('.')[0]} not found.")
     if member_role.rank < required_role(action, board).rank:
-        raise PermissionDenied("Your role on this board does not allow this.")
+        raise PermissionDenied(ROLE_REFUSED)
     return member_role
+
+
+def require_role(row: Any, action: Action, board: Board | None = None) -> None:
+    """PermissionDenied (the 403 page) unless the caller's role on the board of `row`
+    allows `action` (on `board`, whose settings may allow more: can()). A page that shows a
+    form for a write calls it before it reads the form: a refused caller must not get the
+    page back with the form's errors (nor its other controls)."""
+    if not can(role_of(row), action, board):
+        raise PermissionDenied(ROLE_REFUSED)
+
+
+def board_permissions(role: str | Role | None, board: Board | None = None) -> dict[str, bool]:
+    """What a page may offer a member with `role` on `board` (the services check again)."""
+    return {
+        "edit_tasks": can(role, Action.TASK_CHANGE),
+        "edit_lists": can(role, Action.LIST_CHANGE),
+        "comment": can(role, Action.COMMENT_CREATE, board),
+        "moderate": can(role, Action.COMMENT_MODERATE),
+        "edit_board": can(role, Action.BOARD_UPDATE),
+        "edit_labels": can(role, Action.LABEL_CHANGE),
+        "manage_members": can(role, Action.MEMBER_MANAGE),
+        "see_invitations": can(role, Action.INVITATION_VIEW),
+        "delete_board": can(role, Action.BOARD_DELETE),
+        "transfer": can(role, Action.BOARD_TRANSFER),
+    }

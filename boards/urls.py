@@ -1,20 +1,23 @@
+"""The board pages. The Kanban page, its cards and a new list are tasks' (tasks/urls.py),
+the board's activity activity's (activity/urls.py): the paths are side by side."""
+
 from django.urls import path
 
-from . import views
+from . import list_views, member_views, views
 
 app_name = "boards"
 urlpatterns = [
     path("boards/", views.board_index, name="index"),
-    path("boards/<int:board_id>/", views.board_detail, name="detail"),
-    path("boards/<int:board_id>/lists/", views.list_create, name="list_create"),
-    path("boards/<int:board_id>/lists/<int:list_id>/cards/", views.list_cards, name="list_cards"),
-    path("boards/<int:board_id>/activity/", views.board_activity, name="activity"),
-    path("boards/<int:board_id>/members/", views.members, name="members"),
-    path("boards/<int:board_id>/members/<int:user_id>/role/", views.member_role, name="member_role"),
-    path("boards/<int:board_id>/members/<int:user_id>/remove/", views.member_remove, name="member_remove"),
+    path("boards/<int:board_id>/members/", member_views.members, name="members"),
+    path("boards/<int:board_id>/members/<int:user_id>/role/", member_views.member_role, name="member_role"),
+    path(
+        "boards/<int:board_id>/members/<int:user_id>/remove/",
+        member_views.member_remove,
+        name="member_remove",
+    ),
     path(
         "boards/<int:board_id>/invitations/<int:invitation_id>/revoke/",
-        views.invitation_revoke,
+        member_views.invitation_revoke,
         name="invitation_revoke",
     ),
     path("boards/<int:board_id>/settings/", views.board_settings, name="settings"),
@@ -24,10 +27,10 @@ urlpatterns = [
     path("boards/<int:board_id>/labels/", views.label_create, name="label_create"),
     path("labels/<int:label_id>/edit/", views.label_update, name="label_update"),
     path("labels/<int:label_id>/delete/", views.label_delete, name="label_delete"),
-    path("lists/<int:list_id>/edit/", views.list_edit, name="list_edit"),
-    path("lists/<int:list_id>/delete/", views.list_delete, name="list_delete"),
-    path("lists/<int:list_id>/move/", views.list_move, name="list_move"),
-    path("lists/<int:list_id>/move-to/", views.list_move_to, name="list_move_to"),
+    path("lists/<int:list_id>/edit/", list_views.list_edit, name="list_edit"),
+    path("lists/<int:list_id>/delete/", list_views.list_delete, name="list_delete"),
+    path("lists/<int:list_id>/move/", list_views.list_move, name="list_move"),
+    path("lists/<int:list_id>/move-to/", list_views.list_move_to, name="list_move_to"),
     # The link mailed by boards.services.invitation_accept_url.
-    path("invitations/<str:token>/", views.invitation, name="invitation"),
+    path("invitations/<str:token>/", member_views.invitation, name="invitation"),
 ]

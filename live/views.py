@@ -12,11 +12,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from boards import selectors
-from boards.board_page import board_card, board_column, list_counts
 from boards.models import BoardList
-from boards.views import board_and_filters, board_permissions, role_on
+from boards.permissions import board_permissions, role_of
 from taskboard.db.routing import primary_reads
 from taskboard.pages import PageRequest, page, page_user
+from tasks.board_page import board_card, board_column, list_counts
+from tasks.board_views import board_and_filters
 
 
 @page
@@ -28,7 +29,7 @@ def card_fragment(request: PageRequest, board_id: int, task_id: int) -> HttpResp
         card = board_card(user=page_user(request), board=board, task_id=task_id, filters=filters)
     if card is None:
         return HttpResponse(status=204)
-    context = {"board": board, "card": card, "perms": board_permissions(role_on(board), board)}
+    context = {"board": board, "card": card, "perms": board_permissions(role_of(board), board)}
     return render(request, "boards/_card.html", context)
 
 
@@ -44,7 +45,7 @@ def column_fragment(request: PageRequest, board_id: int, list_id: int) -> HttpRe
         "board": board,
         "column": column,
         "filters": filters,
-        "perms": board_permissions(role_on(board), board),
+        "perms": board_permissions(role_of(board), board),
     }
     return render(request, "boards/_column.html", context)
 

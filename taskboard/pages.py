@@ -9,11 +9,12 @@ leaks). PermissionDenied goes on to Django's 403 handler.
 import zoneinfo
 from collections.abc import Callable
 from functools import wraps
-from typing import Concatenate, ParamSpec, cast
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, cast
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import resolve_url
 from django.utils import timezone
@@ -24,6 +25,7 @@ from django_htmx.middleware import HtmxDetails
 from accounts.models import User
 
 P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class PageRequest(HttpRequest):
@@ -87,3 +89,45 @@ def json_error(status: int, message: str) -> JsonResponse:
     """The answer to a request of our own script (a drop) that failed: the message to show,
     in the shape of the API's error envelope."""
     return JsonResponse({"error": {"message": message}}, status=status)
+
+
+class ServiceForm(Protocol):
+    """A page's form whose input a service checks again (accounts.forms.ServiceErrorsMixin)."""
+
+    cleaned_data: dict[str, Any]
+
+    def is_valid(self) -> bool: ...
+
+    def add_service_errors(self, exc: ValidationError) -> None: ...
+
+
+def form_write(
+    request: PageRequest,
+    form: ServiceForm,
+    write: Callable[[dict[str, Any]], T],
+    *,
+    redirect: str | Callable[[T], str],
+    message: str | Callable[[T], str] = "",
+    authorize: Callable[[], object] | None = None,
+) -> HttpResponse | None:
+    """The write of a page's form: with a valid form, `write` (the service) runs on its
+    cleaned data; then the success `message` and a redirect to `redirect`. A refusal of the
+    service (ValidationError) goes to the form's fields. None when the form is to be shown
+    again with its errors.
+
+    The service authorizes as it writes; `authorize` (raising 404 or 403) runs only when
+    the form itself is refused, before the caller sees its errors: a caller who may not
+    write gets the 404 or 403 page, never the page with the form."""
+    if not form.is_valid():
+        if authorize is not None:
+            authorize()
+        return None
+    try:
+        result = write(form.cleaned_data)
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+        return None
+    text = message(result) if callable(message) else message
+    if text:
+        messages.success(request, text)
+    return htmx_redirect(request, redirect(result) if callable(redirect) else redirect)

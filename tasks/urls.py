@@ -1,9 +1,12 @@
 from django.urls import path
 
-from . import views, watch_views
+from . import board_views, views, watch_views
 
 app_name = "tasks"
 urlpatterns = [
+    path("boards/<int:board_id>/", board_views.board_detail, name="board"),
+    path("boards/<int:board_id>/lists/", board_views.list_create, name="list_create"),
+    path("boards/<int:board_id>/lists/<int:list_id>/cards/", board_views.list_cards, name="list_cards"),
     path("boards/<int:board_id>/tasks/new/", views.task_create, name="create"),
     path("tasks/preview/", views.markdown_preview, name="preview"),
     path("tasks/<int:task_id>/", views.task_detail, name="detail"),

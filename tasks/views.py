@@ -19,15 +19,14 @@ from django_htmx.http import trigger_client_event
 
 from activity.selectors import task_activity
 from boards import selectors as board_selectors
-from boards.board_page import BoardFilters, card, list_columns, list_counts
 from boards.models import Board
-from boards.permissions import Action, can
-from boards.views import board_permissions, require_role, role_on
+from boards.permissions import Action, board_permissions, can, require_role, role_of
 from taskboard.db.routing import primary_reads
 from taskboard.errors import ConflictError, FieldsChangedError, PreconditionFailedError
 from taskboard.markdown_rendering import render_markdown
 from taskboard.pages import PageRequest, htmx_redirect, json_error, page, page_user
 from tasks import selectors, services
+from tasks.board_page import BoardFilters, card, list_columns, list_counts
 from tasks.forms import CommentForm, MoveForm, NewTaskForm, TaskBaseForm, TaskForm, member_choices
 from tasks.mention_highlighting import highlight_mentions
 from tasks.mention_members import mention_members
@@ -70,7 +69,7 @@ def _task_context(
     attempted: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     board = _board_of(request, task)
-    role = role_on(board)
+    role = role_of(board)
     members = board_selectors.member_list(board=board)
     labels = list(board_selectors.label_list(board=board))
     user = page_user(request)
@@ -242,7 +241,7 @@ def task_delete(request: PageRequest, task_id: int) -> HttpResponseBase:
     if request.method == "POST":
         services.task_delete(task=task, actor=page_user(request))
         messages.success(request, f"The card “{task.title}” was deleted.")
-        return htmx_redirect(request, reverse("boards:detail", args=[task.board_id]))
+        return htmx_redirect(request, reverse("tasks:board", args=[task.board_id]))
     board = _board_of(request, task)
     require_role(board, Action.TASK_CHANGE)
     return render(request, "tasks/task_delete.html", {"task": task, "board": board})
@@ -274,12 +273,12 @@ def task_create(request: PageRequest, board_id: int) -> HttpResponseBase:
             messages.error(
                 request, " ".join(str(message) for errors in form.errors.values() for message in errors)
             )
-        return htmx_redirect(request, reverse("boards:detail", args=[board.pk]))
+        return htmx_redirect(request, reverse("tasks:board", args=[board.pk]))
     list_id = form.cleaned_data.get("list_id") if task is None else task.list_id
     context: dict[str, Any] = {
         "board": board,
         "list_id": list_id,
-        "perms": board_permissions(role_on(board), board),
+        "perms": board_permissions(role_of(board), board),
         "filters": BoardFilters(),
     }
     if task is None:
@@ -366,7 +365,7 @@ def task_move(request: PageRequest, task_id: int) -> HttpResponseBase:
                     _changed(response), "closeDialog", {"message": f"Moved to “{target.title}”."}
                 )
             messages.success(request, f"The card was moved to “{target.title}”.")
-            return htmx_redirect(request, reverse("boards:detail", args=[board.pk]))
+            return htmx_redirect(request, reverse("tasks:board", args=[board.pk]))
     template = "tasks/_task_move.html" if request.htmx else "tasks/task_move.html"
     return render(request, template, {"task": task, "board": board, "form": form})
 
@@ -385,7 +384,7 @@ def _comments_response(request: PageRequest, task: Task, **context: Any) -> Http
 @require_POST
 def comment_create(request: PageRequest, task_id: int) -> HttpResponseBase:
     task = _task(request, task_id)
-    require_role(task, Action.COMMENT_CREATE, selectors.comment_settings(role=role_on(task), task_id=task.pk))
+    require_role(task, Action.COMMENT_CREATE, selectors.comment_settings(role=role_of(task), task_id=task.pk))
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
@@ -411,7 +410,7 @@ def comment_update(request: PageRequest, comment_id: int) -> HttpResponseBase:
     require_role(
         comment,
         Action.COMMENT_CHANGE_OWN if own else Action.COMMENT_MODERATE,
-        selectors.comment_settings(role=role_on(comment), task_id=comment.task_id) if own else None,
+        selectors.comment_settings(role=role_of(comment), task_id=comment.task_id) if own else None,
     )
     form = CommentForm(request.POST, prefix=f"comment-{comment.pk}")
     if form.is_valid():

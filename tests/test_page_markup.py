@@ -52,9 +52,9 @@ def populated() -> dict[str, Any]:
     roles = board_with_roles(title="Launch")
     owner = roles.owner
     board = roles.board
-    todo = board_services.list_create(board=board, actor=owner, title="To do", wip_limit=5)
-    board_services.list_create(board=board, actor=owner, title="Done")
-    label = board_services.label_create(board=board, actor=owner, name="bug", color="#cc3344")
+    todo = board_services.list_create(board_id=board.pk, actor=owner, title="To do", wip_limit=5)
+    board_services.list_create(board_id=board.pk, actor=owner, title="Done")
+    label = board_services.label_create(board_id=board.pk, actor=owner, name="bug", color="#cc3344")
     task = task_services.task_create(
         board=board,
         actor=owner,
@@ -67,7 +67,9 @@ def populated() -> dict[str, Any]:
         label_ids=[label.pk],
     )
     comment = task_services.comment_create(task=task, actor=owner, body=f"Hi @{roles.member.email}")
-    invitation = board_services.member_add(board=board, actor=owner, email="new@example.com", role="viewer")
+    invitation = board_services.member_add(
+        board_id=board.pk, actor=owner, email="new@example.com", role="viewer"
+    )
     Notification.objects.create(
         user=owner, kind=NotificationKind.MENTION, board=board, task=task, text="Hello"
     )

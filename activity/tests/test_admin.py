@@ -72,7 +72,7 @@ def test_activity_and_notifications_are_read_only(admin_client: Client, model: t
 def test_the_feed_filters_by_verb_and_board(admin_client: Client, admin_user: User) -> None:
     board = board_services.board_create(actor=admin_user, title="One")
     other = board_services.board_create(actor=admin_user, title="Two")
-    board_services.label_create(board=board, actor=admin_user, name="bug", color="#ff0000")
+    board_services.label_create(board_id=board.pk, actor=admin_user, name="bug", color="#ff0000")
 
     by_verb = admin_client.get(admin_url(Activity), {"verb": "label.created"})
     by_board = admin_client.get(admin_url(Activity), {"board__id__exact": str(other.pk)})
@@ -84,7 +84,7 @@ def test_the_feed_filters_by_verb_and_board(admin_client: Client, admin_user: Us
 def test_titles_and_payloads_are_escaped(admin_client: Client, admin_user: User) -> None:
     bob = UserFactory.create()
     board = board_services.board_create(actor=admin_user, title=XSS)
-    board_services.member_add(board=board, actor=admin_user, email=bob.email, role="member")
+    board_services.member_add(board_id=board.pk, actor=admin_user, email=bob.email, role="member")
     board_list = BoardList.objects.filter(board=board).first()
     assert board_list is not None
     task = task_services.task_create(

@@ -25,7 +25,7 @@ WRITES_PER_WRITER = 4
 @pytest.mark.django_db(transaction=True)
 def test_seq_is_gap_free_and_in_commit_order_under_concurrent_writes() -> None:
     given = board_with_roles()
-    todo = board_services.list_create(board=given.board, actor=given.member, title="To do")
+    todo = board_services.list_create(board_id=given.board.pk, actor=given.member, title="To do")
     # So that no new task is first already, and each move to the front is a change.
     TaskFactory.create(list=todo)
     actors = [given.owner, given.admin, given.member]
@@ -95,7 +95,7 @@ def test_deleting_a_board_tells_its_group(django_capture_on_commit_callbacks: An
     channel = subscribe(given.board)
 
     with django_capture_on_commit_callbacks(execute=True):
-        board_services.board_delete(board=given.board, actor=given.owner)
+        board_services.board_delete(board_id=given.board.pk, actor=given.owner)
 
     assert receive(channel) == {"type": "board.deleted", "board_id": given.board.pk}
 

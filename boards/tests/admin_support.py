@@ -26,10 +26,12 @@ def grow_board(board: Board, *, owner: User, size: int) -> None:
     services, so activities and notifications grow too."""
     for _ in range(size):
         member = UserFactory.create()
-        services.member_add(board=board, actor=owner, email=member.email, role=Role.MEMBER)
-        services.member_add(board=board, actor=owner, email=f"{uuid4().hex}@example.com", role=Role.VIEWER)
-        label = services.label_create(board=board, actor=owner, name=uuid4().hex[:12], color="#3366ff")
-        board_list = services.list_create(board=board, actor=owner, title=f"List {uuid4().hex[:6]}")
+        services.member_add(board_id=board.pk, actor=owner, email=member.email, role=Role.MEMBER)
+        services.member_add(
+            board_id=board.pk, actor=owner, email=f"{uuid4().hex}@example.com", role=Role.VIEWER
+        )
+        label = services.label_create(board_id=board.pk, actor=owner, name=uuid4().hex[:12], color="#3366ff")
+        board_list = services.list_create(board_id=board.pk, actor=owner, title=f"List {uuid4().hex[:6]}")
         for _ in range(size):
             task = task_services.task_create(
                 board=board,

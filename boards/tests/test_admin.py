@@ -46,7 +46,7 @@ def bob() -> User:
 def owned_board(admin_user: User, bob: User) -> Board:
     """A board the superuser owns, with Bob as a member."""
     board = services.board_create(actor=admin_user, title="Launch")
-    services.member_add(board=board, actor=admin_user, email=bob.email, role=Role.MEMBER)
+    services.member_add(board_id=board.pk, actor=admin_user, email=bob.email, role=Role.MEMBER)
     return board
 
 
@@ -92,7 +92,7 @@ def test_the_add_page_renders(admin_client: Client, model: type[Any]) -> None:
 def test_search_and_filters_narrow_the_board_list(admin_client: Client, admin_user: User) -> None:
     services.board_create(actor=admin_user, title="Launch")
     archived = services.board_create(actor=admin_user, title="Old launch")
-    services.board_update(board=archived, actor=admin_user, archived=True)
+    services.board_update(board_id=archived.pk, actor=admin_user, archived=True)
     services.board_create(actor=admin_user, title="Hiring")
 
     found = admin_client.get(admin_url(Board), {"q": "launch"})
@@ -193,7 +193,7 @@ def test_the_membership_inline_changes_roles_and_removes_members(
     admin_client: Client, admin_user: User, owned_board: Board, bob: User
 ) -> None:
     carol = UserFactory.create()
-    services.member_add(board=owned_board, actor=admin_user, email=carol.email, role=Role.VIEWER)
+    services.member_add(board_id=owned_board.pk, actor=admin_user, email=carol.email, role=Role.VIEWER)
     page = admin_client.get(admin_url(owned_board, "change"))
     data = change_form_data(page)
     members = inline_prefix(page, Membership)
@@ -236,7 +236,7 @@ def test_a_refusal_in_an_inline_undoes_the_whole_save_and_shows_the_form_again(
 def test_a_member_who_is_not_admin_sees_the_board_read_only(admin_client: Client, admin_user: User) -> None:
     owner = UserFactory.create()
     board = services.board_create(actor=owner, title="Theirs")
-    services.member_add(board=board, actor=owner, email=admin_user.email, role=Role.MEMBER)
+    services.member_add(board_id=board.pk, actor=owner, email=admin_user.email, role=Role.MEMBER)
     before = board_snapshot(board.pk)
 
     page = admin_client.get(admin_url(board, "change"))
@@ -294,7 +294,7 @@ def test_deleting_a_board_goes_through_the_service(
 def test_only_the_owner_may_delete_a_board(admin_client: Client, admin_user: User) -> None:
     owner = UserFactory.create()
     board = services.board_create(actor=owner, title="Theirs")
-    services.member_add(board=board, actor=owner, email=admin_user.email, role=Role.ADMIN)
+    services.member_add(board_id=board.pk, actor=owner, email=admin_user.email, role=Role.ADMIN)
     before = board_snapshot(board.pk)
 
     response = admin_client.post(admin_url(board, "delete"), {"post": "yes"})
@@ -361,7 +361,7 @@ def test_a_membership_on_a_board_where_the_staff_user_has_no_role_is_refused_on_
 def test_removing_the_owner_is_refused_with_a_message(admin_client: Client, admin_user: User) -> None:
     owner = UserFactory.create()
     board = services.board_create(actor=owner, title="Theirs")
-    services.member_add(board=board, actor=owner, email=admin_user.email, role=Role.ADMIN)
+    services.member_add(board_id=board.pk, actor=owner, email=admin_user.email, role=Role.ADMIN)
     owners_row = Membership.objects.get(board=board, user=owner)
     before = board_snapshot(board.pk)
 
@@ -377,8 +377,8 @@ def test_removing_the_owner_is_refused_with_a_message(admin_client: Client, admi
 def test_a_bulk_delete_is_all_or_nothing(admin_client: Client, admin_user: User, bob: User) -> None:
     owner = UserFactory.create()
     board = services.board_create(actor=owner, title="Theirs")
-    services.member_add(board=board, actor=owner, email=admin_user.email, role=Role.ADMIN)
-    services.member_add(board=board, actor=owner, email=bob.email, role=Role.MEMBER)
+    services.member_add(board_id=board.pk, actor=owner, email=admin_user.email, role=Role.ADMIN)
+    services.member_add(board_id=board.pk, actor=owner, email=bob.email, role=Role.MEMBER)
     selected = Membership.objects.filter(board=board, user__in=[owner, bob]).order_by("-id")
     before = board_snapshot(board.pk)
 
@@ -400,7 +400,7 @@ def test_a_bulk_delete_removes_each_through_the_service(
     admin_client: Client, admin_user: User, owned_board: Board, bob: User
 ) -> None:
     carol = UserFactory.create()
-    services.member_add(board=owned_board, actor=admin_user, email=carol.email, role=Role.VIEWER)
+    services.member_add(board_id=owned_board.pk, actor=admin_user, email=carol.email, role=Role.VIEWER)
     selected = Membership.objects.filter(board=owned_board, user__in=[bob, carol])
 
     response = admin_client.post(
@@ -460,7 +460,7 @@ def test_deleting_an_invitation_revokes_it(
     admin_client: Client, admin_user: User, owned_board: Board
 ) -> None:
     invitation = services.member_add(
-        board=owned_board, actor=admin_user, email="new@example.com", role="member"
+        board_id=owned_board.pk, actor=admin_user, email="new@example.com", role="member"
     )
     assert isinstance(invitation, Invitation)
     version = Board.objects.get(pk=owned_board.pk).version
@@ -523,8 +523,8 @@ def test_a_bad_color_is_refused_on_the_form(admin_client: Client, owned_board: B
 
 def test_titles_and_names_are_escaped(admin_client: Client, admin_user: User) -> None:
     board = services.board_create(actor=admin_user, title=XSS, description=XSS)
-    label = services.label_create(board=board, actor=admin_user, name="<b>x</b>", color="#ff0000")
-    board_list = services.list_create(board=board, actor=admin_user, title=XSS)
+    label = services.label_create(board_id=board.pk, actor=admin_user, name="<b>x</b>", color="#ff0000")
+    board_list = services.list_create(board_id=board.pk, actor=admin_user, title=XSS)
 
     pages = [
         admin_client.get(url).content.decode()

@@ -54,16 +54,16 @@ def test_the_description_is_rendered_from_markdown_when_created_and_changed() ->
     assert board.description_html == "<p>Ship the <strong>launch</strong></p>"
 
     # In CommonMark a line opening with <script> is a raw HTML block, so the script goes last.
-    services.board_update(board=board, actor=ada, description="_soon_<script>x</script>")
+    services.board_update(board_id=board.pk, actor=ada, description="_soon_<script>x</script>")
     board.refresh_from_db()
     assert board.description_html == "<p><em>soon</em></p>"
 
 
 def test_a_title_change_leaves_the_rendered_description() -> None:
     given = board_with_roles()
-    services.board_update(board=given.board, actor=given.owner, description="**a**")
+    services.board_update(board_id=given.board.pk, actor=given.owner, description="**a**")
 
-    services.board_update(board=given.board, actor=given.owner, title="Other")
+    services.board_update(board_id=given.board.pk, actor=given.owner, title="Other")
 
     given.board.refresh_from_db()
     assert (given.board.title, given.board.description_html) == ("Other", "<p><strong>a</strong></p>")

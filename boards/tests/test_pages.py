@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from boards import services
-from boards.board_page import CARDS_PER_LIST
 from boards.models import Board, BoardList, Invitation, Label, Membership, Role
 from boards.tests.factories import BoardListFactory, LabelFactory, board_with_roles
 from boards.tests.snapshots import board_snapshot
+from tasks.board_page import CARDS_PER_LIST
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
 
@@ -540,7 +540,7 @@ def test_a_member_leaves_the_board(client: Client) -> None:
 def test_revoking_an_invitation(client: Client) -> None:
     roles = board_with_roles()
     invitation = services.member_add(
-        board=roles.board, actor=roles.admin, email="n@example.com", role="member"
+        board_id=roles.board.pk, actor=roles.admin, email="n@example.com", role="member"
     )
     login(client, roles.admin)
 
@@ -554,7 +554,7 @@ def _invite(roles: object, email: str = "newbie@example.com") -> str:
     """Invite by email and return the token from the mail."""
     board = roles.board  # type: ignore[attr-defined]
     admin = roles.admin  # type: ignore[attr-defined]
-    invitation = services.member_add(board=board, actor=admin, email=email, role="member")
+    invitation = services.member_add(board_id=board.pk, actor=admin, email=email, role="member")
     assert isinstance(invitation, Invitation)
     token = "token-for-" + email
     Invitation.objects.filter(pk=invitation.pk).update(token_hash=services.hash_invitation_token(token))
@@ -778,7 +778,7 @@ def test_an_admin_cannot_delete_the_board(client: Client) -> None:
 def test_the_activity_panel_lists_what_happened_newest_first(client: Client) -> None:
     user = UserFactory.create(name="Ada")
     board = services.board_create(actor=user, title="Launch", list_titles=["Todo"])
-    services.label_create(board=board, actor=user, name="bug", color="#ff0000")
+    services.label_create(board_id=board.pk, actor=user, name="bug", color="#ff0000")
     login(client, user)
 
     html = client.get(f"/boards/{board.pk}/activity/", headers=HTMX).content.decode()

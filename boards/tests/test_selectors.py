@@ -18,6 +18,7 @@ from boards.tests.factories import (
     MembershipFactory,
     board_with_roles,
 )
+from tasks.board_detail import board_detail
 from tasks.models import Task
 from tasks.representations import task_representation
 from tasks.tests.factories import TaskFactory
@@ -84,7 +85,7 @@ def test_board_detail_shape() -> None:
     first.labels.add(label)
     board.refresh_from_db()
 
-    detail = selectors.board_detail(board=board)
+    detail = board_detail(board=board)
 
     membership = board.memberships.get()
     assert detail == {
@@ -162,7 +163,7 @@ def test_board_detail_costs_the_same_queries_for_10_and_500_tasks(
     board = seed_board(task_count)
 
     with django_assert_num_queries(BOARD_DETAIL_QUERIES):
-        detail = selectors.board_detail(board=board)
+        detail = board_detail(board=board)
 
     assert sum(len(board_list["tasks"]) for board_list in detail["lists"]) == task_count
     assert len(detail["lists"][0]["tasks"][0]["assignees"]) == 2

@@ -100,7 +100,7 @@ def test_board_update_by_admin_and_owner(role: str) -> None:
     given = board_with_roles(title="Old")
     actor = given.user(role)
 
-    board = services.board_update(board=given.board, actor=actor, title="New", archived=True)
+    board = services.board_update(board_id=given.board.pk, actor=actor, title="New", archived=True)
 
     board.refresh_from_db()
     assert (board.title, board.archived, board.version, board.event_seq) == ("New", True, 2, 1)
@@ -112,7 +112,7 @@ def test_board_update_by_admin_and_owner(role: str) -> None:
 def test_board_update_without_a_change_records_nothing() -> None:
     given = board_with_roles(title="Same")
 
-    services.board_update(board=given.board, actor=given.admin, title="Same")
+    services.board_update(board_id=given.board.pk, actor=given.admin, title="Same")
 
     given.board.refresh_from_db()
     assert (given.board.version, given.board.event_seq) == (1, 0)
@@ -128,7 +128,7 @@ def test_board_update_refused_changes_nothing(role: str, error: type[Exception])
     before = board_snapshot(given.board.pk)
 
     with pytest.raises(error):
-        services.board_update(board=given.board, actor=given.user(role), title="New")
+        services.board_update(board_id=given.board.pk, actor=given.user(role), title="New")
 
     assert board_snapshot(given.board.pk) == before
 
@@ -137,7 +137,7 @@ def test_board_delete_by_the_owner_removes_everything_on_it() -> None:
     given = board_with_roles()
     task = TaskFactory.create(list=BoardListFactory.create(board=given.board))
 
-    services.board_delete(board=given.board, actor=given.owner)
+    services.board_delete(board_id=given.board.pk, actor=given.owner)
 
     assert not Board.objects.filter(pk=given.board.pk).exists()
     assert not Task.objects.filter(pk=task.pk).exists()
@@ -158,7 +158,7 @@ def test_board_delete_refused_changes_nothing(role: str, error: type[Exception])
     before = board_snapshot(given.board.pk)
 
     with pytest.raises(error):
-        services.board_delete(board=given.board, actor=given.user(role))
+        services.board_delete(board_id=given.board.pk, actor=given.user(role))
 
     assert board_snapshot(given.board.pk) == before
 
@@ -166,7 +166,7 @@ def test_board_delete_refused_changes_nothing(role: str, error: type[Exception])
 def test_board_transfer_makes_the_member_owner_and_the_old_owner_admin() -> None:
     given = board_with_roles()
 
-    services.board_transfer(board=given.board, actor=given.owner, to_user_id=given.member.pk)
+    services.board_transfer(board_id=given.board.pk, actor=given.owner, to_user_id=given.member.pk)
 
     roles = dict(Membership.objects.filter(board=given.board).values_list("user_id", "role"))
     assert roles == {
@@ -188,7 +188,7 @@ def test_board_transfer_to_a_non_member_is_a_validation_error() -> None:
     before = board_snapshot(given.board.pk)
 
     with pytest.raises(ValidationError) as raised:
-        services.board_transfer(board=given.board, actor=given.owner, to_user_id=given.outsider.pk)
+        services.board_transfer(board_id=given.board.pk, actor=given.owner, to_user_id=given.outsider.pk)
 
     assert raised.value.message_dict == {"user_id": ["The new owner must be a member of this board."]}
     assert board_snapshot(given.board.pk) == before
@@ -203,7 +203,7 @@ def test_board_transfer_refused_changes_nothing(role: str, error: type[Exception
     before = board_snapshot(given.board.pk)
 
     with pytest.raises(error):
-        services.board_transfer(board=given.board, actor=given.user(role), to_user_id=given.member.pk)
+        services.board_transfer(board_id=given.board.pk, actor=given.user(role), to_user_id=given.member.pk)
 
     assert board_snapshot(given.board.pk) == before
 
@@ -217,7 +217,7 @@ def test_member_add_with_an_account_adds_the_member_at_once() -> None:
     bob = UserFactory.create(email="bob@example.com", name="Bob")
 
     membership = services.member_add(
-        board=given.board, actor=given.admin, email=" BOB@example.com ", role="viewer"
+        board_id=given.board.pk, actor=given.admin, email=" BOB@example.com ", role="viewer"
     )
 
     assert isinstance(membership, Membership)
@@ -239,7 +239,7 @@ def test_member_add_without_an_account_invites_and_stores_only_the_token_hash(
 
     with django_capture_on_commit_callbacks() as callbacks:
         invitation = services.member_add(
-            board=given.board, actor=given.admin, email="New@Example.com", role="member"
+            board_id=given.board.pk, actor=given.admin, email="New@Example.com", role="member"
         )
 
     assert isinstance(invitation, Invitation)
@@ -259,9 +259,13 @@ def test_member_add_without_an_account_invites_and_stores_only_the_token_hash(
 
 def test_inviting_the_same_address_again_replaces_the_pending_invitation() -> None:
     given = board_with_roles()
-    first = services.member_add(board=given.board, actor=given.admin, email="new@example.com", role="member")
+    first = services.member_add(
+        board_id=given.board.pk, actor=given.admin, email="new@example.com", role="member"
+    )
 
-    second = services.member_add(board=given.board, actor=given.admin, email="new@example.com", role="viewer")
+    second = services.member_add(
+        board_id=given.board.pk, actor=given.admin, email="new@example.com", role="viewer"
+    )
 
     assert list(Invitation.objects.values_list("pk", "role")) == [(second.pk, "viewer")]
     assert first.pk != second.pk
@@ -284,7 +288,7 @@ def test_member_add_validation_changes_nothing(email: str, role: str, errors: di
     before = board_snapshot(given.board.pk)
 
     with pytest.raises(ValidationError) as raised:
-        services.member_add(board=given.board, actor=given.admin, email=email, role=role)
+        services.member_add(board_id=given.board.pk, actor=given.admin, email=email, role=role)
 
     assert raised.value.message_dict == errors
     assert board_snapshot(given.board.pk) == before
@@ -294,7 +298,9 @@ def test_member_add_of_a_member_is_a_validation_error() -> None:
     given = board_with_roles()
 
     with pytest.raises(ValidationError) as raised:
-        services.member_add(board=given.board, actor=given.admin, email=given.viewer.email, role="admin")
+        services.member_add(
+            board_id=given.board.pk, actor=given.admin, email=given.viewer.email, role="admin"
+        )
 
     assert raised.value.message_dict == {"email": ["This person is already a member of this board."]}
     assert Membership.objects.get(board=given.board, user=given.viewer).role == "viewer"
@@ -310,10 +316,12 @@ def test_member_add_refused_changes_nothing(role: str, error: type[Exception]) -
     before = board_snapshot(given.board.pk)
 
     with pytest.raises(error):
-        services.member_add(board=given.board, actor=given.user(role), email="bob@example.com", role="member")
+        services.member_add(
+            board_id=given.board.pk, actor=given.user(role), email="bob@example.com", role="member"
+        )
     with pytest.raises(error):
         services.member_add(
-            board=given.board, actor=given.user(role), email="nobody@example.com", role="member"
+            board_id=given.board.pk, actor=given.user(role), email="nobody@example.com", role="member"
         )
 
     assert board_snapshot(given.board.pk) == before
@@ -323,7 +331,7 @@ def test_member_update_role_by_an_admin() -> None:
     given = board_with_roles()
 
     membership = services.member_update_role(
-        board=given.board, actor=given.admin, user_id=given.member.pk, role="admin"
+        board_id=given.board.pk, actor=given.admin, user_id=given.member.pk, role="admin"
     )
 
     assert membership.role == "admin"
@@ -337,11 +345,11 @@ def test_nobody_changes_the_owners_role_but_by_a_transfer() -> None:
 
     with pytest.raises(PermissionDenied):
         services.member_update_role(
-            board=given.board, actor=given.admin, user_id=given.owner.pk, role="viewer"
+            board_id=given.board.pk, actor=given.admin, user_id=given.owner.pk, role="viewer"
         )
     with pytest.raises(PermissionDenied):
         services.member_update_role(
-            board=given.board, actor=given.owner, user_id=given.owner.pk, role="admin"
+            board_id=given.board.pk, actor=given.owner, user_id=given.owner.pk, role="admin"
         )
 
     assert board_snapshot(given.board.pk) == before
@@ -357,7 +365,7 @@ def test_member_update_role_refused_changes_nothing(role: str, error: type[Excep
 
     with pytest.raises(error):
         services.member_update_role(
-            board=given.board, actor=given.user(role), user_id=given.viewer.pk, role="admin"
+            board_id=given.board.pk, actor=given.user(role), user_id=given.viewer.pk, role="admin"
         )
 
     assert board_snapshot(given.board.pk) == before
@@ -368,7 +376,7 @@ def test_member_remove_by_an_admin_unassigns_the_member() -> None:
     task = TaskFactory.create(list=BoardListFactory.create(board=given.board))
     task.assignees.add(given.member, given.viewer)
 
-    services.member_remove(board=given.board, actor=given.admin, user_id=given.member.pk)
+    services.member_remove(board_id=given.board.pk, actor=given.admin, user_id=given.member.pk)
 
     assert not Membership.objects.filter(board=given.board, user=given.member).exists()
     assert list(task.assignees.values_list("pk", flat=True)) == [given.viewer.pk]
@@ -381,7 +389,7 @@ def test_member_remove_by_an_admin_unassigns_the_member() -> None:
 def test_a_member_may_leave(role: str) -> None:
     given = board_with_roles()
 
-    services.member_remove(board=given.board, actor=given.user(role), user_id=given.user(role).pk)
+    services.member_remove(board_id=given.board.pk, actor=given.user(role), user_id=given.user(role).pk)
 
     assert not Membership.objects.filter(board=given.board, user=given.user(role)).exists()
 
@@ -402,7 +410,7 @@ def test_member_remove_refused_changes_nothing(role: str, target: str, error: ty
     before = board_snapshot(given.board.pk)
 
     with pytest.raises(error):
-        services.member_remove(board=given.board, actor=given.user(role), user_id=given.user(target).pk)
+        services.member_remove(board_id=given.board.pk, actor=given.user(role), user_id=given.user(target).pk)
 
     assert board_snapshot(given.board.pk) == before
 
@@ -467,7 +475,7 @@ def test_invitation_revoke_by_an_admin_kills_the_link() -> None:
     given = board_with_roles()
     invitation = InvitationFactory.create(board=given.board, token_hash=hash_invitation_token("t"))
 
-    services.invitation_revoke(invitation=invitation, actor=given.admin)
+    services.invitation_revoke(board_id=invitation.board_id, invitation_id=invitation.pk, actor=given.admin)
 
     with pytest.raises(Invitation.DoesNotExist):
         services.invitation_accept(token="t", user=UserFactory.create())
@@ -483,7 +491,9 @@ def test_invitation_revoke_refused_changes_nothing(role: str, error: type[Except
     before = board_snapshot(given.board.pk)
 
     with pytest.raises(error):
-        services.invitation_revoke(invitation=invitation, actor=given.user(role))
+        services.invitation_revoke(
+            board_id=invitation.board_id, invitation_id=invitation.pk, actor=given.user(role)
+        )
 
     assert board_snapshot(given.board.pk) == before
 
@@ -497,7 +507,9 @@ def test_the_invitation_mail_arrives_and_its_link_lets_the_invitee_join(
     given.admin.name = "Ada"
     given.admin.save()
 
-    services.member_add(board=given.board, actor=given.admin, email="newcomer@example.com", role="member")
+    services.member_add(
+        board_id=given.board.pk, actor=given.admin, email="newcomer@example.com", role="member"
+    )
 
     [message] = mailbox.wait_for(count=1)
     assert message["To"] == "newcomer@example.com"
@@ -522,10 +534,10 @@ def test_the_invitation_mail_task_skips_an_invitation_accepted_meanwhile(mailout
 
 def test_list_create_appends_the_list() -> None:
     given = board_with_roles()
-    services.board_update(board=given.board, actor=given.owner, title="touch")  # seq 1
+    services.board_update(board_id=given.board.pk, actor=given.owner, title="touch")  # seq 1
     first = BoardListFactory.create(board=given.board, position=5 * POSITION_STEP)
 
-    board_list = services.list_create(board=given.board, actor=given.member, title="Later", wip_limit=3)
+    board_list = services.list_create(board_id=given.board.pk, actor=given.member, title="Later", wip_limit=3)
 
     assert (board_list.position, board_list.wip_limit) == (6 * POSITION_STEP, 3)
     assert first.position < board_list.position
@@ -559,7 +571,7 @@ def test_list_create_validation_changes_nothing(fields: dict[str, Any], errors: 
     before = board_snapshot(given.board.pk)
 
     with pytest.raises(ValidationError) as raised:
-        services.list_create(board=given.board, actor=given.member, **fields)
+        services.list_create(board_id=given.board.pk, actor=given.member, **fields)
 
     assert raised.value.message_dict == errors
     assert board_snapshot(given.board.pk) == before
@@ -569,8 +581,8 @@ def test_list_update_changes_title_and_limit() -> None:
     given = board_with_roles()
     board_list = BoardListFactory.create(board=given.board, title="A")
 
-    services.list_update(board_list=board_list, actor=given.member, title="B", wip_limit=None)
-    services.list_update(board_list=board_list, actor=given.member, wip_limit=2)
+    services.list_update(list_id=board_list.pk, actor=given.member, title="B", wip_limit=None)
+    services.list_update(list_id=board_list.pk, actor=given.member, wip_limit=2)
 
     board_list.refresh_from_db()
     assert (board_list.title, board_list.wip_limit) == ("B", 2)
@@ -578,7 +590,7 @@ def test_list_update_changes_title_and_limit() -> None:
 
 
 def titles_after_move(given: Any, lists: list[BoardList], moved: int, index: int) -> list[str]:
-    services.list_move(board_list=lists[moved], actor=given.member, index=index)
+    services.list_move(list_id=lists[moved].pk, actor=given.member, index=index)
     return list_titles(given.board)
 
 
@@ -607,7 +619,7 @@ def test_list_move_to_where_it_is_records_nothing() -> None:
     given = board_with_roles()
     lists = [BoardListFactory.create(board=given.board, title=t) for t in "AB"]
 
-    services.list_move(board_list=lists[1], actor=given.member, index=1)
+    services.list_move(list_id=lists[1].pk, actor=given.member, index=1)
 
     assert Activity.objects.count() == 0
 
@@ -617,7 +629,7 @@ def test_list_move_writes_one_list_row() -> None:
     lists = [BoardListFactory.create(board=given.board, position=(i + 1) * POSITION_STEP) for i in range(30)]
 
     with CaptureQueriesContext(connection) as queries:
-        services.list_move(board_list=lists[0], actor=given.member, index=15)
+        services.list_move(list_id=lists[0].pk, actor=given.member, index=15)
 
     writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("UPDATE", "INSERT", "WITH"))]
     assert len(writes) == 2
@@ -632,7 +644,7 @@ def test_list_delete_removes_its_tasks() -> None:
     board_list = BoardListFactory.create(board=given.board)
     TaskFactory.create(list=board_list)
 
-    services.list_delete(board_list=board_list, actor=given.member)
+    services.list_delete(list_id=board_list.pk, actor=given.member)
 
     assert not BoardList.objects.filter(pk=board_list.pk).exists()
     assert not Task.objects.filter(board=given.board).exists()
@@ -650,13 +662,13 @@ def test_list_changes_refused_change_nothing(role: str, error: type[Exception]) 
     before = board_snapshot(given.board.pk)
 
     with pytest.raises(error):
-        services.list_update(board_list=board_list, actor=actor, title="x")
+        services.list_update(list_id=board_list.pk, actor=actor, title="x")
     with pytest.raises(error):
-        services.list_move(board_list=board_list, actor=actor, index=1)
+        services.list_move(list_id=board_list.pk, actor=actor, index=1)
     with pytest.raises(error):
-        services.list_delete(board_list=board_list, actor=actor)
+        services.list_delete(list_id=board_list.pk, actor=actor)
     with pytest.raises(PermissionDenied if role == "viewer" else Board.DoesNotExist):
-        services.list_create(board=given.board, actor=actor, title="x")
+        services.list_create(board_id=given.board.pk, actor=actor, title="x")
 
     assert board_snapshot(given.board.pk) == before
 
@@ -667,11 +679,11 @@ def test_list_changes_refused_change_nothing(role: str, error: type[Exception]) 
 def test_label_create_update_delete_by_an_admin() -> None:
     given = board_with_roles()
 
-    label = services.label_create(board=given.board, actor=given.admin, name=" Bug ", color="#FF0000")
-    services.label_update(label=label, actor=given.admin, name="Defect", color="#00ff00")
+    label = services.label_create(board_id=given.board.pk, actor=given.admin, name=" Bug ", color="#FF0000")
+    services.label_update(label_id=label.pk, actor=given.admin, name="Defect", color="#00ff00")
     label.refresh_from_db()
     assert (label.name, label.color) == ("Defect", "#00ff00")
-    services.label_delete(label=label, actor=given.admin)
+    services.label_delete(label_id=label.pk, actor=given.admin)
 
     assert not Label.objects.exists()
     assert [verb for _, verb, _ in activities(given.board)] == [
@@ -692,7 +704,7 @@ def test_deleting_a_label_takes_it_off_tasks_and_bumps_their_version() -> None:
     task = TaskFactory.create(list=BoardListFactory.create(board=given.board))
     task.labels.add(label)
 
-    services.label_delete(label=label, actor=given.admin)
+    services.label_delete(label_id=label.pk, actor=given.admin)
 
     task.refresh_from_db()
     assert (task.version, list(task.labels.all())) == (2, [])
@@ -722,9 +734,9 @@ def test_label_validation_changes_nothing(fields: dict[str, Any], errors: dict[s
     before = board_snapshot(given.board.pk)
 
     with pytest.raises(ValidationError) as created:
-        services.label_create(board=given.board, actor=given.admin, **fields)
+        services.label_create(board_id=given.board.pk, actor=given.admin, **fields)
     with pytest.raises(ValidationError) as updated:
-        services.label_update(label=other, actor=given.admin, **fields)
+        services.label_update(label_id=other.pk, actor=given.admin, **fields)
 
     assert created.value.message_dict == errors
     assert updated.value.message_dict == errors
@@ -743,11 +755,11 @@ def test_label_changes_refused_change_nothing(role: str, error: type[Exception])
     before = board_snapshot(given.board.pk)
 
     with pytest.raises(PermissionDenied if role != "outsider" else Board.DoesNotExist):
-        services.label_create(board=given.board, actor=actor, name="x", color="#000000")
+        services.label_create(board_id=given.board.pk, actor=actor, name="x", color="#000000")
     with pytest.raises(error):
-        services.label_update(label=label, actor=actor, name="x")
+        services.label_update(label_id=label.pk, actor=actor, name="x")
     with pytest.raises(error):
-        services.label_delete(label=label, actor=actor)
+        services.label_delete(label_id=label.pk, actor=actor)
 
     assert board_snapshot(given.board.pk) == before
 
@@ -758,6 +770,6 @@ def test_a_member_of_another_board_is_an_outsider_here() -> None:
     before = board_snapshot(given.board.pk)
 
     with pytest.raises(Board.DoesNotExist):
-        services.board_update(board=given.board, actor=elsewhere.user, title="x")
+        services.board_update(board_id=given.board.pk, actor=elsewhere.user, title="x")
 
     assert board_snapshot(given.board.pk) == before

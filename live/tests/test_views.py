@@ -8,8 +8,8 @@ from html import unescape
 import pytest
 from django.test import Client
 
-from boards.board_page import CARDS_PER_LIST
 from boards.tests.factories import BoardListFactory, BoardWithRoles, board_with_roles
+from tasks.board_page import CARDS_PER_LIST
 from tasks.models import Priority
 from tasks.tests.factories import TaskFactory
 

@@ -10,8 +10,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 DOCUMENT_METHODS = ["get", "head"]
 
 urlpatterns = [
-    path("", include("boards.api.urls")),
     path("", include("tasks.api.urls")),
+    path("", include("boards.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("activity.api.urls")),
     path("schema/", SpectacularAPIView.as_view(http_method_names=DOCUMENT_METHODS), name="schema"),

@@ -56,9 +56,9 @@ else:
 
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
-# Board reads (GET boards/{id}/) cached in Redis under the board's version (boards/cache.py).
+# Board reads (GET boards/{id}/) cached in Redis under the board's version (tasks/board_cache.py).
 # false builds every read from the database: for benchmarks (bench/api.py) and debugging.
 BOARD_CACHE = env.bool("BOARD_CACHE", default=True)
 # Each process keeps the board reads it served last in memory too, up to this many bytes
-# (0: none). Keyed by version like Redis' entries, so never stale (boards/cache.py).
+# (0: none). Keyed by version like Redis' entries, so never stale (tasks/board_cache.py).
 BOARD_CACHE_LOCAL_BYTES = env.int("BOARD_CACHE_LOCAL_BYTES", default=32 * 1024 * 1024)

@@ -2,9 +2,12 @@
 
 from django.urls import path
 
-from . import views
+from . import board_views, views
 
 urlpatterns = [
+    # The board read (it nests the tasks), the busiest path of all.
+    path("boards/<int:board_id>/", board_views.BoardDetailView.as_view(), name="board"),
+    path("boards/", board_views.BoardListView.as_view(), name="boards"),
     path("boards/<int:board_id>/tasks/", views.BoardTaskListView.as_view(), name="board-tasks"),
     path("tasks/", views.MyTaskListView.as_view(), name="tasks"),
     path("tasks/<int:task_id>/", views.TaskDetailView.as_view(), name="task"),

@@ -16,8 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from boards import permissions
-from boards.api.views import BOARD_ID, board_for, role_of
-from boards.permissions import Action
+from boards.api.views import BOARD_ID, board_for
+from boards.permissions import Action, role_of
 from taskboard.api.errors import PreconditionFailed
 from taskboard.api.requests import IfMatch, request_user, validated, validated_for_write
 from taskboard.api.schema import (

@@ -48,7 +48,7 @@ def board(admin_user: User, bob: User) -> Board:
     board = board_services.board_create(
         actor=admin_user, title="Launch", list_titles=["To do", "Doing", "Done"]
     )
-    board_services.member_add(board=board, actor=admin_user, email=bob.email, role=Role.MEMBER)
+    board_services.member_add(board_id=board.pk, actor=admin_user, email=bob.email, role=Role.MEMBER)
     return board
 
 
@@ -108,7 +108,9 @@ def test_the_add_page_offers_the_lists_of_boards_where_the_staff_user_may_add_ta
     theirs = board_services.board_create(actor=UserFactory.create(), title="Theirs")
     viewers_owner = UserFactory.create()
     viewing = board_services.board_create(actor=viewers_owner, title="Viewing")
-    board_services.member_add(board=viewing, actor=viewers_owner, email=admin_user.email, role=Role.VIEWER)
+    board_services.member_add(
+        board_id=viewing.pk, actor=viewers_owner, email=admin_user.email, role=Role.VIEWER
+    )
 
     page = admin_client.get(admin_url(Task, "add"))
 
@@ -161,7 +163,7 @@ def test_the_autocompletes_find_rows(
     term: str,
     expected: str,
 ) -> None:
-    board_services.label_create(board=board, actor=admin_user, name="bug", color="#ff0000")
+    board_services.label_create(board_id=board.pk, actor=admin_user, name="bug", color="#ff0000")
     app_label = "tasks" if model_name in ("task", "comment") else "boards"
 
     response = admin_client.get(
@@ -268,7 +270,7 @@ def test_a_move_into_a_full_list_is_refused_on_the_form(
     admin_client: Client, admin_user: User, board: Board, task: Task
 ) -> None:
     doing = list_named(board, "Doing")
-    board_services.list_update(board_list=doing, actor=admin_user, wip_limit=1)
+    board_services.list_update(list_id=doing.pk, actor=admin_user, wip_limit=1)
     services.task_create(board=board, actor=admin_user, list_id=doing.pk, title="Already there")
     page = admin_client.get(admin_url(task, "change"))
     data = change_form_data(page)
@@ -289,7 +291,7 @@ def test_a_member_may_edit_tasks_but_not_someone_elses_comment(
 ) -> None:
     owner = UserFactory.create()
     board = board_services.board_create(actor=owner, title="Theirs")
-    board_services.member_add(board=board, actor=owner, email=admin_user.email, role=Role.MEMBER)
+    board_services.member_add(board_id=board.pk, actor=owner, email=admin_user.email, role=Role.MEMBER)
     todo = BoardList.objects.filter(board=board).first()
     assert todo is not None
     task = services.task_create(board=board, actor=owner, list_id=todo.pk, title="T")

@@ -24,9 +24,8 @@ from hypothesis.stateful import (
 
 from accounts.tests.factories import UserFactory
 from boards import services as board_services
-from boards.models import BoardList
-from boards.selectors import board_detail
 from tasks import services as task_services
+from tasks.board_detail import board_detail
 from tasks.models import Task
 from writes import ordering
 
@@ -52,7 +51,7 @@ class BoardOrdering(RuleBasedStateMachine):
 
     @rule()
     def create_list(self) -> None:
-        board_list = board_services.list_create(board=self.board, actor=self.actor, title=self._title())
+        board_list = board_services.list_create(board_id=self.board.pk, actor=self.actor, title=self._title())
         self.lists.append(board_list.pk)
         self.tasks[board_list.pk] = []
 
@@ -60,7 +59,7 @@ class BoardOrdering(RuleBasedStateMachine):
     @rule(data=st.data(), index=INDEXES)
     def move_list(self, data: Any, index: int) -> None:
         list_id = data.draw(st.sampled_from(self.lists))
-        board_services.list_move(board_list=BoardList.objects.get(pk=list_id), actor=self.actor, index=index)
+        board_services.list_move(list_id=list_id, actor=self.actor, index=index)
         self.lists.remove(list_id)
         self.lists.insert(min(index, len(self.lists)), list_id)
 
@@ -68,7 +67,7 @@ class BoardOrdering(RuleBasedStateMachine):
     @rule(data=st.data())
     def delete_list(self, data: Any) -> None:
         list_id = data.draw(st.sampled_from(self.lists))
-        board_services.list_delete(board_list=BoardList.objects.get(pk=list_id), actor=self.actor)
+        board_services.list_delete(list_id=list_id, actor=self.actor)
         self.lists.remove(list_id)
         del self.tasks[list_id]
 

@@ -172,7 +172,7 @@ def test_unwatching_stops_the_notifications(given: BoardWithRoles, todo: BoardLi
 def test_a_removed_member_who_watched_hears_nothing(given: BoardWithRoles, todo: BoardList) -> None:
     task = card(given, todo)
     watches.task_watch(task=task, user=given.viewer)
-    board_services.member_remove(board=given.board, actor=given.owner, user_id=given.viewer.pk)
+    board_services.member_remove(board_id=given.board.pk, actor=given.owner, user_id=given.viewer.pk)
 
     services.comment_create(task=task, actor=given.admin, body="Hello?")
 

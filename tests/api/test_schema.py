@@ -17,7 +17,6 @@ from activity.models import Activity
 from activity.representations import activity_representation, notification_representation
 from activity.tests.factories import NotificationFactory
 from boards import selectors, services
-from boards.api.detail import BoardDetailOutputSerializer
 from boards.api.serializers import (
     BoardStatsOutputSerializer,
     BoardSummaryOutputSerializer,
@@ -34,7 +33,9 @@ from boards.representations import (
     list_representation,
 )
 from boards.tests.factories import BoardListFactory, InvitationFactory, LabelFactory, board_with_roles
+from tasks.api.board_detail import BoardDetailOutputSerializer
 from tasks.api.serializers import CommentOutputSerializer, TaskOutputSerializer
+from tasks.board_detail import board_detail
 from tasks.representations import comment_representation, task_representation
 from tasks.tests.factories import CommentFactory, TaskFactory
 from tests.api.http import Api
@@ -161,13 +162,13 @@ def test_the_representations_have_the_documented_shapes() -> None:
     task.labels.set([label])
     comment = CommentFactory.create(task=task, author=given.member)
     invitation = InvitationFactory.create(board=board, invited_by=given.owner)
-    services.board_update(board=board, actor=given.owner, title="Changed")
+    services.board_update(board_id=board.pk, actor=given.owner, title="Changed")
     membership = Membership.objects.select_related("user").filter(board=board).first()
     assert membership is not None
     summary = selectors.board_list_for_user(user=given.owner).get(pk=board.pk)
 
     assert_documented(
-        selectors.board_detail(board=selectors.board_get_for_user(user=given.owner, board_id=board.pk)),
+        board_detail(board=selectors.board_get_for_user(user=given.owner, board_id=board.pk)),
         BoardDetailOutputSerializer(),
     )
     assert_documented(

@@ -78,7 +78,7 @@ def test_no_page_violates_wcag_21_aa(
     viewer = UserFactory.create(name="Vera Viewer")
     from boards import services as board_services
 
-    board_services.member_add(board=board, actor=owner, email=viewer.email, role="viewer")
+    board_services.member_add(board_id=board.pk, actor=owner, email=viewer.email, role="viewer")
     first_list = board.lists.order_by("position").first()
     assert first_list is not None
     pg_cluster.replica.wait_for_catchup()

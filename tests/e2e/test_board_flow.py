@@ -160,7 +160,7 @@ def test_a_viewer_sees_no_edit_controls_and_a_stranger_gets_404(
 
     task_services.task_create(board=board, actor=owner, list_id=todo.pk, title="Look, don't touch")
     viewer = UserFactory.create(name="Vic Viewer")
-    board_services.member_add(board=board, actor=owner, email=viewer.email, role="viewer")
+    board_services.member_add(board_id=board.pk, actor=owner, email=viewer.email, role="viewer")
     stranger = UserFactory.create(name="Stan Stranger")
     # The pages read from the replica: let it replay what the test just wrote.
     pg_cluster.replica.wait_for_catchup()

@@ -57,7 +57,7 @@ def test_the_pages_run_under_the_policy_with_nothing_refused(
     admin = UserFactory.create(name="Ada Admin", is_staff=True, is_superuser=True)
     board = board_services.board_create(actor=admin, title="Under policy")
     todo = board.lists.get(title="To do")
-    label = board_services.label_create(board=board, actor=admin, name="bug", color="#d64545")
+    label = board_services.label_create(board_id=board.pk, actor=admin, name="bug", color="#d64545")
     task_services.task_create(
         board=board,
         actor=admin,

@@ -56,7 +56,7 @@ def test_a_list_is_moved_with_the_keyboard_announced_and_live_for_another_member
     board = board_services.board_create(
         actor=owner, title="Keys", list_titles=["To do", "Doing", "Review", "Done"]
     )
-    board_services.member_add(board=board, actor=owner, email=member.email, role="member")
+    board_services.member_add(board_id=board.pk, actor=owner, email=member.email, role="member")
     doing = BoardList.objects.get(board=board, title="Doing")
     pg_cluster.replica.wait_for_catchup()
     watching: Page = new_context(member, base_url=asgi_server.http_url).new_page()

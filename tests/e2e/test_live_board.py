@@ -40,7 +40,7 @@ def together() -> Together:
     owner = UserFactory.create(name="Olive Owner")
     member = UserFactory.create(name="Max Member")
     board = board_services.board_create(actor=owner, title="Together")
-    board_services.member_add(board=board, actor=owner, email=member.email, role="member")
+    board_services.member_add(board_id=board.pk, actor=owner, email=member.email, role="member")
     todo, doing, done = BoardList.objects.filter(board=board).order_by("position")
     return Together(board=board, owner=owner, member=member, todo=todo, doing=doing, done=done)
 
@@ -163,7 +163,7 @@ def test_a_dropped_connection_catches_up_in_order_when_it_comes_back(
     task_services.task_move(task=added, actor=together.owner, to_list_id=together.doing.pk, index=0)
     task_services.task_update(task=keep, actor=together.owner, title="Kept, renamed")
     task_services.task_delete(task=doomed, actor=together.owner)
-    board_services.list_update(board_list=together.done, actor=together.owner, title="Shipped")
+    board_services.list_update(list_id=together.done.pk, actor=together.owner, title="Shipped")
     expect(titles(watching, together.todo)).to_have_text(["Keep", "Doomed"])
     proxy.restore()
 
@@ -212,7 +212,7 @@ def test_a_page_too_far_behind_to_catch_up_reloads(
     # More than the server replays: its answer to the resync is `reset`.
     rounds = settings.LIVE_RESYNC_MAX_EVENTS + 1
     for n in range(1, rounds + 1):
-        board_services.list_update(board_list=together.todo, actor=together.owner, title=f"Round {n}")
+        board_services.list_update(list_id=together.todo.pk, actor=together.owner, title=f"Round {n}")
     pg_cluster.replica.wait_for_catchup()
     proxy.restore()
 
@@ -241,7 +241,7 @@ def test_lists_cards_comments_and_viewers_follow_the_other_member(
     expect(watching.locator(f"#board-presence .avatar[data-user-id='{together.member.pk}']")).to_have_count(0)
 
     review = board_services.list_create(
-        board=together.board, actor=together.owner, title="Review", wip_limit=1
+        board_id=together.board.pk, actor=together.owner, title="Review", wip_limit=1
     )
     task_services.task_move(task=task, actor=together.owner, to_list_id=review.pk, index=0)
     expect(watching.locator("#board-columns .column-title")).to_have_text(
@@ -258,11 +258,11 @@ def test_lists_cards_comments_and_viewers_follow_the_other_member(
     expect(watching.locator(f"#card-{gone.pk}")).to_have_count(0)
     expect(watching.locator(f"#count-{together.todo.pk} [data-count]")).to_have_text("0")
 
-    board_services.list_move(board_list=review, actor=together.owner, index=0)
+    board_services.list_move(list_id=review.pk, actor=together.owner, index=0)
     expect(watching.locator("#board-columns .column-title")).to_have_text(
         ["Review", "To do", "In progress", "Done"]
     )
-    board_services.list_delete(board_list=review, actor=together.owner)
+    board_services.list_delete(list_id=review.pk, actor=together.owner)
     expect(watching.locator("#board-columns .column-title")).to_have_text(["To do", "In progress", "Done"])
     expect(watching.locator(".task-card")).to_have_count(0)
     assert_not_reloaded(watching)

@@ -30,8 +30,8 @@ def long_text_board() -> tuple[Any, Board, int]:
     board = board_services.board_create(
         actor=owner, title=LONG, description=f"Ship the **launch** {LONG}", list_titles=[LONG, "Done"]
     )
-    board_services.member_add(board=board, actor=owner, email=member.email, role="member")
-    label = board_services.label_create(board=board, actor=owner, name="L" * 50, color="#8250df")
+    board_services.member_add(board_id=board.pk, actor=owner, email=member.email, role="member")
+    label = board_services.label_create(board_id=board.pk, actor=owner, name="L" * 50, color="#8250df")
     board_list = board.lists.order_by("position").first()
     assert board_list is not None
     task = task_services.task_create(
@@ -111,7 +111,7 @@ def face_board() -> tuple[Any, Any, Board]:
     owner = UserFactory.create(name="Olga Owner")
     member = UserFactory.create(name="Max Member")
     board = board_services.board_create(actor=owner, title="Launch", list_titles=["Doing", "Later"])
-    board_services.member_add(board=board, actor=owner, email=member.email, role="member")
+    board_services.member_add(board_id=board.pk, actor=owner, email=member.email, role="member")
     doing, later = board.lists.order_by("position")
     for board_list, titles in ((doing, ("Alpha one", "Beta two")), (later, ("Gamma three", "Delta four"))):
         for title in titles:

@@ -29,7 +29,7 @@ def seed() -> tuple[User, User, Board, Task]:
     ):
         if email != erin.email:
             UserFactory.create(name=name, email=email)
-        board_services.member_add(board=board, actor=ada, email=email, role="member")
+        board_services.member_add(board_id=board.pk, actor=ada, email=email, role="member")
     task = task_services.task_create(
         board=board, actor=ada, list_id=board.lists.get(title="To do").pk, title="Write the spec"
     )

@@ -34,8 +34,8 @@ def team() -> Team:
     erin = UserFactory.create(name="Erin Example")
     vic = UserFactory.create(name="Vic Viewer")
     board = board_services.board_create(actor=dana, title="Launch")
-    board_services.member_add(board=board, actor=dana, email=erin.email, role="admin")
-    board_services.member_add(board=board, actor=dana, email=vic.email, role="viewer")
+    board_services.member_add(board_id=board.pk, actor=dana, email=erin.email, role="admin")
+    board_services.member_add(board_id=board.pk, actor=dana, email=vic.email, role="viewer")
     todo = BoardList.objects.filter(board=board).order_by("position").first()
     assert todo is not None
     task = task_services.task_create(
@@ -125,7 +125,7 @@ def test_a_clash_on_one_field_shows_both_values_and_the_choice_saves(
 def test_adding_a_card_into_a_full_list_is_refused_in_place(
     new_context: Any, pg_cluster: Any, team: Team, screenshot: Any
 ) -> None:
-    board_services.list_update(board_list=team.todo, actor=team.dana, wip_limit=1)
+    board_services.list_update(list_id=team.todo.pk, actor=team.dana, wip_limit=1)
     pg_cluster.replica.wait_for_catchup()
     for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page = new_context(team.dana, viewport=viewport).new_page()

@@ -117,7 +117,7 @@ def test_typing_goes_on_when_all_the_columns_are_rendered_again(
     new_context: Any, asgi_server: Any, pg_cluster: Any, owner: User, board: Board
 ) -> None:
     todo = first_list(board)
-    label = board_services.label_create(board=board, actor=owner, name="Bug", color="#c0392b")
+    label = board_services.label_create(board_id=board.pk, actor=owner, name="Bug", color="#c0392b")
     pg_cluster.replica.wait_for_catchup()
     page = open_board(new_context(owner, base_url=asgi_server.http_url), board)
     expect(page.locator("[data-live-board]")).to_have_attribute("data-live-state", "open")
@@ -127,7 +127,7 @@ def test_typing_goes_on_when_all_the_columns_are_rendered_again(
     page.keyboard.type("Half", delay=KEY_DELAY_MS)
 
     # A label renamed elsewhere: the live layer renders every column again.
-    board_services.label_update(label=label, actor=owner, name="Defect")
+    board_services.label_update(label_id=label.pk, actor=owner, name="Defect")
     expect(page.locator("#board-columns[data-before]")).to_have_count(0)
     page.keyboard.type(" typed", delay=KEY_DELAY_MS)
 
@@ -168,12 +168,12 @@ def test_a_refused_quick_add_shows_its_error_on_the_card_with_the_title_kept(
 ) -> None:
     todo = first_list(board)
     member = UserFactory.create(name="Max Member")
-    board_services.member_add(board=board, actor=owner, email=member.email, role="member")
+    board_services.member_add(board_id=board.pk, actor=owner, email=member.email, role="member")
     pg_cluster.replica.wait_for_catchup()
     page = open_board(new_context(member), board)
     field = page.locator(f"#list-{todo.pk} .add-card input[name=title]")
     # Made a viewer while the page is open: the add is refused.
-    board_services.member_update_role(board=board, actor=owner, user_id=member.pk, role="viewer")
+    board_services.member_update_role(board_id=board.pk, actor=owner, user_id=member.pk, role="viewer")
     pg_cluster.replica.wait_for_catchup()
 
     field.fill("Refused but kept")
@@ -192,7 +192,7 @@ def test_a_refused_quick_add_shows_its_error_on_the_card_with_the_title_kept(
     screenshot(page, "quick-add-refused-phone")
 
     # Allowed again: "Try again" adds it, in its place.
-    board_services.member_update_role(board=board, actor=owner, user_id=member.pk, role="member")
+    board_services.member_update_role(board_id=board.pk, actor=owner, user_id=member.pk, role="member")
     pg_cluster.replica.wait_for_catchup()
     failed.get_by_role("button", name="Try again").click()
     expect(page.locator(f"#cards-{todo.pk} .task-card .task-card-title")).to_have_text(["Refused but kept"])

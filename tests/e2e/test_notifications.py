@@ -37,7 +37,7 @@ def team() -> Team:
     dana = UserFactory.create(name="Dana Example")
     erin = UserFactory.create(name="Erin Example", email="erin@example.com")
     board = board_services.board_create(actor=dana, title="Launch")
-    board_services.member_add(board=board, actor=dana, email=erin.email, role="member")
+    board_services.member_add(board_id=board.pk, actor=dana, email=erin.email, role="member")
     todo = BoardList.objects.filter(board=board).order_by("position").first()
     assert todo is not None
     task = task_services.task_create(board=board, actor=dana, list_id=todo.pk, title="Pick the launch date")

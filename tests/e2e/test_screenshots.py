@@ -48,11 +48,11 @@ def seed() -> tuple[User, Board, int]:
         list_titles=["To do", "In progress", "Review", "Done"],
     )
     for person, role in zip(people[1:], ("admin", "member", "viewer"), strict=True):
-        board_services.member_add(board=board, actor=owner, email=person.email, role=role)
+        board_services.member_add(board_id=board.pk, actor=owner, email=person.email, role=role)
     lists = {board_list.title: board_list for board_list in board.lists.all()}
-    board_services.list_update(board_list=lists["In progress"], actor=owner, wip_limit=3)
+    board_services.list_update(list_id=lists["In progress"].pk, actor=owner, wip_limit=3)
     labels = {
-        name: board_services.label_create(board=board, actor=owner, name=name, color=color)
+        name: board_services.label_create(board_id=board.pk, actor=owner, name=name, color=color)
         for name, color in LABELS.items()
     }
     now = timezone.now()
@@ -76,7 +76,7 @@ def seed() -> tuple[User, Board, int]:
             )
         if list_title == "Done":
             task_services.task_complete(task=task, actor=owner)
-    board_services.member_add(board=board, actor=owner, email="pending@example.com", role="member")
+    board_services.member_add(board_id=board.pk, actor=owner, email="pending@example.com", role="member")
     board_services.board_create(actor=owner, title="Marketing", description="Campaigns and content.")
     board_services.board_create(actor=owner, title="Hiring")
     Notification.objects.create(

@@ -327,7 +327,7 @@ def test_resync_at_the_latest_seq_sends_nothing(server: AsgiServer) -> None:
 )
 def test_a_malformed_frame_gets_an_error_and_the_socket_stays_usable(server: AsgiServer, frame: Any) -> None:
     given = board_with_roles()
-    board_services.list_create(board=given.board, actor=given.member, title="To do")
+    board_services.list_create(board_id=given.board.pk, actor=given.member, title="To do")
 
     with open_socket(server, board_path(given.board.pk), token=access_token(given.member)) as ws:
         latest = next_frame(ws)["seq"]

@@ -27,7 +27,7 @@ def make_activity(given: BoardWithRoles, count: int) -> None:
 
 
 def test_the_feed_is_newest_first(given: BoardWithRoles) -> None:
-    services.board_update(board=given.board, actor=given.admin, title="Relaunch")
+    services.board_update(board_id=given.board.pk, actor=given.admin, title="Relaunch")
     make_activity(given, 1)
 
     response = Api(given.viewer).get(f"boards/{given.board.pk}/activity/")

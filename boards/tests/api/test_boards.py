@@ -11,7 +11,6 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from boards import services
-from boards.cache import board_detail_key, cache_get
 from boards.models import Board, BoardList, Membership
 from boards.tests.factories import (
     BoardFactory,
@@ -23,6 +22,7 @@ from boards.tests.factories import (
 )
 from boards.tests.snapshots import board_snapshot
 from tasks import services as task_services
+from tasks.board_cache import board_detail_key, cache_get
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
 from tests.api.http import Api, error_of
@@ -420,7 +420,7 @@ def test_a_write_never_leaves_a_stale_read_behind(given: BoardWithRoles) -> None
     task_services.task_update(task=task, actor=given.member, title="Renamed")
     after_rename = api.get(f"boards/{given.board.pk}/").json()
     api.patch(f"boards/{given.board.pk}/", {"title": "Relaunch"})  # member: refused, nothing changes
-    services.board_update(board=given.board, actor=given.admin, title="Relaunch")
+    services.board_update(board_id=given.board.pk, actor=given.admin, title="Relaunch")
     after_board_update = api.get(f"boards/{given.board.pk}/").json()
 
     assert (before["version"], before["lists"][0]["tasks"]) == (1, [])
@@ -509,7 +509,7 @@ def test_a_build_that_races_a_write_is_not_cached_under_the_old_version(
 ) -> None:
     """The parts of the board are read in several queries: when a write commits meanwhile,
     the version check after them notices, and the board is built again."""
-    from boards import cache as board_cache
+    from tasks import board_cache
 
     board_list = BoardListFactory.create(board=given.board, title="To do")
     board = Board.objects.get(pk=given.board.pk)

@@ -262,10 +262,10 @@ def seed_demo_board(users: dict[str, User]) -> tuple[Board, bool]:
     board = board_services.board_create(
         actor=alice, title=DEMO_BOARD_TITLE, description=DEMO_BOARD_DESCRIPTION, list_titles=DEMO_LISTS
     )
-    board_services.member_add(board=board, actor=alice, email=BOB, role=Role.MEMBER)
-    board_services.member_add(board=board, actor=alice, email=CAROL, role=Role.VIEWER)
+    board_services.member_add(board_id=board.pk, actor=alice, email=BOB, role=Role.MEMBER)
+    board_services.member_add(board_id=board.pk, actor=alice, email=CAROL, role=Role.VIEWER)
     labels = {
-        name: board_services.label_create(board=board, actor=alice, name=name, color=color).pk
+        name: board_services.label_create(board_id=board.pk, actor=alice, name=name, color=color).pk
         for name, color in DEMO_LABELS.items()
     }
     lists = dict(BoardList.objects.filter(board=board).values_list("title", "pk"))
@@ -304,10 +304,10 @@ def seed_large_board(users: dict[str, User], task_count: int) -> tuple[Board, bo
         description=f"{task_count} tasks in {len(LARGE_BOARD_LISTS)} lists, for trying a big board.",
         list_titles=LARGE_BOARD_LISTS,
     )
-    board_services.member_add(board=board, actor=alice, email=BOB, role=Role.MEMBER)
-    board_services.member_add(board=board, actor=alice, email=CAROL, role=Role.VIEWER)
+    board_services.member_add(board_id=board.pk, actor=alice, email=BOB, role=Role.MEMBER)
+    board_services.member_add(board_id=board.pk, actor=alice, email=CAROL, role=Role.VIEWER)
     labels = [
-        board_services.label_create(board=board, actor=alice, name=name, color=color)
+        board_services.label_create(board_id=board.pk, actor=alice, name=name, color=color)
         for name, color in LARGE_BOARD_LABELS.items()
     ]
     with board_write(board_id=board.pk, actor=alice) as write:

@@ -1,15 +1,14 @@
 """The documented shape of the board read (GET boards/{id}/): the board with its lists,
 each with its tasks in order, its labels and its members.
 
-Apart from boards.api.serializers because it nests the task shape, and tasks.api
-depends on boards.api, not the other way round.
+It nests the task shape, so it lives in tasks.api, above boards.api (docs/design.md).
 """
 
 from rest_framework import serializers
 
-from tasks.api.serializers import TaskOutputSerializer
+from boards.api.serializers import LabelOutputSerializer, ListOutputSerializer, MemberOutputSerializer
 
-from .serializers import LabelOutputSerializer, ListOutputSerializer, MemberOutputSerializer
+from .serializers import TaskOutputSerializer
 
 
 class ListWithTasksOutputSerializer(ListOutputSerializer):

@@ -36,8 +36,8 @@ from django.core.cache import cache
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
-from .models import Board
-from .selectors import board_detail
+from boards.models import Board
+from tasks.board_detail import board_detail
 
 logger = logging.getLogger(__name__)
 

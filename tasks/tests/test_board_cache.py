@@ -1,4 +1,4 @@
-"""The per-process layer of the board read cache (boards/cache.py): LocalBodies."""
+"""The per-process layer of the board read cache (tasks/board_cache.py): LocalBodies."""
 
 from typing import Any
 
@@ -6,10 +6,10 @@ import pytest
 from django.core.cache import cache
 from django_redis import get_redis_connection
 
-from boards.cache import LocalBodies, board_detail_key, cache_get, local_bodies
 from boards.models import Board
 from boards.tests.factories import BoardListFactory, board_with_roles
 from tasks import services as task_services
+from tasks.board_cache import LocalBodies, board_detail_key, cache_get, local_bodies
 from tests.api.http import Api
 
 # The caller's user, the board row with the caller's role (boards/tests/api/test_boards.py).
