@@ -184,16 +184,26 @@ def task_create(request: PageRequest, board_id: int) -> HttpResponseBase:
     return render(request, "tasks/_card_form.html", context)
 
 
+def _drop_target(request: PageRequest) -> tuple[int, int | None]:
+    """The list a card was dropped into and the card it was dropped under (None: the top):
+    right after that card, for the page may show only some of a list's cards, so a
+    position on the screen is not an index. ValueError when the form is malformed."""
+    after_id = request.POST.get("after_id", "")
+    return int(request.POST.get("list_id", "")), int(after_id) if after_id.isdigit() else None
+
+
 @page
 @require_POST
 def task_drop(request: PageRequest, task_id: int) -> JsonResponse:
     """Drag and drop of a card (our script posts the list and the card it now follows)."""
-    after_id = request.POST.get("after_id", "")
     try:
-        list_id = int(request.POST.get("list_id", ""))
-        # Right after the card it was dropped under: the page may show only some of a
-        # list's cards, so a position on the screen is not an index. None: the top.
-        after_task_id = int(after_id) if after_id.isdigit() else None
+        try:
+            list_id, after_task_id = _drop_target(request)
+        except ValueError:
+            # A caller who may not move the card learns that first (404, 403), as the
+            # service would tell them.
+            require_role(task_of(request, task_id), Action.TASK_CHANGE)
+            raise
         moved = services.task_move_written(
             task=task_id, actor=page_user(request), to_list_id=list_id, after_task_id=after_task_id
         )

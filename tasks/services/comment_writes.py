@@ -1,6 +1,9 @@
 """Writes to comments (docs/design.md rule 1): each one board write (writes.board_write),
 the body's Markdown rendered before the lock is taken."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.db.models import F
 from django.utils import timezone
 
@@ -66,25 +69,25 @@ def comment_create(*, task: Task | int, actor: User, body: str) -> Comment:
     return comment
 
 
-def _fresh_comment(write: BoardWrite, comment: Comment) -> Comment:
-    return Comment.objects.select_related("author", "task").get(pk=comment.pk, task__board=write.board)
-
-
-def _comment_board_id(comment: Comment) -> int:
+@contextmanager
+def _comment_change(comment: Comment, actor: User) -> Iterator[tuple[BoardWrite, Comment]]:
+    """The board write of a change to `comment` (its author, or an admin+), with the
+    comment re-read under the board's lock."""
     board_id = Task.objects.filter(pk=comment.task_id).values_list("board_id", flat=True).first()
     if board_id is None:
         raise Comment.DoesNotExist("Comment not found.")
-    return board_id
+    with board_write(board_id=board_id, actor=actor) as write:
+        if write.role is None:
+            raise Comment.DoesNotExist("Comment not found.")
+        current = Comment.objects.select_related("author", "task").get(pk=comment.pk, task__board=write.board)
+        _require_comment_change(write, current)
+        yield write, current
 
 
 def comment_update(*, comment: Comment, actor: User, body: str) -> Comment:
     """Edit a comment (its author, or an admin+); newly mentioned members are notified."""
     body_html = render_unlocked(body, max_length=COMMENT_MAX_LENGTH)
-    with board_write(board_id=_comment_board_id(comment), actor=actor) as write:
-        if write.role is None:
-            raise Comment.DoesNotExist("Comment not found.")
-        current = _fresh_comment(write, comment)
-        _require_comment_change(write, current)
+    with _comment_change(comment, actor) as (write, current):
         text = _clean_body(body)
         if text == current.body:
             return current
@@ -106,11 +109,7 @@ def comment_update(*, comment: Comment, actor: User, body: str) -> Comment:
 
 def comment_delete(*, comment: Comment, actor: User) -> None:
     """Delete a comment (its author, or an admin+)."""
-    with board_write(board_id=_comment_board_id(comment), actor=actor) as write:
-        if write.role is None:
-            raise Comment.DoesNotExist("Comment not found.")
-        current = _fresh_comment(write, comment)
-        _require_comment_change(write, current)
+    with _comment_change(comment, actor) as (write, current):
         data = comment_representation(current)
         current.delete()
         Task.objects.filter(pk=current.task_id).update(comment_count=F("comment_count") - 1)
