@@ -103,6 +103,17 @@ class TaskAdmin(ServiceAdmin):
     inlines = (CommentInline,)
     change_action = delete_action = Action.TASK_CHANGE
     service_field_names = {"list_id": "list", "assignee_ids": "assignees", "label_ids": "labels"}
+    # What the services keep up (shown on an existing task, never edited here).
+    STATE_FIELDS = (
+        "position",
+        "completed_at",
+        "version",
+        "comment_count",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "description_html",
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Task]:
         return (
@@ -123,37 +134,13 @@ class TaskAdmin(ServiceAdmin):
         return [
             (None, {"fields": ("board", "list", "title", "description", "priority", "due_at", "completed")}),
             ("People and labels", {"fields": ("assignees", "labels")}),
-            (
-                "State",
-                {
-                    "fields": (
-                        "position",
-                        "completed_at",
-                        "version",
-                        "comment_count",
-                        "created_by",
-                        "created_at",
-                        "updated_at",
-                        "description_html",
-                    )
-                },
-            ),
+            ("State", {"fields": self.STATE_FIELDS}),
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Task | None = None) -> Any:
         if obj is None:
             return ()
-        return (
-            "board",
-            "position",
-            "completed_at",
-            "version",
-            "comment_count",
-            "created_by",
-            "created_at",
-            "updated_at",
-            "description_html",
-        )
+        return ("board", *self.STATE_FIELDS)
 
     def get_inline_instances(self, request: HttpRequest, obj: Task | None = None) -> Any:
         return super().get_inline_instances(request, obj) if obj is not None else []
@@ -226,10 +213,10 @@ class TaskAdmin(ServiceAdmin):
             changes["assignee_ids"] = [user.pk for user in data["assignees"]]
         if "labels" in changed:
             changes["label_ids"] = [label.pk for label in data["labels"]]
-        services.task_update(task=obj, actor=admin_actor(request), **changes)
+        services.task_update(task=obj.pk, actor=admin_actor(request), **changes)
 
     def delete_through_service(self, request: HttpRequest, obj: Task) -> None:
-        services.task_delete(task=obj, actor=admin_actor(request))
+        services.task_delete(task=obj.pk, actor=admin_actor(request))
 
 
 @admin.register(Comment)

@@ -14,6 +14,13 @@ PRIORITY_CHOICES = [(member.label, str(member.label).capitalize()) for member in
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
+def choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    """The form's choice field `name`, whose choices the form sets when it is made."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
 def member_choices(members: list[dict[str, Any]]) -> list[tuple[int, str]]:
     return [(m["user"]["id"], m["user"]["name"] or m["user"]["email"]) for m in members]
 
@@ -48,8 +55,8 @@ class TaskForm(ServiceErrorsMixin, forms.Form):
 
     def __init__(self, *args: Any, members: list[dict[str, Any]], labels: list[Label], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee_ids"].choices = member_choices(members)  # type: ignore[attr-defined]
-        self.fields["label_ids"].choices = [(label.pk, label.name) for label in labels]  # type: ignore[attr-defined]
+        choice_field(self, "assignee_ids").choices = member_choices(members)
+        choice_field(self, "label_ids").choices = [(label.pk, label.name) for label in labels]
         # The page renders in the user's zone (taskboard.pages.page): say which.
         self.fields["due_at"].label = f"Due ({timezone.get_current_timezone_name()})"
 
@@ -66,13 +73,14 @@ class TaskForm(ServiceErrorsMixin, forms.Form):
         }
 
 
-class IdsField(forms.CharField):
+class IdsField(forms.Field):
     """Ids as "3,5,8" in one hidden input (a list that may be empty, unlike checkboxes)."""
 
     MAX_LENGTH = 1000
 
-    def to_python(self, value: Any) -> list[int]:  # type: ignore[override]
-        text = super().to_python(value) or ""
+    def to_python(self, value: Any) -> list[int]:
+        # As a CharField reads its text: surrounding whitespace dropped.
+        text = "" if value in self.empty_values else str(value).strip()
         if len(text) > self.MAX_LENGTH:
             raise forms.ValidationError(f"Ensure this value has at most {self.MAX_LENGTH} characters.")
         parts = [part.strip() for part in text.split(",") if part.strip()]
@@ -158,4 +166,4 @@ class MoveForm(ServiceErrorsMixin, forms.Form):
 
     def __init__(self, *args: Any, lists: list[BoardList], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["list_id"].choices = [(board_list.pk, board_list.title) for board_list in lists]  # type: ignore[attr-defined]
+        choice_field(self, "list_id").choices = [(board_list.pk, board_list.title) for board_list in lists]

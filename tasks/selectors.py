@@ -8,18 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
-from django.db import connections, router
-from django.db.models import F, OrderBy, Prefetch, Q, QuerySet
+from django.db.models import F, OrderBy, Prefetch, QuerySet
 
 from accounts.models import User
 from boards.models import Board, Label, Membership, Role
 from boards.selectors import role_subquery
-from taskboard.db.compiled import CompiledRead, columns_of, fetch_instance
+from taskboard.db import task_queries
+from taskboard.db.compiled import CompiledRead
 from taskboard.db.ids import MAX_ID
 
-from .models import SEARCH_CONFIG, Comment, Priority, Task, task_search_vector
+from .models import Comment, Priority, Task
 from .representations import task_row_columns, task_row_representation
 
 # ordering= value → ORDER BY. Undated tasks come last both ways; the id breaks ties so
@@ -62,14 +61,7 @@ def task_get_for_user(*, user: User, task_id: int) -> Task:
 
 # Writes (and reads of a task's comments) start here. A write's service reads the task
 # again under the board's lock, so this reads only the row and the caller's role, in one
-# join: the ORM's annotated subquery with the related rows cost several times the CPU of
-# this, twice per write (docs/benchmarks.md).
-# Built from the models' own table and column names, never from input.
-TASK_FOR_MEMBER_SQL = (
-    f'SELECT {columns_of(Task, "t")}, m.role AS user_role FROM "{Task._meta.db_table}" t '  # noqa: S608
-    f'JOIN "{Membership._meta.db_table}" m ON m.board_id = t.board_id AND m.user_id = %s '
-    "WHERE t.id = %s"
-)
+# join (taskboard/db/task_queries.py).
 
 
 def task_row_get_for_user(*, user: User, task_id: int) -> Task:
@@ -77,9 +69,7 @@ def task_row_get_for_user(*, user: User, task_id: int) -> Task:
     Task.DoesNotExist unless `user` is a member of its board."""
     if not _authenticated(user) or not 1 <= task_id <= MAX_ID:
         raise Task.DoesNotExist("Task not found.")
-    task = fetch_instance(
-        Task, TASK_FOR_MEMBER_SQL, [user.pk, task_id], extra=["user_role"], using=router.db_for_read(Task)
-    )
+    task = task_queries.task_row_for_member(user_id=user.pk, task_id=task_id)
     if task is None:
         raise Task.DoesNotExist("Task not found.")
     return task
@@ -135,20 +125,13 @@ def _search(tasks: QuerySet[Task], q: str) -> QuerySet[Task]:
     """Tasks whose title or description has words starting with every word of `q`.
 
     On PostgreSQL this is the GIN-indexed full-text match (prefix queries, so a word
-    matches while it is being typed); on SQLite, the embedded default, a substring match.
+    matches while it is being typed); on SQLite, the embedded default, a substring match
+    (task_queries.tasks_matching_words).
     """
     words = SEARCH_WORD_RE.findall(q.lower())[:20]
     if not words:
         return tasks
-    if connections[tasks.db].vendor == "postgresql":
-        # Only word characters reach the raw tsquery, so it can't be malformed.
-        query = SearchQuery(
-            " & ".join(f"{word}:*" for word in words), config=SEARCH_CONFIG, search_type="raw"
-        )
-        return tasks.alias(search=task_search_vector()).filter(search=query)
-    for word in words:
-        tasks = tasks.filter(Q(title__icontains=word) | Q(description__icontains=word))
-    return tasks
+    return task_queries.tasks_matching_words(tasks, words)
 
 
 def comment_list(*, task: Task) -> QuerySet[Comment]:

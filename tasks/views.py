@@ -3,12 +3,14 @@ moving, completing and deleting cards, and comments.
 
 Every view answers htmx with the fragment to swap and a plain browser with a redirect or
 a full page, so each works with and without our script. Writes go through the same
-services as the API.
+services as the API, given ids and the acting user: the service locks, authorizes and
+writes (the role checks here only keep a refused caller from getting the form back).
 """
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseBase, JsonResponse
@@ -17,169 +19,62 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from activity.selectors import task_activity
+from accounts.forms import ServiceErrorsMixin
 from boards import selectors as board_selectors
-from boards.models import Board
-from boards.permissions import Action, board_permissions, can, require_role, role_of
+from boards.models import Board, BoardList
+from boards.permissions import Action, board_permissions, require_role, role_of
 from taskboard.db.routing import primary_reads
 from taskboard.errors import ConflictError, FieldsChangedError, PreconditionFailedError
 from taskboard.markdown_rendering import render_markdown
 from taskboard.pages import PageRequest, htmx_redirect, json_error, page, page_user
 from tasks import selectors, services
 from tasks.board_page import BoardFilters, card, list_columns, list_counts
-from tasks.forms import CommentForm, MoveForm, NewTaskForm, TaskBaseForm, TaskForm, member_choices
+from tasks.forms import CommentForm, MoveForm, NewTaskForm, TaskBaseForm, TaskForm
 from tasks.mention_highlighting import highlight_mentions
-from tasks.mention_members import mention_members
 from tasks.mentions import mentioned_members
-from tasks.merge_choices import MergeChoice, data_after_conflict, merge_choices
 from tasks.models import Comment, Task
+from tasks.task_dialog import (
+    board_of,
+    changed,
+    render_conflict,
+    render_merge_conflict,
+    render_task,
+    task_context,
+    task_of,
+)
 
-TASK_ACTIVITY_LIMIT = 20
-# Our script refreshes the board under the dialog when it hears this.
-TASK_CHANGED_EVENT = "taskChanged"
-
-
-@dataclass
-class CommentEntry:
-    comment: Comment
-    # Its author may edit and delete it, and so may admins.
-    can_change: bool
-    edit_form: CommentForm
-
-
-def _task(request: PageRequest, task_id: int) -> Task:
-    return selectors.task_get_for_user(user=page_user(request), task_id=task_id)
+Written = TypeVar("Written")
 
 
-def _board_of(request: PageRequest, task: Task) -> Board:
-    return board_selectors.board_get_for_user(user=page_user(request), board_id=task.board_id)
-
-
-def _task_context(
-    request: PageRequest,
-    task: Task,
-    *,
-    form: TaskForm | None = None,
-    base_form: TaskBaseForm | None = None,
-    merge_choices: list[MergeChoice] | None = None,
-    comment_form: CommentForm | None = None,
-    comment_errors: dict[int, CommentForm] | None = None,
-    saved: bool = False,
-    conflict: str = "",
-    attempted: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    board = _board_of(request, task)
-    role = role_of(board)
-    members = board_selectors.member_list(board=board)
-    labels = list(board_selectors.label_list(board=board))
-    user = page_user(request)
-    comments = [
-        CommentEntry(
-            comment=comment,
-            can_change=can(role, Action.COMMENT_MODERATE)
-            or (comment.author_id == user.pk and can(role, Action.COMMENT_CHANGE_OWN, board)),
-            edit_form=(comment_errors or {}).get(comment.pk)
-            or CommentForm(prefix=f"comment-{comment.pk}", initial={"body": comment.body}),
-        )
-        for comment in selectors.comment_list(task=task)
-    ]
-    if form is None or base_form is None:
-        initial = TaskForm.initial_for(task)
-        form = form or TaskForm(members=members, labels=labels, initial=initial)
-        # The values the dialog opens with: its save is merged by field against them.
-        base_form = base_form or TaskBaseForm(initial=initial)
-    return {
-        "task": task,
-        "board": board,
-        "board_list": task.list,
-        "role": role,
-        "perms": board_permissions(role, board),
-        "form": form,
-        "base_form": base_form,
-        "merge_choices": merge_choices or [],
-        "labels": labels,
-        "selected_label_ids": {
-            int(value)
-            for value in map(str, form["label_ids"].value() or [])
-            if value.isascii() and value.isdigit()
-        },
-        "comment_form": comment_form or CommentForm(),
-        "comments": comments,
-        "mention_members": mention_members(members),
-        "activities": task_activity(board=board, task_id=task.pk)[:TASK_ACTIVITY_LIMIT],
-        "saved": saved,
-        "conflict": conflict,
-        "attempted": attempted,
-    }
-
-
-def _render_task(request: PageRequest, task: Task, *, status: int = 200, **context: Any) -> HttpResponse:
-    if request.htmx:
-        return render(
-            request, "tasks/_task_detail.html", _task_context(request, task, **context), status=status
-        )
-    context = {**_task_context(request, task, **context), "standalone": True}
-    return render(request, "tasks/task_page.html", context, status=status)
-
-
-def _changed(response: HttpResponse) -> HttpResponse:
-    return trigger_client_event(response, TASK_CHANGED_EVENT, {})
-
-
-def _render_merge_conflict(
-    request: PageRequest, current: Task, *, form: TaskForm, fields: list[str], members: list[dict[str, Any]]
-) -> HttpResponse:
-    """Someone else changed fields this person changed too (merge by field): nothing was
-    saved; the form again with what they typed, and for each such field both values side by
-    side to choose from (merge_choices)."""
-    board = _board_of(request, current)
-    labels = list(board_selectors.label_list(board=board))
-    theirs = TaskForm.initial_for(current)
-    data = data_after_conflict(request.POST, conflicts=fields, current=theirs)
-    latest = task_activity(board=board, task_id=current.pk).exclude(actor_id=page_user(request).pk).first()
-    who = (latest.actor.name if latest is not None and latest.actor is not None else "") or "Someone"
-    response = _render_task(
-        request,
-        current,
-        form=TaskForm(data, members=members, labels=labels),
-        base_form=TaskBaseForm(data),
-        merge_choices=merge_choices(
-            fields, mine=form.cleaned_data, theirs=theirs, members=member_choices(members), labels=labels
-        ),
-        conflict=(
-            f"{who} changed {'a field' if len(fields) == 1 else 'fields'} you changed too. Nothing "
-            "was saved: choose which value to keep, then save."
-        ),
-    )
-    if request.htmx:
-        # The choice is above the form, out of sight after a save from the dialog's bottom.
-        response["HX-Reswap"] = "outerHTML show:top"
-    return response
-
-
-def _render_conflict(request: PageRequest, current: Task, *, attempted: TaskForm) -> HttpResponse:
-    """The edit lost a race (someone saved the card after this form was opened): the form
-    again with the card as it is now and its current version, so a second save doesn't fail
-    the same way, and what the user typed next to it, so their text isn't lost."""
-    others = task_activity(board=_board_of(request, current), task_id=current.pk)
-    latest = others.exclude(actor_id=page_user(request).pk).first()
-    who = (latest.actor.name if latest is not None and latest.actor is not None else "") or "Someone"
-    message = (
-        f"{who} changed this card while you were editing it. The form now shows the current "
-        "version; your changes were not saved: make them again."
-    )
-    return _render_task(request, current, conflict=message, attempted=attempted.cleaned_data)
+def _form_write(
+    form: ServiceErrorsMixin, write: Callable[[dict[str, Any]], Written], *, conflict_field: str | None = None
+) -> Written | None:
+    """What the service `write` gave back for the form's cleaned data; None when the form
+    or the service refused it, the service's reasons put on the form (a ConflictError, a
+    list at its WIP limit, on `conflict_field` when given)."""
+    assert isinstance(form, forms.Form)
+    if not form.is_valid():
+        return None
+    try:
+        return write(form.cleaned_data)
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+    except ConflictError as exc:
+        if conflict_field is None:
+            raise
+        form.add_error(conflict_field, str(exc))
+    return None
 
 
 @page
 @require_http_methods(["GET", "POST"])
 def task_detail(request: PageRequest, task_id: int) -> HttpResponseBase:
-    task = _task(request, task_id)
+    task = task_of(request, task_id)
     if request.method == "GET":
-        return _render_task(request, task)
+        return render_task(request, task)
 
     require_role(task, Action.TASK_CHANGE)
-    board = _board_of(request, task)
+    board = board_of(request, task)
     members = board_selectors.member_list(board=board)
     form = TaskForm(request.POST, members=members, labels=list(board_selectors.label_list(board=board)))
     base_form = TaskBaseForm(request.POST) if TaskBaseForm.sent(request.POST) else None
@@ -190,7 +85,7 @@ def task_detail(request: PageRequest, task_id: int) -> HttpResponseBase:
             if base_form is None:
                 # A save without base values: the whole card must be as it was (If-Match).
                 task = services.task_update(
-                    task=task, actor=page_user(request), expected_versions={data["version"]}, **changes
+                    task=task.pk, actor=page_user(request), expected_versions={data["version"]}, **changes
                 )
             else:
                 base = base_form.cleaned_data
@@ -198,51 +93,51 @@ def task_detail(request: PageRequest, task_id: int) -> HttpResponseBase:
                     if request.POST.get(f"resolve-{field}") == "theirs":
                         # After a conflict the base holds their value: sending it keeps theirs.
                         changes[field] = base[field]
-                task = services.task_update(task=task, actor=page_user(request), base=base, **changes)
+                task = services.task_update(task=task.pk, actor=page_user(request), base=base, **changes)
         except ValidationError as exc:
             form.add_service_errors(exc)
         except FieldsChangedError as exc:
             with primary_reads():
-                return _render_merge_conflict(
-                    request, _task(request, task.pk), form=form, fields=list(exc.current), members=members
+                return render_merge_conflict(
+                    request, task_of(request, task.pk), form=form, fields=list(exc.current), members=members
                 )
         except PreconditionFailedError:
             # The current version is on the primary; a replica may still have the old one.
             with primary_reads():
-                return _render_conflict(request, _task(request, task.pk), attempted=form)
+                return render_conflict(request, task_of(request, task.pk), attempted=form)
         else:
             if not request.htmx:
                 messages.success(request, "The card was saved.")
                 return htmx_redirect(request, reverse("tasks:detail", args=[task.pk]))
-            return _changed(_render_task(request, _task(request, task.pk), saved=True))
+            return changed(render_task(request, task_of(request, task.pk), saved=True))
     if base_form is not None and not base_form.is_valid():
         # Only a tampered or truncated page sends malformed opening values.
         form.add_error(None, "This form is out of date: reload the card and make your changes again.")
-    return _render_task(request, task, form=form, base_form=base_form)
+    return render_task(request, task, form=form, base_form=base_form)
 
 
 @page
 @require_POST
 def task_completion(request: PageRequest, task_id: int) -> HttpResponseBase:
-    task = _task(request, task_id)
+    task = task_of(request, task_id)
     if request.POST.get("completed") == "1":
-        task = services.task_complete(task=task, actor=page_user(request))
+        services.task_complete(task=task.pk, actor=page_user(request))
     else:
-        task = services.task_reopen(task=task, actor=page_user(request))
+        services.task_reopen(task=task.pk, actor=page_user(request))
     if not request.htmx:
         return htmx_redirect(request, reverse("tasks:detail", args=[task.pk]))
-    return _changed(_render_task(request, _task(request, task.pk)))
+    return changed(render_task(request, task_of(request, task.pk)))
 
 
 @page
 @require_http_methods(["GET", "POST"])
 def task_delete(request: PageRequest, task_id: int) -> HttpResponseBase:
-    task = _task(request, task_id)
+    task = task_of(request, task_id)
     if request.method == "POST":
-        services.task_delete(task=task, actor=page_user(request))
+        services.task_delete(task=task.pk, actor=page_user(request))
         messages.success(request, f"The card “{task.title}” was deleted.")
         return htmx_redirect(request, reverse("tasks:board", args=[task.board_id]))
-    board = _board_of(request, task)
+    board = board_of(request, task)
     require_role(board, Action.TASK_CHANGE)
     return render(request, "tasks/task_delete.html", {"task": task, "board": board})
 
@@ -254,20 +149,14 @@ def task_create(request: PageRequest, board_id: int) -> HttpResponseBase:
     board = board_selectors.board_get_for_user(user=page_user(request), board_id=board_id)
     require_role(board, Action.TASK_CHANGE)
     form = NewTaskForm(request.POST, auto_id=f"id_new_task_{request.POST.get('list_id', '')}_%s")
-    task: Task | None = None
-    if form.is_valid():
-        try:
-            task = services.task_create(
-                board=board,
-                actor=page_user(request),
-                list_id=form.cleaned_data["list_id"],
-                title=form.cleaned_data["title"],
-            )
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        except ConflictError as exc:
-            # The list is at its WIP limit: said in place, under the box (what was typed stays).
-            form.add_error("title", str(exc))
+    task = _form_write(
+        form,
+        lambda data: services.task_create(
+            board=board.pk, actor=page_user(request), list_id=data["list_id"], title=data["title"]
+        ),
+        # The list is at its WIP limit: said in place, under the box (what was typed stays).
+        conflict_field="title",
+    )
     if not request.htmx:
         if form.errors:
             messages.error(
@@ -294,18 +183,12 @@ def task_create(request: PageRequest, board_id: int) -> HttpResponseBase:
     return render(request, "tasks/_card_form.html", context)
 
 
-def _move_target_index(request: PageRequest, task: Task, board: Board, list_id: int) -> int:
-    """Where a dropped card goes: right after the card it was dropped under (the page may
-    show only some of a list's cards, so a position on the screen is not an index)."""
+def _drop_target(request: PageRequest) -> tuple[int, int | None]:
+    """The list a card was dropped into and the card it was dropped under (None: the top):
+    right after that card, for the page may show only some of a list's cards, so a
+    position on the screen is not an index. ValueError when the form is malformed."""
     after_id = request.POST.get("after_id", "")
-    if not after_id.isdigit():
-        return 0
-    in_list = selectors.task_list(user=page_user(request), board=board, list_id=list_id)
-    anchor = in_list.filter(pk=int(after_id)).values_list("position", flat=True).first()
-    if anchor is None:
-        # The card above is gone meanwhile: the bottom of the list is the best guess.
-        return in_list.exclude(pk=task.pk).count()
-    return in_list.filter(position__lte=anchor).exclude(pk=task.pk).count()
+    return int(request.POST.get("list_id", "")), int(after_id) if after_id.isdigit() else None
 
 
 @page
@@ -313,13 +196,16 @@ def _move_target_index(request: PageRequest, task: Task, board: Board, list_id: 
 def task_drop(request: PageRequest, task_id: int) -> JsonResponse:
     """Drag and drop of a card (our script posts the list and the card it now follows)."""
     try:
-        task = _task(request, task_id)
-        require_role(task, Action.TASK_CHANGE)
-        board = _board_of(request, task)
-        list_id = int(request.POST.get("list_id", ""))
-        index = _move_target_index(request, task, board, list_id)
-        from_list = task.list_id
-        moved = services.task_move(task=task, actor=page_user(request), to_list_id=list_id, index=index)
+        try:
+            list_id, after_task_id = _drop_target(request)
+        except ValueError:
+            # A caller who may not move the card learns that first (404, 403), as the
+            # service would tell them.
+            require_role(task_of(request, task_id), Action.TASK_CHANGE)
+            raise
+        moved = services.task_move_written(
+            task=task_id, actor=page_user(request), to_list_id=list_id, after_task_id=after_task_id
+        )
     except ObjectDoesNotExist:
         return json_error(404, "This card no longer exists. Reload the page.")
     except ValueError:
@@ -330,16 +216,18 @@ def task_drop(request: PageRequest, task_id: int) -> JsonResponse:
         return json_error(409, str(exc))
     except ValidationError as exc:
         return json_error(400, " ".join(exc.messages))
-    counts = list_counts(board=board, list_ids={from_list, moved.list_id})
-    return JsonResponse({"id": moved.pk, "list_id": moved.list_id, "lists": counts})
+    task = moved.task
+    board = board_selectors.board_get_for_user(user=page_user(request), board_id=task.board_id)
+    counts = list_counts(board=board, list_ids={moved.from_list_id, task.list_id})
+    return JsonResponse({"id": task.pk, "list_id": task.list_id, "lists": counts})
 
 
 @page
 @require_http_methods(["GET", "POST"])
 def task_move(request: PageRequest, task_id: int) -> HttpResponseBase:
     """ "Move to…": the keyboard alternative to dragging a card."""
-    task = _task(request, task_id)
-    board = _board_of(request, task)
+    task = task_of(request, task_id)
+    board = board_of(request, task)
     require_role(board, Action.TASK_CHANGE)
     columns = list_columns(board=board)
     form = MoveForm(
@@ -347,22 +235,23 @@ def task_move(request: PageRequest, task_id: int) -> HttpResponseBase:
         lists=[column.board_list for column in columns],
         initial={"list_id": task.list_id},
     )
-    if request.method == "POST" and form.is_valid():
-        column = next(column for column in columns if column.board_list.pk == form.cleaned_data["list_id"])
-        target = column.board_list
-        position = form.cleaned_data["position"]
+
+    def move(data: dict[str, Any]) -> BoardList:
+        column = next(column for column in columns if column.board_list.pk == data["list_id"])
+        position = data["position"]
         index = column.total if position is None else position - 1
-        try:
-            services.task_move(task=task, actor=page_user(request), to_list_id=target.pk, index=index)
-        except ConflictError as exc:
-            form.add_error("list_id", str(exc))
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
+        services.task_move(
+            task=task.pk, actor=page_user(request), to_list_id=column.board_list.pk, index=index
+        )
+        return column.board_list
+
+    if request.method == "POST":
+        target = _form_write(form, move, conflict_field="list_id")
+        if target is not None:
             if request.htmx:
                 response = HttpResponse(status=204)
                 return trigger_client_event(
-                    _changed(response), "closeDialog", {"message": f"Moved to “{target.title}”."}
+                    changed(response), "closeDialog", {"message": f"Moved to “{target.title}”."}
                 )
             messages.success(request, f"The card was moved to “{target.title}”.")
             return htmx_redirect(request, reverse("tasks:board", args=[board.pk]))
@@ -375,26 +264,29 @@ def task_move(request: PageRequest, task_id: int) -> HttpResponseBase:
 
 def _comments_response(request: PageRequest, task: Task, **context: Any) -> HttpResponse:
     if not request.htmx:
-        return _render_task(request, task, **context)
-    response = render(request, "tasks/_comments.html", _task_context(request, task, **context))
-    return _changed(response)
+        return render_task(request, task, **context)
+    response = render(request, "tasks/_comments.html", task_context(request, task, **context))
+    return changed(response)
+
+
+def _comments_written(request: PageRequest, task_id: int) -> HttpResponseBase:
+    """After a comment was written: a plain browser goes back to the card's comments,
+    htmx gets them again."""
+    if not request.htmx:
+        return htmx_redirect(request, reverse("tasks:detail", args=[task_id]) + "#comments")
+    return _comments_response(request, task_of(request, task_id))
 
 
 @page
 @require_POST
 def comment_create(request: PageRequest, task_id: int) -> HttpResponseBase:
-    task = _task(request, task_id)
+    task = task_of(request, task_id)
     require_role(task, Action.COMMENT_CREATE, selectors.comment_settings(role=role_of(task), task_id=task.pk))
     form = CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.comment_create(task=task, actor=page_user(request), body=form.cleaned_data["body"])
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            if not request.htmx:
-                return htmx_redirect(request, reverse("tasks:detail", args=[task.pk]) + "#comments")
-            return _comments_response(request, _task(request, task.pk))
+    if _form_write(
+        form, lambda data: services.comment_create(task=task.pk, actor=page_user(request), body=data["body"])
+    ):
+        return _comments_written(request, task.pk)
     return _comments_response(request, task, comment_form=form)
 
 
@@ -413,16 +305,12 @@ def comment_update(request: PageRequest, comment_id: int) -> HttpResponseBase:
         selectors.comment_settings(role=role_of(comment), task_id=comment.task_id) if own else None,
     )
     form = CommentForm(request.POST, prefix=f"comment-{comment.pk}")
-    if form.is_valid():
-        try:
-            services.comment_update(comment=comment, actor=page_user(request), body=form.cleaned_data["body"])
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            if not request.htmx:
-                return htmx_redirect(request, reverse("tasks:detail", args=[comment.task_id]) + "#comments")
-            return _comments_response(request, _task(request, comment.task_id))
-    return _comments_response(request, _task(request, comment.task_id), comment_errors={comment.pk: form})
+    if _form_write(
+        form,
+        lambda data: services.comment_update(comment=comment, actor=page_user(request), body=data["body"]),
+    ):
+        return _comments_written(request, comment.task_id)
+    return _comments_response(request, task_of(request, comment.task_id), comment_errors={comment.pk: form})
 
 
 @page
@@ -430,9 +318,7 @@ def comment_update(request: PageRequest, comment_id: int) -> HttpResponseBase:
 def comment_delete(request: PageRequest, comment_id: int) -> HttpResponseBase:
     comment = _comment(request, comment_id)
     services.comment_delete(comment=comment, actor=page_user(request))
-    if not request.htmx:
-        return htmx_redirect(request, reverse("tasks:detail", args=[comment.task_id]) + "#comments")
-    return _comments_response(request, _task(request, comment.task_id))
+    return _comments_written(request, comment.task_id)
 
 
 @page

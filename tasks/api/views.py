@@ -6,6 +6,8 @@ nothing before, and runs its own checks only for a body it refuses, so that thei
 still come first (validated_for_write()). Editing and deleting a comment authorize in the
 view: the comment's author decides which role is needed."""
 
+from typing import Any
+
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -57,7 +59,7 @@ TASK_ETAG_HEADER = OpenApiParameter(
 
 def task_for(request: Request, task_id: int, action: Action) -> Task:
     """The task's row when the caller may do `action` on it. A write's service reads the
-    task again under the board's lock; task_response() makes the answer."""
+    task again under the board's lock; written_response() makes the answer."""
     task = selectors.task_row_get_for_user(user=request_user(request), task_id=task_id)
     permissions.require(role_of(task), action, not_found=Task.DoesNotExist)
     return task
@@ -70,8 +72,18 @@ def _authorize_comment(request: Request, task_id: int) -> None:
 
 
 def task_response(task: Task, *, status_code: int = 200) -> Response:
-    """The task as it is now, with its ETag: as the request's write recorded it, or read."""
-    data = services.written_representation(task) or selectors.task_detail(task_id=task.pk)
+    """The task as it is now, with its ETag, read."""
+    return _task_answer(selectors.task_detail(task_id=task.pk), status_code=status_code)
+
+
+def written_response(written: services.WrittenTask, *, status_code: int = 200) -> Response:
+    """The task as the request's write recorded it (read when the write changed nothing),
+    with its ETag."""
+    data = written.representation or selectors.task_detail(task_id=written.task.pk)
+    return _task_answer(data, status_code=status_code)
+
+
+def _task_answer(data: dict[str, Any], *, status_code: int) -> Response:
     response = Response(data, status=status_code)
     response["ETag"] = f'"{data["version"]}"'
     return response
@@ -124,9 +136,9 @@ class BoardTaskListView(GenericAPIView):
             authorize=lambda: board_for(request, board_id, Action.TASK_CHANGE),
         )
         # The service checks the caller's role (404, 403) as it locks the board.
-        task = services.task_create(board=board_id, actor=request_user(request), **data)
-        response = task_response(task, status_code=status.HTTP_201_CREATED)
-        response["Location"] = reverse("api:task", kwargs={"task_id": task.pk})
+        written = services.task_create_written(board=board_id, actor=request_user(request), **data)
+        response = written_response(written, status_code=status.HTTP_201_CREATED)
+        response["Location"] = reverse("api:task", kwargs={"task_id": written.task.pk})
         return response
 
 
@@ -211,14 +223,14 @@ class TaskDetailView(APIView):
         base = data.pop("base", None)
         # The service checks the role (404, 403), then If-Match and `base` (412), as it
         # locks the board.
-        task = services.task_update(
+        written = services.task_update_written(
             task=task_id,
             actor=request_user(request),
             expected_versions=if_match.versions,
             base=None if base is None else dict(base),
             **data,
         )
-        return task_response(task)
+        return written_response(written)
 
     @extend_schema(
         tags=["tasks"],
@@ -252,10 +264,10 @@ class TaskMoveView(APIView):
             authorize=lambda: task_for(request, task_id, Action.TASK_CHANGE),
         )
         # The service checks the caller's role (404, 403) as it locks the task's board.
-        task = services.task_move(
+        written = services.task_move_written(
             task=task_id, actor=request_user(request), to_list_id=data["list_id"], index=data["index"]
         )
-        return task_response(task)
+        return written_response(written)
 
 
 class TaskWatchView(APIView):

@@ -3,6 +3,7 @@ completing and deleting cards, comments; invalid input changes nothing."""
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -408,6 +409,29 @@ def test_a_viewer_cannot_drop_a_card(client: Client, roles: BoardWithRoles) -> N
 
     assert response.status_code == 403
     assert board_snapshot(roles.board.pk) == before
+
+
+# The user; the service: its savepoint, the board locked with the caller's role, the
+# anchor's index, the task with its list and the neighbours' positions, the watchers to
+# notify, the write's closing statement, the savepoint released; the board and its lists'
+# counts for the answer.
+DROP_QUERIES = 10
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_a_drop_costs_the_same_queries_however_long_the_list(
+    client: Client, roles: BoardWithRoles, size: int, django_assert_num_queries: Any
+) -> None:
+    source, target = BoardListFactory.create_batch(2, board=roles.board)
+    moving = TaskFactory.create(list=source, title="Moving")
+    cards = TaskFactory.create_batch(size, list=target)
+    client.force_login(roles.member)
+
+    with django_assert_num_queries(DROP_QUERIES):
+        response = client.post(f"/tasks/{moving.pk}/drop/", {"list_id": target.pk, "after_id": cards[1].pk})
+
+    assert response.status_code == 200
+    assert positions(target)[:3] == [cards[0].title, cards[1].title, "Moving"]
 
 
 def test_move_to_form_moves_a_card_to_a_position(client: Client, roles: BoardWithRoles) -> None:

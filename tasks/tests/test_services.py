@@ -18,6 +18,7 @@ from taskboard.markdown_rendering import render_markdown
 from tasks import services
 from tasks.models import Comment, Priority, Task
 from tasks.representations import task_representation
+from tasks.services import task_fields
 from tasks.tests.factories import CommentFactory, TaskFactory
 from tasks.tests.markdown_inputs import DEEPLY_NESTED, DEEPLY_NESTED_HTML
 from writes.ordering import POSITION_STEP
@@ -580,7 +581,8 @@ def rendering_depths(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         depths.append(len(connection.atomic_blocks) - outside)
         return render_markdown(text)
 
-    monkeypatch.setattr(services, "render_markdown", render_noting_depth)
+    # The services render through tasks.services.task_fields.render_unlocked.
+    monkeypatch.setattr(task_fields, "render_markdown", render_noting_depth)
     return depths
 
 

@@ -1,0 +1,31 @@
+"""What a task write gives back besides the task: the task as the API shows it after the
+write, the data of the write's last event, so the API answers with it instead of reading
+the task again (three queries)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from writes import BoardWrite
+
+from ..models import Task
+
+
+@dataclass(frozen=True)
+class WrittenTask:
+    task: Task
+    # The task's representation (docs/api.md) after the write; None when the write changed
+    # nothing (e.g. a move to where the task already was).
+    representation: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class MovedTask(WrittenTask):
+    # The list the task was in before the move.
+    from_list_id: int
+
+
+def record_task(write: BoardWrite, verb: str, task: Task, data: dict[str, Any]) -> dict[str, Any]:
+    """Record the task's event with `data`; the task's representation, which is the data
+    without a renumbering's `positions` (those are the event's, not the task's)."""
+    write.record(verb=verb, target_id=task.pk, target_title=task.title, data=data)
+    return {key: value for key, value in data.items() if key != "positions"}
