@@ -67,7 +67,7 @@ WRK_DIR = PROJECT_DIR / "bench" / "wrk"
 DATABASE = "taskboard_bench"
 SMALL_BOARD_TASKS = 200
 LARGE_BOARD_TASKS = 5000
-# seed_demo's owner of every board (taskboard/management/commands/seed_demo.py).
+# seed_demo's owner of every board (tasks/management/commands/seed_demo.py).
 OWNER_EMAIL = "alice@example.com"
 OWNER_PASSWORD = "taskboard-demo"
 # What the filter scenario asks for: the caller's open high-priority tasks.
