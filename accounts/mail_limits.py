@@ -62,3 +62,14 @@ def reserve_account_mail(*, address: str) -> None:
             raise MailLimitReached(retry_after=_retry_after(key, window))
         return
     logger.warning("Account mail limit: cache unavailable, mail not counted.")
+
+
+def account_mail_allowed(*, address: str) -> bool:
+    """Take a slot of the per-recipient cap for a mail about to be queued; False when the
+    address has had its share (the mail is then not sent)."""
+    try:
+        reserve_account_mail(address=address)
+    except MailLimitReached:
+        logger.info("Account mail not sent: the recipient is at its hourly limit.")
+        return False
+    return True

@@ -4,12 +4,14 @@ They call the same services as the API (login limiter, registration, reset), so 
 can't skip the limiter, the welcome mail or the token revocation.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import SetPasswordForm as DjangoSetPasswordForm
 from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
@@ -37,12 +39,15 @@ from .forms import (
     SetPasswordForm,
 )
 from .mail_limits import MailLimitReached
+from .models import User
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 class LoginView(auth_views.LoginView):
-    form_class = LoginForm  # type: ignore[assignment]
+    # Django's LoginView takes any form of its contract (request in, get_user() out; its
+    # docs: "a callable (typically a form class)"); the stubs ask for an AuthenticationForm.
+    form_class = cast("type[AuthenticationForm]", LoginForm)
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
@@ -134,7 +139,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """Django's view checks the link and moves the token out of the URL into the session
     (so it can't leak in a Referer); the password is set by our service."""
 
-    form_class = SetPasswordForm  # type: ignore[assignment]
+    # Django's view hands the form `user` and, as form_valid is ours, needs nothing else of
+    # it; the stubs ask for Django's SetPasswordForm, which would validate the password twice.
+    form_class = cast("type[DjangoSetPasswordForm[User]]", SetPasswordForm)
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 

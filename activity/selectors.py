@@ -7,6 +7,10 @@ from django.db.models import QuerySet
 from accounts.models import User
 from boards.models import Board
 
+# tasks sits above activity, but its models may be imported from anywhere (the layering's
+# exemption), and tasks.models imports nothing of activity: no cycle.
+from tasks.models import Task
+
 from .models import Activity, Notification
 
 
@@ -20,8 +24,6 @@ def activity_card_ids(*, board: Board, activities: Sequence[Activity]) -> dict[i
     """{activity id: card id} for the activities about a card still on the board (the card
     itself, or a comment on it), which the feed links to; a deleted card is not linked. One
     query."""
-    from tasks.models import Task  # tasks sits above activity
-
     wanted: dict[int, int] = {}
     for activity in activities:
         if activity.target_type == "task":

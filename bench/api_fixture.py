@@ -14,7 +14,7 @@ from api_stack import Stack, opener
 
 SMALL_BOARD_TASKS = 200
 LARGE_BOARD_TASKS = 5000
-# seed_demo's owner of every board (taskboard/management/commands/seed_demo.py).
+# seed_demo's owner of every board (tasks/management/commands/seed_demo.py).
 OWNER_EMAIL = "alice@example.com"
 OWNER_PASSWORD = "taskboard-demo"
 

@@ -129,7 +129,7 @@ def seed(task_count: int) -> tuple[int, str, int]:
 
     from accounts.models import User
     from boards.models import Board
-    from taskboard.management.commands.seed_demo import ALICE, large_board_title
+    from tasks.management.demo_data import ALICE, large_board_title
 
     call_command("seed_demo", tasks=task_count, stdout=open(os.devnull, "w"))  # noqa: SIM115
     owner = User.objects.get(email=ALICE)

@@ -3,7 +3,7 @@
 Thin (DESIGN.md rule 6): the user comes authenticated from the ASGI stack
 (live.socket_auth); the consumer checks membership, joins the group `board.<id>` and
 forwards what services publish there (live.publishing). Replays for `resync` come from
-the Activity table, as the activity feed does.
+the Activity table, as the activity feed does (live.resync).
 
 Credentials (docs/security.md, "Live sockets and revoked credentials"): the socket also
 joins `user.<id>` (and `session.<hash>` when opened with a session cookie), where services
@@ -23,19 +23,22 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
 from redis.exceptions import RedisError
 
-from activity.selectors import activity_after
-from boards.models import Board, Membership
 from live.notifications import notification_frame
 from live.open_sockets import SERVICE_RESTART, live_process
 from live.presence import presence_join, presence_leave
-from live.publishing import board_group, event_message
+from live.publishing import board_group
+from live.resync import event_frame, latest_seq_for_member, latest_seq_for_member_with_credential, replay
 from live.revocation import session_group, user_group
-from live.socket_auth import SESSION, SocketCredential, authenticate_frame, credential_recheck
+from live.socket_auth import (
+    SESSION,
+    CredentialRevoked,
+    SocketCredential,
+    authenticate_frame,
+    credential_recheck,
+)
 from taskboard import bounded_json
-from taskboard.db.routing import primary_reads
 
 logger = logging.getLogger(__name__)
 
@@ -55,61 +58,6 @@ FORWARDED = frozenset({"board.event", "board.presence", "user.notification", "us
 REDIS_TIMEOUT_SECONDS = 5.0
 # Where board_event() keeps the encoded frame in a (shared) group message.
 FRAME_TEXT = "_frame_text"
-
-
-def _latest_seq_for_member(*, user_id: int, board_id: int) -> int | None:
-    """The board's latest seq if the user is a member, else None. Read on the primary: a
-    member just removed must not pass on a lagging replica, a replay must not miss the
-    newest events."""
-    with primary_reads():
-        return (
-            Membership.objects.filter(board_id=board_id, user_id=user_id)
-            .values_list("board__event_seq", flat=True)
-            .first()
-        )
-
-
-class CredentialRevoked(Exception):
-    pass
-
-
-def _latest_seq_for_member_with_credential(
-    *, user_id: int, board_id: int, credential: SocketCredential
-) -> int | None:
-    """_latest_seq_for_member, after checking the credential again (CredentialRevoked)."""
-    if credential_recheck(credential) is None:
-        raise CredentialRevoked()
-    return _latest_seq_for_member(user_id=user_id, board_id=board_id)
-
-
-def _replay(
-    *, user_id: int, board_id: int, since: int, credential: SocketCredential
-) -> list[dict[str, Any]] | None:
-    """The frames answering {"type": "resync", "since": N}; None when the user lost access.
-    Raises CredentialRevoked when the socket's credential no longer holds: a revocation
-    whose close message was lost must not replay history."""
-    if credential_recheck(credential) is None:
-        raise CredentialRevoked()
-    latest = _latest_seq_for_member(user_id=user_id, board_id=board_id)
-    if latest is None:
-        return None
-    if since > latest or latest - since > settings.LIVE_RESYNC_MAX_EVENTS:
-        return [{"type": "reset"}]
-    with primary_reads():
-        activities = activity_after(board=Board(pk=board_id), seq=since, limit=latest - since)
-    return [event_frame(event_message(activity, actor=activity.actor)) for activity in activities]
-
-
-def event_frame(message: dict[str, Any]) -> dict[str, Any]:
-    """A `board.event` group message as the client's `event` frame."""
-    return {
-        "type": "event",
-        "seq": message["seq"],
-        "verb": message["verb"],
-        "actor": message["actor"],
-        "data": message["data"],
-        "at": message["at"],
-    }
 
 
 class BoardConsumer(AsyncWebsocketConsumer):
@@ -156,12 +104,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
                     logger.debug("The socket was gone already", exc_info=True)
 
     async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self._close_with(UNAUTHENTICATED)
+        if not await self._scope_user_taken():
             return
-        self.user_id = user.pk
-        self.credential = self.scope["credential"]
         self.board_id = int(self.scope["url_route"]["kwargs"]["board_id"])
         async with live_process().slots:
             # Join before reading the latest seq: every event after the one `hello` names
@@ -172,7 +116,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self._join_groups()
             revoked = False
             try:
-                latest = await database_sync_to_async(_latest_seq_for_member_with_credential)(
+                latest = await database_sync_to_async(latest_seq_for_member_with_credential)(
                     user_id=self.user_id, board_id=self.board_id, credential=self.credential
                 )
             except CredentialRevoked:
@@ -183,10 +127,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if latest is None:
             await self._close_with(NOT_FOUND)
             return
-        await self.accept()
-        self.accepted = True
-        self._schedule_expiry()
-        live_process().add(self)
+        await self._accept_watched()
         await self._send_frame({"type": "hello", "board_id": self.board_id, "seq": latest})
         self.present = True
         async with live_process().slots:
@@ -208,7 +149,26 @@ class BoardConsumer(AsyncWebsocketConsumer):
         else:
             await super().dispatch(message)
 
-    # -- from the client -------------------------------------------------------------------
+    # -- opening ---------------------------------------------------------------------------
+
+    async def _scope_user_taken(self) -> bool:
+        """Take the user and credential the ASGI stack authenticated (live.socket_auth);
+        False, the socket closing with 4401, when there is none."""
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self._close_with(UNAUTHENTICATED)
+            return False
+        self.user_id = user.pk
+        self.credential = self.scope["credential"]
+        return True
+
+    async def _accept_watched(self) -> None:
+        """Accept the handshake; from now on the credential's expiry is watched and the
+        process (live.open_sockets) knows the socket."""
+        await self.accept()
+        self.accepted = True
+        self._schedule_expiry()
+        live_process().add(self)
 
     async def _join_groups(self) -> None:
         """Join the socket's groups (the board's, the user's, the session's), bounded by
@@ -221,6 +181,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
             ),
             REDIS_TIMEOUT_SECONDS,
         )
+
+    # -- from the client -------------------------------------------------------------------
 
     async def _frame_after_auth(self, text_data: str | None) -> Any:
         """The client's frame, parsed (None when it isn't JSON); HANDLED when nothing more
@@ -250,7 +212,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self._error("`since` must be a seq: an integer, 0 or more.")
             return
         try:
-            frames = await database_sync_to_async(_replay)(
+            frames = await database_sync_to_async(replay)(
                 user_id=self.user_id, board_id=self.board_id, since=since, credential=self.credential
             )
         except CredentialRevoked:
@@ -267,7 +229,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
     async def board_event(self, message: dict[str, Any]) -> None:
         if message["verb"] == "member.removed" and _removed_user_id(message) == self.user_id:
             # Re-check: the user may have been added back since.
-            still_member = await database_sync_to_async(_latest_seq_for_member)(
+            still_member = await database_sync_to_async(latest_seq_for_member)(
                 user_id=self.user_id, board_id=self.board_id
             )
             if still_member is None:

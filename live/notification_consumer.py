@@ -10,34 +10,24 @@ session's) group, says `hello` with the unread count, and forwards `notification
 
 from channels.db import database_sync_to_async
 
-from live.board_consumer import (
-    HANDLED,
-    UNAUTHENTICATED,
-    BoardConsumer,
-    CredentialRevoked,
-)
+from live.board_consumer import HANDLED, UNAUTHENTICATED, BoardConsumer
 from live.notifications import unread_counts
 from live.open_sockets import live_process
-from live.socket_auth import SocketCredential, credential_recheck
+from live.socket_auth import CredentialRevoked, SocketCredential, credential_require
 from taskboard.db.routing import primary_reads
 
 
 def _unread_with_credential(*, user_id: int, credential: SocketCredential) -> int:
     """The user's unread count, after checking the credential again (CredentialRevoked)."""
-    if credential_recheck(credential) is None:
-        raise CredentialRevoked()
+    credential_require(credential)
     with primary_reads():
         return unread_counts({user_id})[user_id]
 
 
 class NotificationConsumer(BoardConsumer):
     async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self._close_with(UNAUTHENTICATED)
+        if not await self._scope_user_taken():
             return
-        self.user_id = user.pk
-        self.credential = self.scope["credential"]
         async with live_process().slots:
             # Joined before the count is read and the credential checked again: nothing
             # that commits meanwhile is missed (BoardConsumer.connect).
@@ -51,10 +41,7 @@ class NotificationConsumer(BoardConsumer):
         if unread is None:
             await self._close_with(UNAUTHENTICATED)
             return
-        await self.accept()
-        self.accepted = True
-        self._schedule_expiry()
-        live_process().add(self)
+        await self._accept_watched()
         await self._send_frame({"type": "hello", "unread": unread})
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:

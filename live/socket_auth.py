@@ -23,7 +23,6 @@ import time
 from dataclasses import dataclass, replace
 from http.cookies import CookieError, SimpleCookie
 from importlib import import_module
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -31,6 +30,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user as session_user
 from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
@@ -158,9 +158,12 @@ def _session_user(session_key: str) -> tuple[Any, float]:
     """The session's user (anonymous if the session is gone, expired, or its hash no longer
     matches the user's: a password change, "sign out everywhere") and its expiry."""
     session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    # A request that carries only the session: all django.contrib.auth.get_user reads.
+    request = HttpRequest()
+    request.session = session
     with primary_reads():
         # What django.contrib.auth.get_user does for a request, hash check included.
-        user = session_user(SimpleNamespace(session=session))  # type: ignore[arg-type]
+        user = session_user(request)
     return user, session.get_expiry_date().timestamp()
 
 
@@ -192,6 +195,17 @@ def credential_recheck(credential: SocketCredential) -> SocketCredential | None:
     if user is None or not user.is_active or user_stamp(user) != credential.stamp:
         return None
     return credential
+
+
+class CredentialRevoked(Exception):
+    """The socket's credential no longer holds (credential_require)."""
+
+
+def credential_require(credential: SocketCredential) -> None:
+    """credential_recheck for a read that must not go on without it: CredentialRevoked
+    when the credential expired or was revoked."""
+    if credential_recheck(credential) is None:
+        raise CredentialRevoked()
 
 
 def authenticate_frame(content: dict[str, Any]) -> SocketCredential | None:

@@ -38,7 +38,7 @@ INVALID = error("validation_error: the body is malformed or a value is not accep
 NOT_AUTHENTICATED = error("not_authenticated / authentication_failed: no valid credentials.")
 BAD_TOKEN = error("authentication_failed: the token is invalid, expired, used or revoked.")
 LOCKED = error("throttled: too many failed authentications from this address; see Retry-After.")
-RETRY_AFTER = OpenApiParameter(
+LOCKED_RETRY_AFTER = OpenApiParameter(
     "Retry-After",
     int,
     OpenApiParameter.HEADER,
@@ -100,7 +100,7 @@ class TokenObtainView(PublicView):
         summary="Log in: get an access and a refresh token",
         description="Failed logins are limited per address and per account (429 with Retry-After).",
         request=TokenObtainInputSerializer,
-        parameters=[RETRY_AFTER],
+        parameters=[LOCKED_RETRY_AFTER],
         responses={
             200: TokenPairOutputSerializer,
             400: INVALID,
@@ -219,7 +219,7 @@ class PasswordResetConfirmView(PublicView):
             "`uid`); a `new_password` the password validators refuse is a 400 on `new_password`."
         ),
         request=PasswordResetConfirmInputSerializer,
-        parameters=[RETRY_AFTER],
+        parameters=[LOCKED_RETRY_AFTER],
         responses={204: None, 400: INVALID, 429: LOCKED},
     )
     def post(self, request: Request) -> Response:
@@ -292,7 +292,7 @@ MAIL_THROTTLED = error(
     "throttled: too many requests from this client, or (resend) too many emails to this "
     "address; see Retry-After."
 )
-RETRY_AFTER = OpenApiParameter(
+THROTTLE_RETRY_AFTER = OpenApiParameter(
     "Retry-After",
     int,
     OpenApiParameter.HEADER,
@@ -314,7 +314,7 @@ class VerifyEmailView(PublicView):
             "`token` that is not one mailed, unused and unexpired is a 400 on `token`."
         ),
         request=VerifyEmailInputSerializer,
-        parameters=[RETRY_AFTER],
+        parameters=[THROTTLE_RETRY_AFTER],
         responses={
             204: None,
             400: error("validation_error: the token is invalid, expired or already used (on `token`)."),
@@ -343,7 +343,7 @@ class VerifyEmailResendView(APIView):
             "`non_field_errors`)."
         ),
         request=None,
-        parameters=[RETRY_AFTER],
+        parameters=[THROTTLE_RETRY_AFTER],
         responses={
             202: None,
             400: error("validation_error: the caller's address is already verified."),

@@ -11,12 +11,12 @@ from accounts.models import User
 from activity.models import Activity, Notification
 from boards.models import Board, BoardList, Label, Membership
 from boards.tests.snapshots import board_snapshot
-from taskboard.management.commands.seed_demo import DEMO_PASSWORD
 from tasks import services as task_services
 from tasks.board_detail import board_detail
+from tasks.management.demo_data import DEMO_PASSWORD
 from tasks.models import Comment, Task
 from tasks.representations import task_representation
-from writes.ordering import POSITION_STEP
+from writes import POSITION_STEP
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,26 @@
+"""Deactivation and deletion of accounts (the admin)."""
+
+from django.db import transaction
+
+from accounts.models import User
+from live.revocation import close_user_sockets_on_commit
+
+from .tokens import user_refresh_tokens_revoke
+
+
+def user_deactivate(*, user: User) -> None:
+    """The account can't sign in any more; its refresh tokens are revoked and its live
+    sockets close (sessions and access tokens are refused as the user is inactive)."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        user.is_active = False
+        user_refresh_tokens_revoke(user=user)
+        close_user_sockets_on_commit(user_id=user.pk)
+
+
+def user_delete(*, user: User) -> None:
+    """Delete the account; its live sockets close once the deletion commits."""
+    with transaction.atomic():
+        # The id is gone from the instance after delete(): the message keeps its own copy.
+        close_user_sockets_on_commit(user_id=user.pk)
+        user.delete()
