@@ -7,12 +7,8 @@ Activity payloads and the hot board read, and the API layer may return them as t
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import CharField, Expression, Func
-from django.db.models.sql.compiler import SQLCompiler
-from django.utils.dateparse import parse_datetime
-
 from accounts.models import User
+from taskboard.db.timestamp_text import TimestampText, TimestampTextField
 
 from .models import Board, BoardList, Invitation, Label, Membership
 
@@ -30,35 +26,19 @@ def format_datetime(value: datetime | None) -> str | None:
     return f"{value.year:04d}" + value.strftime(DATETIME_FORMAT.removeprefix("%Y"))
 
 
-class _FormattedDateTimeField(CharField):
-    def from_db_value(self, value: Any, expression: Any, connection: BaseDatabaseWrapper) -> str | None:
-        if value is None or connection.vendor == "postgresql":
-            return value
-        # Other databases (SQLite, the embedded default) hand back the column as stored.
-        parsed = value if isinstance(value, datetime) else parse_datetime(value)
-        assert parsed is not None, value
-        return format_datetime(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
+class _FormattedDateTimeField(TimestampTextField):
+    def format_value(self, value: datetime) -> str:
+        formatted = format_datetime(value)
+        assert formatted is not None
+        return formatted
 
 
-class FormattedDateTime(Func):
-    """A timestamp column as format_datetime() writes it, for values()/values_list().
+class FormattedDateTime(TimestampText):
+    """A timestamp column as format_datetime() writes it, for values()/values_list():
+    formatted by PostgreSQL where it runs (taskboard/db/timestamp_text.py)."""
 
-    Formatted by PostgreSQL: turning thousands of timestamps into datetimes and back into
-    text was most of the board read's time (docs/benchmarks.md). Elsewhere, in Python.
-    """
-
-    template = "%(expressions)s"
+    postgres_format = POSTGRES_DATETIME_FORMAT
     output_field = _FormattedDateTimeField()
-
-    def __init__(self, expression: str | Expression) -> None:
-        super().__init__(expression)
-
-    def as_postgresql(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
-    ) -> tuple[str, list[Any]]:
-        template = f"to_char(%(expressions)s AT TIME ZONE 'UTC', '{POSTGRES_DATETIME_FORMAT}')"
-        sql, params = self.as_sql(compiler, connection, template=template, **extra_context)
-        return sql, list(params)
 
 
 def user_brief(user: User | None) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ the publishing half of live, and taskboard; never a service, selector or view
 (.importlinter).
 """
 
-from writes.board_write import BoardWrite, board_write, lock_via_sql, new_board_write
+from writes.board_write import BoardWrite, board_write, new_board_write
 from writes.ordering import (
     POSITION_STEP,
     ChildrenOf,
@@ -48,7 +48,6 @@ __all__ = [
     "clean_optional_text",
     "clean_positive_int_or_none",
     "clean_required_text",
-    "lock_via_sql",
     "new_board_write",
     "place_at_index",
     "position_after",

@@ -10,10 +10,11 @@ row lock, so nobody else reads or writes these positions meanwhile.
 """
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
-from django.db import connections
 from django.db.models import Model, QuerySet
+
+from taskboard.db.sibling_positions import sibling_positions
 
 POSITION_STEP = 1 << 16
 RENUMBER_BATCH_SIZE = 500
@@ -66,9 +67,7 @@ class Siblings(Protocol):
 @dataclass
 class ChildrenOf:
     """The rows of `model` under one parent (a list's tasks, a board's lists) but the one
-    that moves, read with written-out SQL: building the equivalent querysets cost a sixth
-    of the CPU of a task move (docs/benchmarks.md). Table and column names come from the
-    model's metadata, never from input."""
+    that moves, read with written-out SQL (taskboard/db/sibling_positions.py)."""
 
     model: type[Model]
     parent: str  # the ForeignKey's name, e.g. "list"
@@ -76,18 +75,17 @@ class ChildrenOf:
     moving_pk: int
     using: str
 
-    def _read(self, order: str, limit: int, offset: int) -> list[int]:
-        meta = self.model._meta
-        parent_column = meta.get_field(self.parent).column  # type: ignore[union-attr]
-        assert meta.pk is not None
-        sql = (
-            f'SELECT "position" FROM "{meta.db_table}" '  # noqa: S608
-            f'WHERE "{parent_column}" = %s AND "{meta.pk.column}" <> %s '
-            f'ORDER BY "position" {order} LIMIT %s OFFSET %s'
+    def _read(self, order: Literal["ASC", "DESC"], limit: int, offset: int) -> list[int]:
+        return sibling_positions(
+            self.model,
+            parent=self.parent,
+            parent_id=self.parent_id,
+            excluding_pk=self.moving_pk,
+            order=order,
+            limit=limit,
+            offset=offset,
+            using=self.using,
         )
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(sql, [self.parent_id, self.moving_pk, limit, offset])
-            return [row[0] for row in cursor.fetchall()]
 
     def window(self, offset: int, limit: int) -> list[int]:
         return self._read("ASC", limit, offset)

@@ -8,7 +8,8 @@ warm board read, and a task create's two ORM inserts more than the rest of its s
 
 - CompiledRead builds its queryset once per database, with sentinel values for its
   parameters, keeps the SQL, and afterwards runs it on a cursor with the real values;
-- fetch_instance() turns one row of written-out SQL into a model instance;
+- fetch_instance() turns one row of written-out SQL into a model instance
+  (fetch_instance_and_extra(): and the row's further columns beside it);
 - insert_instance() and update_fields() write a model's row with a statement built once
   per model (and field list), the values prepared by the fields; insert_values() and
   update_values() return those statements for composing into a larger one.
@@ -74,6 +75,14 @@ class CompiledRead:
             return cursor.fetchall()
 
 
+def field_named(model: type[Model], name: str) -> "Field[Any, Any]":
+    """The model's field `name`, one that is a column of its table (not a reverse relation)."""
+    found = model._meta.get_field(name)
+    if not isinstance(found, Field):
+        raise TypeError(f"{model.__name__}.{name} is not a column.")
+    return found
+
+
 def columns_of(model: type[Model], table_alias: str) -> str:
     """The model's concrete columns, in field order, for a written-out SELECT."""
     return ", ".join(f'{table_alias}."{field.column}"' for field in model._meta.concrete_fields)
@@ -101,8 +110,35 @@ def fetch_instance(
         for instance in model._default_manager.using(using).raw(sql, params):
             return instance
         return None
+    found = _fetch_row(model, sql, params, extra=extra, using=using)
+    if found is None:
+        return None
+    instance, values = found
+    for name, value in zip(extra, values, strict=True):
+        setattr(instance, name, value)
+    return instance
+
+
+def fetch_instance_and_extra(
+    model: type[ModelT], sql: str, params: Sequence[Any], *, extra: Sequence[str], using: str
+) -> tuple[ModelT, tuple[Any, ...]] | None:
+    """fetch_instance(), with the `extra` columns' values returned beside the instance, in
+    their order, rather than set on it."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        for instance in model._default_manager.using(using).raw(sql, params):
+            # The RawQuerySet sets the extra columns as attributes: taken off again.
+            return instance, tuple(instance.__dict__.pop(name) for name in extra)
+        return None
+    return _fetch_row(model, sql, params, extra=extra, using=using)
+
+
+def _fetch_row(
+    model: type[ModelT], sql: str, params: Sequence[Any], *, extra: Sequence[str], using: str
+) -> tuple[ModelT, tuple[Any, ...]] | None:
+    """The PostgreSQL half of fetch_instance(): the instance and the extra columns' values."""
     fields = model._meta.concrete_fields
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
         # Checked once per statement and names: psycopg builds the description's columns
@@ -116,9 +152,7 @@ def fetch_instance(
     if row is None:
         return None
     instance = model.from_db(using, [field.attname for field in fields], row[: len(fields)])
-    for name, value in zip(extra, row[len(fields) :], strict=True):
-        setattr(instance, name, value)
-    return instance
+    return instance, tuple(row[len(fields) :])
 
 
 @functools.cache
@@ -184,10 +218,10 @@ def _update_statement(
 ) -> "tuple[str, tuple[Field[Any, Any], ...]]":
     pk = model._meta.pk
     assert pk is not None
-    fields = tuple(model._meta.get_field(name) for name in names)
-    assignments = ", ".join(f'"{field.column}" = %s' for field in fields)  # type: ignore[union-attr]
+    fields = tuple(field_named(model, name) for name in names)
+    assignments = ", ".join(f'"{field.column}" = %s' for field in fields)
     sql = f'UPDATE "{model._meta.db_table}" SET {assignments} WHERE "{pk.column}" = %s'  # noqa: S608
-    return sql, fields  # type: ignore[return-value]
+    return sql, fields
 
 
 def update_values(instance: Model, names: Sequence[str], *, using: str) -> tuple[str, list[Any]]:
