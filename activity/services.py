@@ -1,6 +1,6 @@
 """Writes of the activity app: notifications.
 
-Activities themselves are recorded by writes.board_write.BoardWrite.record(), inside the write
+Activities themselves are recorded by writes.board_transaction.BoardWrite.record(), inside the write
 that caused them. Notifications reach their users' open sockets after the commit
 (live.notifications).
 """

@@ -1,4 +1,4 @@
-"""What a task write reads while it holds the board's lock (writes/board_write.py).
+"""What a task write reads while it holds the board's lock (writes/board_transaction.py).
 
 The queries themselves, written out in SQL for PostgreSQL with their fallbacks elsewhere,
 are taskboard/db/task_queries.py's; here they become the write's typed values and its

@@ -8,7 +8,7 @@ the publishing half of live, and taskboard; never a service, selector or view
 (.importlinter).
 """
 
-from writes.board_write import BoardWrite, board_write, new_board_write
+from writes.board_transaction import BoardWrite, board_write, new_board_write
 from writes.ordering import (
     POSITION_STEP,
     ChildrenOf,

@@ -2,7 +2,7 @@
 public names; the modules behind them hold one kind of row each.
 
 Each service takes ids and the acting user, and is one transaction holding the board's
-row lock (writes.board_write): it checks the actor's role, validates, changes the rows,
+row lock (writes.board_transaction): it checks the actor's role, validates, changes the rows,
 records the Activity with the board's next seq and bumps the board's version; the live
 event and any mail go out after the commit. A caller who is not a member of the board gets
 the model's DoesNotExist (a 404 that reveals nothing), a member whose role is too low gets

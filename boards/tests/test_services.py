@@ -634,7 +634,7 @@ def test_list_move_writes_one_list_row() -> None:
     writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("UPDATE", "INSERT", "WITH"))]
     assert len(writes) == 2
     assert writes[0].startswith('UPDATE "boards_list"')
-    # The write's Activity and the board's new version, in one statement (writes/board_write.py).
+    # The write's Activity and the board's new version, in one statement (writes/board_transaction.py).
     assert writes[1].startswith('WITH w0 AS (INSERT INTO "activity_activity"')
     assert 'UPDATE "boards_board"' in writes[1]
 

@@ -1,6 +1,6 @@
 """The board's row lock with the user's role on the board, in one query.
 
-Every write to a board starts here (writes/board_write.py): holding the lock serializes
+Every write to a board starts here (writes/board_transaction.py): holding the lock serializes
 the board's writers. On PostgreSQL the statement is written out: the ORM's annotated
 subquery cost several times the CPU of running it, on every write (docs/benchmarks.md).
 SQLite (the embedded default) has no FOR UPDATE and locks the whole database on write

@@ -244,15 +244,3 @@ def update_fields(instance: Model, names: Sequence[str], *, using: str) -> None:
     sql, params = update_values(instance, names, using=using)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-
-
-def fetch_instance_and_values(
-    model: type[ModelT], sql: str, params: Sequence[Any], *, extra: Sequence[str], using: str
-) -> tuple[ModelT, tuple[Any, ...]] | None:
-    """fetch_instance(), with the `extra` columns' values returned next to the instance
-    (in `extra`'s order) rather than left on it as attributes: for callers that hand on
-    typed values instead of an instance with attributes its model doesn't declare."""
-    instance = fetch_instance(model, sql, params, extra=extra, using=using)
-    if instance is None:
-        return None
-    return instance, tuple(instance.__dict__.pop(name) for name in extra)

@@ -21,7 +21,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from boards.models import BoardList, Label, Membership
-from taskboard.db.compiled import columns_of, fetch_instance, fetch_instance_and_values
+from taskboard.db.compiled import columns_of, fetch_instance, fetch_instance_and_extra
 from tasks.models import SEARCH_CONFIG, Task, task_search_vector
 
 # Built from the models' metadata, never from input.
@@ -62,7 +62,7 @@ LIST_FOR_WRITE_SQL = (
     f'FROM "{BoardList._meta.db_table}" l WHERE l.id = %s AND l.board_id = %s'
 )
 # The same for a task create on PostgreSQL, with the new task's id from its sequence: the
-# create inserts the task with the write's closing statement (writes/board_write.py).
+# create inserts the task with the write's closing statement (writes/board_transaction.py).
 LIST_FOR_CREATE_SQL = (
     f"SELECT {columns_of(BoardList, 'l')}, {_PLACING_COLUMNS}, "  # noqa: S608
     f"nextval(pg_get_serial_sequence('\"{_TASK_TABLE}\"', '{_TASK_PK_COLUMN}')) AS new_task_id "
@@ -146,7 +146,7 @@ def list_for_write(*, list_id: int, board_id: int, for_create: bool = False) -> 
     alias = router.db_for_write(BoardList)
     with_id = for_create and _on_postgresql(alias)
     extra = ["last_position", "task_count"]
-    found = fetch_instance_and_values(
+    found = fetch_instance_and_extra(
         BoardList,
         LIST_FOR_CREATE_SQL if with_id else LIST_FOR_WRITE_SQL,
         [list_id, board_id],
@@ -164,7 +164,7 @@ def fresh_task(*, task_id: int, board_id: int) -> FreshTask | None:
     and labels, in one statement."""
     alias = router.db_for_write(Task)
     related = _on_postgresql(alias)
-    found = fetch_instance_and_values(
+    found = fetch_instance_and_extra(
         Task,
         FRESH_TASK_WITH_RELATED_SQL if related else FRESH_TASK_SQL,
         [task_id, board_id],

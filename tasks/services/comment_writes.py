@@ -1,4 +1,4 @@
-"""Writes to comments (docs/design.md rule 1): each one board write (writes.board_write),
+"""Writes to comments (docs/design.md rule 1): each one board write (writes.board_transaction),
 the body's Markdown rendered before the lock is taken."""
 
 from collections.abc import Iterator

@@ -1,6 +1,6 @@
 """Writes to tasks: create, update (complete, reopen), delete (docs/design.md rule 1).
 
-Like every board write (writes.board_write), each service is one transaction holding the
+Like every board write (writes.board_transaction), each service is one transaction holding the
 board's row lock: role check, validation, the change, the Activity with the next seq, the
 board's version bumped (and the task's, when the task changed), events after commit.
 Markdown is rendered before the lock is taken (render_unlocked). Non-members get

@@ -380,7 +380,7 @@ def test_a_create_writes_its_rows_with_the_board_in_one_statement(
 
     writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("UPDATE", "INSERT", "WITH"))]
     # The task took its id from the sequence with its list's read; its row, its assignee and
-    # label rows, the Activity and the board's new version are one statement (writes/board_write.py).
+    # label rows, the Activity and the board's new version are one statement (writes/board_transaction.py).
     assert len(writes) == 1
     assert writes[0].startswith('WITH w0 AS (INSERT INTO "tasks_task" ("id", ')
     assert f"({task.pk}, " in writes[0]
@@ -401,7 +401,7 @@ def test_a_move_writes_one_task_row_however_long_the_list(given: BoardWithRoles,
 
     writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("UPDATE", "INSERT", "WITH"))]
     # The task's row, the move's Activity and the board's new version, in one statement
-    # (writes/board_write.py).
+    # (writes/board_transaction.py).
     assert len(writes) == 1
     assert writes[0].startswith(f'WITH w0 AS (UPDATE "tasks_task" SET "list_id" = {todo.pk}, "position" = ')
     assert writes[0].count('UPDATE "tasks_task"') == 1

@@ -190,7 +190,7 @@ def test_an_event_that_never_arrived_is_asked_for_when_the_next_one_shows_the_ga
     # A publish lost on the way (Redis hiccuped after the commit): the write happened, its
     # event never reaches the page.
     with monkeypatch.context() as lost:
-        lost.setattr("writes.board_write.publish_on_commit", lambda activity, actor: None)
+        lost.setattr("writes.board_transaction.publish_on_commit", lambda activity, actor: None)
         add_card(together, "Never announced")
     add_card(together, "Announced")
 

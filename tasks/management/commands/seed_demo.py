@@ -6,7 +6,7 @@ again changes nothing (the board is found by its title and owner).
 
 `seed_demo --tasks N` also makes "Large board (N tasks)", for load tests and for trying the
 app on a big board. Its tasks are written in bulk, in one transaction holding the board's
-lock (writes.board_write): the same rows task_create would write (positions one POSITION_STEP
+lock (writes.board_transaction): the same rows task_create would write (positions one POSITION_STEP
 apart in each list, one task.created Activity per task with the next seq, the board's
 version bumped), without its per-task round trips. Two things are left out on purpose:
 live events (nobody can watch a board before the transaction that creates it commits; its

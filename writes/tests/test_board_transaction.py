@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from activity.models import Activity
 from boards.models import Board, Label
 from boards.tests.factories import LabelFactory, board_with_roles
-from writes.board_write import board_write, new_board_write
+from writes.board_transaction import board_write, new_board_write
 
 pytestmark = pytest.mark.django_db
 
