@@ -1,6 +1,6 @@
 """The failed-authentication limiter and the real client address.
 
-API.md: failed logins are throttled per account (LOGIN_FAILURE_LIMIT in
+docs/api.md: failed logins are throttled per account (LOGIN_FAILURE_LIMIT in
 LOGIN_FAILURE_WINDOW_SECONDS) and, much more loosely, per address
 (LOGIN_ADDRESS_FAILURE_LIMIT in the same window: one office behind NAT shares an address),
 then 429 with Retry-After. Every way in counts here (docs/security.md "Login and request

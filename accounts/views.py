@@ -26,8 +26,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import FormView, TemplateView
 
 from accounts.login_limiter import LoginThrottled, log_failure, reserve_address_attempt
+from accounts.request_user import page_user
 from taskboard.client_address import client_address
-from taskboard.pages import page, page_user, safe_next
+from taskboard.pages import page, safe_next
 
 from . import email_verification, selectors, services
 from .forms import (

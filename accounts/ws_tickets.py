@@ -1,4 +1,4 @@
-"""Single-use WebSocket tickets (API.md "Live updates").
+"""Single-use WebSocket tickets (docs/api.md "Live updates").
 
 A client that can't set headers on the WebSocket handshake (a browser's `WebSocket` without
 a session) trades its access token for a ticket, `POST /api/v1/auth/ws-ticket/`, and opens

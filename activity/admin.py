@@ -15,7 +15,7 @@ from django.utils.html import format_html
 
 from .models import Activity, Notification
 
-# API.md "Activity, notifications".
+# docs/api.md "Activity, notifications".
 VERBS = (
     "board.created",
     "board.updated",

@@ -1,4 +1,4 @@
-"""Activity and notifications as the API shows them (API.md "Activity, notifications")."""
+"""Activity and notifications as the API shows them (docs/api.md "Activity, notifications")."""
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""Reads of the activity feed and notifications (DESIGN.md rule 2)."""
+"""Reads of the activity feed and notifications (docs/design.md rule 2)."""
 
 from collections.abc import Sequence
 

@@ -8,12 +8,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.request_user import page_user
 from activity import selectors, services
 from activity.notification_links import notification_link_valid
 from boards import selectors as board_selectors
 from taskboard.db.ids import MAX_ID
 from taskboard.db.routing import primary_reads
-from taskboard.pages import PageRequest, htmx_redirect, page, page_user, safe_next
+from taskboard.pages import PageRequest, htmx_redirect, page, safe_next
 
 NOTIFICATIONS_PER_PAGE = 30
 ACTIVITY_PAGE_SIZE = 25

@@ -1,4 +1,4 @@
-"""Admin edits through the services (DESIGN.md rule 1: admin actions call services too).
+"""Admin edits through the services (docs/design.md rule 1: admin actions call services too).
 
 Every add, change and delete made in the admin calls the domain service with
 actor=request.user, so it records the Activity, bumps the board's version and sends the

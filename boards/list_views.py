@@ -10,12 +10,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from accounts.request_user import page_user
 from boards import selectors, services
 from boards.forms import ListForm, ListMoveForm
 from boards.models import Board, BoardList
 from boards.permissions import Action, require_role
 from taskboard.db.routing import primary_reads
-from taskboard.pages import PageRequest, form_write, htmx_redirect, json_error, page, page_user
+from taskboard.pages import PageRequest, form_write, htmx_redirect, json_error, page
 
 from .views import page_board
 

@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.request_user import page_user
 from boards import selectors, services
 from boards.forms import SHORT_ROLE_CHOICES, InviteForm, RoleForm
 from boards.models import Board, Invitation, Membership
 from boards.permissions import Action, board_permissions, role_of
-from taskboard.pages import PageRequest, form_write, htmx_redirect, page, page_user
+from taskboard.pages import PageRequest, form_write, htmx_redirect, page
 
 from .views import page_board
 

@@ -1,4 +1,4 @@
-"""Who may do what on a board, declared per action (API.md "Roles on a board").
+"""Who may do what on a board, declared per action (docs/api.md "Roles on a board").
 
 `owner` > `admin` > `member` > `viewer`. A caller with no role on the board must not learn
 that the thing exists (404); a member whose role is too low is refused (403). Rules that

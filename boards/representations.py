@@ -1,4 +1,4 @@
-"""Boards, lists, labels and members as the API shows them (API.md), as plain dicts.
+"""Boards, lists, labels and members as the API shows them (docs/api.md), as plain dicts.
 
 Built without serializer machinery: the same functions make the live events' `data`, the
 Activity payloads and the hot board read, and the API layer may return them as they are.

@@ -1,4 +1,4 @@
-"""Reads of boards, members, invitations, lists and labels (DESIGN.md rule 2).
+"""Reads of boards, members, invitations, lists and labels (docs/design.md rule 2).
 
 The *_get_for_user selectors fetch and authorize in one query: a caller who is not a
 member of the board gets the model's DoesNotExist, exactly as for an id that doesn't exist.

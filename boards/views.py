@@ -1,7 +1,7 @@
 """The board pages: my boards, a board's settings and labels. (The Kanban page shows the
 tasks: tasks.board_views.)
 
-Thin, like the API views (DESIGN.md rule 3): a form checks the shape of the input, a
+Thin, like the API views (docs/design.md rule 3): a form checks the shape of the input, a
 selector reads for display, a service authorizes and writes (taskboard.pages.form_write).
 Non-members get the 404 page (the `page` decorator turns DoesNotExist into it), members
 whose role is too low the 403 page, and no page renders a control its viewer may not use.
@@ -15,11 +15,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.request_user import page_user
 from boards import selectors, services
 from boards.forms import BoardForm, BoardSettingsForm, ConfirmTitleForm, LabelForm, TransferForm
 from boards.models import Board, Label
 from boards.permissions import Action, board_permissions, require_role, role_of
-from taskboard.pages import PageRequest, form_write, htmx_redirect, page, page_user
+from taskboard.pages import PageRequest, form_write, htmx_redirect, page
 
 
 def page_board(request: PageRequest, board_id: int, action: Action | None = None) -> Board:

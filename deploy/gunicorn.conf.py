@@ -1,7 +1,7 @@
 """gunicorn for the WSGI pool (plain HTTP). WebSockets go to the uvicorn pool (nginx /ws/).
 
 Sync workers: measured on a 2-core machine they serve a trivial Django view about six times
-faster than Django's ASGI handler under uvicorn (DESIGN.md "Why two servers")."""
+faster than Django's ASGI handler under uvicorn (docs/design.md "Why two servers")."""
 
 import multiprocessing
 import os

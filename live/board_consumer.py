@@ -1,6 +1,6 @@
-"""`/ws/boards/<id>/`: a board's live events (API.md "Live updates", docs/live-updates.md).
+"""`/ws/boards/<id>/`: a board's live events (docs/api.md "Live updates", docs/live-updates.md).
 
-Thin (DESIGN.md rule 6): the user comes authenticated from the ASGI stack
+Thin (docs/design.md rule 7): the user comes authenticated from the ASGI stack
 (live.socket_auth); the consumer checks membership, joins the group `board.<id>` and
 forwards what services publish there (live.publishing). Replays for `resync` come from
 the Activity table, as the activity feed does (live.resync).

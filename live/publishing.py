@@ -2,7 +2,7 @@
 
 The message goes to the Channels layer group `board.<id>` (Redis in production, so every
 ASGI instance gets it; in memory in the embedded default). Consumers turn
-{"type": "board.event", ...} into the `event` frame of API.md. The message is built from
+{"type": "board.event", ...} into the `event` frame of docs/api.md. The message is built from
 the Activity row alone, so replaying missed events from the table gives the same frames.
 
 Publishing happens in whatever process made the write (a gunicorn worker, a Celery worker,

@@ -1,4 +1,4 @@
-"""Who opens a WebSocket (API.md "Live updates"): sets scope["user"] for the consumers.
+"""Who opens a WebSocket (docs/api.md "Live updates"): sets scope["user"] for the consumers.
 
 One credential is used, the first present of:
 

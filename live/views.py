@@ -11,11 +11,12 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts.request_user import page_user
 from boards import selectors
 from boards.models import BoardList
 from boards.permissions import board_permissions, role_of
 from taskboard.db.routing import primary_reads
-from taskboard.pages import PageRequest, page, page_user
+from taskboard.pages import PageRequest, page
 from tasks.board_page import board_card, board_column, list_counts
 from tasks.board_views import board_and_filters
 

@@ -9,7 +9,7 @@ leaks). PermissionDenied goes on to Django's 403 handler.
 import zoneinfo
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, cast
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,8 +21,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
-
-from accounts.models import User
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -37,11 +35,6 @@ class PageRequest(HttpRequest):
 PageView = Callable[Concatenate[PageRequest, P], HttpResponseBase]
 
 
-def page_user(request: HttpRequest) -> User:
-    """The signed-in user of a page view (the `page` decorator has checked there is one)."""
-    return cast(User, request.user)
-
-
 def page(view: PageView[P]) -> PageView[P]:
     """A page for signed-in users, rendered in their time zone; not-found means 404."""
 
@@ -54,7 +47,8 @@ def page(view: PageView[P]) -> PageView[P]:
                 return HttpResponseClientRedirect(login["Location"])
             return redirect_to_login(request.get_full_path(), resolve_url(settings.LOGIN_URL))
         try:
-            zone = zoneinfo.ZoneInfo(page_user(request).timezone)
+            # The user model's time zone (accounts.User.timezone).
+            zone = zoneinfo.ZoneInfo(str(getattr(request.user, "timezone", "UTC")))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             zone = zoneinfo.ZoneInfo("UTC")
         try:

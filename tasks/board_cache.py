@@ -7,7 +7,7 @@ behind, there is nothing to invalidate. A hit hands out the stored bytes as they
 no serializing or rendering at all.
 
 The bytes go to Redis raw, through django-redis' connection, not through the cache API,
-which would pickle them: no pickle (DESIGN.md rule 9), and the hit costs one GET. Without
+which would pickle them: no pickle (docs/design.md rule 10), and the hit costs one GET. Without
 django-redis (the embedded default) the Django cache API stores them. Any Redis error is
 a miss: an outage makes board reads slower, never broken.
 
@@ -58,7 +58,7 @@ class BoardDetailBody:
 
 
 def board_etag(board_id: int, version: int) -> str:
-    """The ETag of a board at a version, as API.md writes it (quotes included)."""
+    """The ETag of a board at a version, as docs/api.md writes it (quotes included)."""
     return f'"{board_id}-{version}"'
 
 

@@ -11,13 +11,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.request_user import page_user
 from boards import selectors as board_selectors
 from boards import services as board_services
 from boards.forms import ListForm
 from boards.models import Board, BoardList
 from boards.permissions import Action, board_permissions, require_role, role_of
 from taskboard.db.routing import primary_reads
-from taskboard.pages import PageRequest, htmx_redirect, page, page_user
+from taskboard.pages import PageRequest, htmx_redirect, page
 
 from .board_page import (
     CARDS_PER_LIST,

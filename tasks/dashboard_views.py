@@ -8,9 +8,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accounts.request_user import page_user
 from activity.selectors import notification_list, unread_notification_count
 from boards.selectors import board_list_for_user
-from taskboard.pages import page, page_user
+from taskboard.pages import page
 from tasks.selectors import task_list
 
 DASHBOARD_BOARDS = 9

@@ -1,4 +1,4 @@
-"""Tasks and comments as the API shows them (API.md "Tasks, comments"), as plain dicts.
+"""Tasks and comments as the API shows them (docs/api.md "Tasks, comments"), as plain dicts.
 
 Two builders make the same task shape: `task_representation()` from a Task instance (for
 events, single reads and short pages) and `task_row_representation()` from a values_list()

@@ -1,4 +1,4 @@
-"""Reads of tasks and comments (DESIGN.md rule 2)."""
+"""Reads of tasks and comments (docs/design.md rule 2)."""
 
 import functools
 import re
@@ -91,7 +91,7 @@ def task_list(
 ) -> QuerySet[Task]:
     """Tasks for GET boards/{id}/tasks/ (`board`, which the caller got from
     board_get_for_user) or GET tasks/ (board None: every board `user` belongs to),
-    filtered as API.md says, ready for task_representation(). `due_before` is exclusive,
+    filtered as docs/api.md says, ready for task_representation(). `due_before` is exclusive,
     `due_after` inclusive, so adjacent ranges don't overlap."""
     if ordering not in TASK_ORDERINGS:
         raise ValidationError({"ordering": [f'"{ordering}" is not a valid choice.']})

@@ -8,11 +8,12 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django_htmx.http import trigger_client_event
 
+from accounts.request_user import page_user
 from activity.selectors import task_activity
 from boards import selectors as board_selectors
 from boards.models import Board
 from boards.permissions import Action, board_permissions, can, role_of
-from taskboard.pages import PageRequest, page_user
+from taskboard.pages import PageRequest
 from tasks import selectors
 from tasks.forms import CommentForm, TaskBaseForm, TaskForm, member_choices
 from tasks.mention_members import mention_members

@@ -20,13 +20,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from accounts.forms import ServiceErrorsMixin
+from accounts.request_user import page_user
 from boards import selectors as board_selectors
 from boards.models import Board, BoardList
 from boards.permissions import Action, board_permissions, require_role, role_of
 from taskboard.db.routing import primary_reads
 from taskboard.errors import ConflictError, FieldsChangedError, PreconditionFailedError
 from taskboard.markdown_rendering import render_markdown
-from taskboard.pages import PageRequest, htmx_redirect, json_error, page, page_user
+from taskboard.pages import PageRequest, htmx_redirect, json_error, page
 from tasks import selectors, services
 from tasks.board_page import BoardFilters, card, list_columns, list_counts
 from tasks.forms import CommentForm, MoveForm, NewTaskForm, TaskBaseForm, TaskForm

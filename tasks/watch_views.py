@@ -5,7 +5,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from taskboard.pages import PageRequest, htmx_redirect, page, page_user
+from accounts.request_user import page_user
+from taskboard.pages import PageRequest, htmx_redirect, page
 from tasks import selectors, watches
 
 

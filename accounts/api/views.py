@@ -1,4 +1,4 @@
-"""Accounts endpoints (API.md "Accounts"): input serializer -> service -> output serializer."""
+"""Accounts endpoints (docs/api.md "Accounts"): input serializer -> service -> output serializer."""
 
 from django.contrib.auth import logout, update_session_auth_hash
 from drf_spectacular.utils import OpenApiParameter, extend_schema

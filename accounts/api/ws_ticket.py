@@ -1,4 +1,4 @@
-"""POST auth/ws-ticket/: a single-use ticket for a WebSocket handshake (API.md "Live updates")."""
+"""POST auth/ws-ticket/: a single-use ticket for a WebSocket handshake (docs/api.md "Live updates")."""
 
 from typing import Any
 

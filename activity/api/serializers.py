@@ -1,4 +1,4 @@
-"""Activity and notifications (API.md "Activity, notifications")."""
+"""Activity and notifications (docs/api.md "Activity, notifications")."""
 
 from typing import Any
 
@@ -53,7 +53,7 @@ class ActivityOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     seq = serializers.IntegerField(help_text="The board's event number: 1, 2, 3 ... with no gaps.")
     actor = UserBriefOutputSerializer(allow_null=True)
-    verb = serializers.CharField(help_text="What happened, e.g. task.moved (API.md lists them all).")
+    verb = serializers.CharField(help_text="What happened, e.g. task.moved (docs/api.md lists them all).")
     target = ActivityTargetOutputSerializer()
     # The metaclass pops declared fields off the class, so `data` doesn't shadow
     # Serializer.data at run time; only the type checker sees a clash.

@@ -1,4 +1,4 @@
-"""The board's activity feed and the caller's notifications (API.md)."""
+"""The board's activity feed and the caller's notifications (docs/api.md)."""
 
 from typing import Any
 
@@ -10,12 +10,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.request_user import request_user
 from activity import selectors, services
 from activity.representations import activity_representation, notification_representation
 from boards.api.views import BOARD_ID, board_for
 from boards.permissions import Action
 from taskboard.api.pagination import CursorPagination
-from taskboard.api.requests import request_user, validated
+from taskboard.api.requests import validated
 from taskboard.api.schema import INVALID, NOT_AUTHENTICATED, NOT_FOUND, PAGE_NOT_FOUND
 
 from .serializers import (

@@ -1,4 +1,4 @@
-"""A board's lists and labels (API.md "Lists", "Labels"), as thin views (boards.api.views
+"""A board's lists and labels (docs/api.md "Lists", "Labels"), as thin views (boards.api.views
 says how they authorize)."""
 
 from drf_spectacular.types import OpenApiTypes
@@ -9,11 +9,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.request_user import request_user
 from boards import selectors, services
 from boards.models import BoardList, Label
 from boards.permissions import Action
 from boards.representations import label_representation, list_representation
-from taskboard.api.requests import request_user, validated_for_write
+from taskboard.api.requests import validated_for_write
 from taskboard.api.schema import BOARD_ERRORS, INVALID, NOT_AUTHENTICATED, NOT_FOUND
 
 from .serializers import (

@@ -1,4 +1,4 @@
-"""A board's members and invitations (API.md "Members"), as thin views (boards.api.views
+"""A board's members and invitations (docs/api.md "Members"), as thin views (boards.api.views
 says how they authorize)."""
 
 from drf_spectacular.types import OpenApiTypes
@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.request_user import request_user
 from boards import selectors, services
 from boards.models import Invitation, Membership
 from boards.permissions import Action
@@ -17,7 +18,7 @@ from boards.representations import (
     member_representation,
 )
 from taskboard.api import throttles
-from taskboard.api.requests import request_user, validated_for_write
+from taskboard.api.requests import validated_for_write
 from taskboard.api.schema import BOARD_ERRORS, INVALID, NOT_AUTHENTICATED, NOT_FOUND
 
 from .serializers import (

@@ -1,4 +1,4 @@
-"""Boards, members, invitations, lists and labels (API.md).
+"""Boards, members, invitations, lists and labels (docs/api.md).
 
 Input serializers check shapes and types (wrong types are a 400); the services check
 meaning (roles, membership, names taken). Output serializers only document the answers:

@@ -1,4 +1,4 @@
-"""Boards (API.md), as thin views, and what the board API views share: the path
+"""Boards (docs/api.md), as thin views, and what the board API views share: the path
 parameters and the board of a read.
 
 A read authorizes in its selector (404 for non-members, then the role: 403). A write
@@ -18,10 +18,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.request_user import request_user
 from boards import permissions, selectors, services
 from boards.models import Board
 from boards.permissions import Action, role_of
-from taskboard.api.requests import request_user, validated_for_write
+from taskboard.api.requests import validated_for_write
 from taskboard.api.schema import BOARD_ERRORS, INVALID, NOT_AUTHENTICATED, NOT_FOUND
 
 from .serializers import BoardStatsOutputSerializer, BoardTransferInputSerializer, MemberOutputSerializer

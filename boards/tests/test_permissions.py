@@ -1,4 +1,4 @@
-"""The role matrix of API.md "Roles on a board", action by action."""
+"""The role matrix of docs/api.md "Roles on a board", action by action."""
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -8,7 +8,7 @@ from boards.permissions import REQUIRED_ROLE, Action, can, require
 
 ROLES = (None, "viewer", "member", "admin", "owner")
 
-# Who may do each action, in the words of API.md.
+# Who may do each action, in the words of docs/api.md.
 ALLOWED: dict[Action, set[str]] = {
     Action.BOARD_VIEW: {"viewer", "member", "admin", "owner"},
     Action.MEMBER_VIEW: {"viewer", "member", "admin", "owner"},

@@ -1,4 +1,4 @@
-"""One error envelope for every status >= 400 (API.md "Conventions")."""
+"""One error envelope for every status >= 400 (docs/api.md "Conventions")."""
 
 import logging
 from typing import Any

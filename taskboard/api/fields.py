@@ -1,6 +1,6 @@
 """Serializer fields that take JSON types as they are.
 
-API.md: "wrong types are a 400". DRF's own fields coerce (12 becomes "12", "5" becomes 5,
+docs/api.md: "wrong types are a 400". DRF's own fields coerce (12 becomes "12", "5" becomes 5,
 "yes" becomes True); these refuse instead. Strings must also be storable: PostgreSQL
 rejects NUL characters (DRF already refuses those) and lone surrogates ("\\ud800" is
 valid JSON but not UTF-8), which would otherwise surface as a 500 on the write.

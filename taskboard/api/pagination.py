@@ -1,4 +1,4 @@
-"""Pagination as API.md says: page numbers (default 50, max 200), cursors for feeds."""
+"""Pagination as docs/api.md says: page numbers (default 50, max 200), cursors for feeds."""
 
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
@@ -9,7 +9,7 @@ MAX_PAGE_SIZE = 200
 
 def _page_size(request: Request, param: str, default: int) -> int:
     """`?page_size=`: a positive integer, capped at MAX_PAGE_SIZE. Anything else is a 400
-    (API.md: wrong types are a 400), where DRF would quietly use the default."""
+    (docs/api.md: wrong types are a 400), where DRF would quietly use the default."""
     raw = request.query_params.get(param)
     if not raw:
         # Absent or empty (an empty parameter is ignored, as everywhere in the API).

@@ -1,5 +1,5 @@
 """What the API views read from a request: the caller, validated input, and the
-conditional headers (If-None-Match, If-Match) of API.md "Conventions"."""
+conditional headers (If-None-Match, If-Match) of docs/api.md "Conventions"."""
 
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -7,16 +7,6 @@ from typing import Any
 from django.utils.http import parse_etags
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
-
-from accounts.models import User
-
-
-def request_user(request: Request) -> User:
-    """The authenticated caller (the default IsAuthenticated permission ran first)."""
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
 
 # Each input serializer's fields, copied and bound once per process and class. DRF deep-
 # copies and binds the declared fields for every serializer instance, which cost ~9 % of the
@@ -46,7 +36,7 @@ def validated_for_write(
     board's lock, so that the view reads nothing before (one query less on the API's
     busiest writes). `authorize` (which raises 404 or 403) runs only when the input is
     refused: a caller who may not write gets the 404 or 403, never the 400, as when views
-    authorize first (API.md "Conventions")."""
+    authorize first (docs/api.md "Conventions")."""
     try:
         # request.data parses the body here: a body that doesn't parse is refused too.
         return validated(serializer_class, request.data)

@@ -48,7 +48,7 @@ SIMPLE_JWT = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Taskboard API",
     "DESCRIPTION": (
-        "The public HTTP contract of Taskboard (see API.md). Any operation may also answer 413 "
+        "The public HTTP contract of Taskboard (see docs/api.md). Any operation may also answer 413 "
         "`payload_too_large` (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, 1 MiB by default) and "
         "400 `validation_error` for a body that isn't JSON or nests deeper than 32 levels. "
         "Text fields are trimmed of surrounding whitespace (a required one left empty is a 400: "

@@ -1,4 +1,4 @@
-"""Live updates over WebSocket (API.md "Live updates", docs/live-updates.md)."""
+"""Live updates over WebSocket (docs/api.md "Live updates", docs/live-updates.md)."""
 
 from .environment import env
 

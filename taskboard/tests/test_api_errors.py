@@ -1,4 +1,4 @@
-"""Every status >= 400 under /api/ answers in the API.md envelope."""
+"""Every status >= 400 under /api/ answers in the docs/api.md envelope."""
 
 import pytest
 from django.test import Client

@@ -67,5 +67,5 @@ def test_the_api_refuses_what_it_cannot_render_with_406(client: Any) -> None:
     response = client.get("/api/v1/users/me/", headers={"Accept": "application/xml"})
 
     assert response.status_code == 406
-    # API.md's closed list of codes has no "not_acceptable": a 406 is the client's error.
+    # docs/api.md's closed list of codes has no "not_acceptable": a 406 is the client's error.
     assert response.json()["error"]["code"] == "validation_error"

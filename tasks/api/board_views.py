@@ -1,4 +1,4 @@
-"""The board read and what answers with it (API.md "Boards"): GET and POST boards/, GET,
+"""The board read and what answers with it (docs/api.md "Boards"): GET and POST boards/, GET,
 PATCH and DELETE boards/{id}/. The board read nests the tasks, so these views live here,
 above boards (docs/design.md); their writes are boards' services, and they authorize as
 boards.api.views says.
@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.request_user import request_user
 from boards import selectors as board_selectors
 from boards import services as board_services
 from boards.api.serializers import (
@@ -25,7 +26,7 @@ from boards.api.serializers import (
 from boards.api.views import BOARD_ID, ETAG_HEADER, board_for
 from boards.permissions import Action
 from boards.representations import board_summary_representation
-from taskboard.api.requests import if_none_match, request_user, validated, validated_for_write
+from taskboard.api.requests import if_none_match, validated, validated_for_write
 from taskboard.api.schema import BOARD_ERRORS, INVALID, NOT_AUTHENTICATED, NOT_FOUND, PAGE_NOT_FOUND
 from tasks.board_cache import BoardDetailBody, board_detail_body, board_etag
 

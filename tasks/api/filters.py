@@ -1,4 +1,4 @@
-"""The query parameters of GET boards/{id}/tasks/ and GET tasks/ (API.md).
+"""The query parameters of GET boards/{id}/tasks/ and GET tasks/ (docs/api.md).
 
 django-filter parses and validates them: a value that is not acceptable is a 400 naming the
 parameter, never ignored. The filtering itself is tasks.selectors.task_list, which the

@@ -1,4 +1,4 @@
-"""Tasks and comments (API.md "Tasks, comments").
+"""Tasks and comments (docs/api.md "Tasks, comments").
 
 Input serializers check shapes and types; the services check meaning (the list is on the
 board, assignees are members, labels belong to the board). Output serializers document the

@@ -1,4 +1,4 @@
-"""Tasks and comments (API.md "Tasks, comments"), as thin views: authorize (404 for
+"""Tasks and comments (docs/api.md "Tasks, comments"), as thin views: authorize (404 for
 non-members, then 403 by role) -> preconditions (If-Match: 412) -> validate (400) ->
 service -> the representation. The writes to a task and its comments leave authorizing
 and If-Match to the service, which checks them as it locks the board: the view reads
@@ -17,11 +17,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.request_user import request_user
 from boards import permissions
 from boards.api.views import BOARD_ID, board_for
 from boards.permissions import Action, role_of
 from taskboard.api.errors import PreconditionFailed
-from taskboard.api.requests import IfMatch, request_user, validated, validated_for_write
+from taskboard.api.requests import IfMatch, validated, validated_for_write
 from taskboard.api.schema import (
     BOARD_ERRORS,
     CONFLICT,

@@ -1,4 +1,4 @@
-"""Task reads: every filter and ordering of API.md, search, authorization, query budget."""
+"""Task reads: every filter and ordering of docs/api.md, search, authorization, query budget."""
 
 from typing import Any
 

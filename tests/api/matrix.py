@@ -1,4 +1,4 @@
-"""The permission matrix (DESIGN.md rule 7): every endpoint x {anonymous, non-member,
+"""The permission matrix (docs/design.md rule 8): every endpoint x {anonymous, non-member,
 viewer, member, admin, owner}, with the status each must get and, after every refusal,
 nothing changed.
 

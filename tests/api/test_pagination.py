@@ -1,4 +1,4 @@
-"""`?page_size=` (API.md "Conventions": default 50, max 200; wrong types are a 400)."""
+"""`?page_size=` (docs/api.md "Conventions": default 50, max 200; wrong types are a 400)."""
 
 import pytest
 

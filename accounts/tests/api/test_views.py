@@ -1,4 +1,4 @@
-"""The Accounts rows of API.md, over HTTP, against PostgreSQL, Redis, the worker and SMTP."""
+"""The Accounts rows of docs/api.md, over HTTP, against PostgreSQL, Redis, the worker and SMTP."""
 
 import re
 from typing import Any
