@@ -19,6 +19,7 @@ Never a 500.
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
+from weakref import WeakKeyDictionary
 
 from django import forms
 from django.contrib import admin, messages
@@ -37,8 +38,8 @@ from django.utils.text import capfirst
 from accounts.models import User
 from taskboard.errors import ConflictError, PreconditionFailedError
 
-from . import permissions
-from .models import Membership, Role
+from . import permissions, selectors
+from .models import Board, Role
 from .permissions import Action
 
 REFUSED_ERRORS = (
@@ -49,7 +50,6 @@ REFUSED_ERRORS = (
     PreconditionFailedError,
 )
 # Per-request state, kept on the request so that nothing outlives it.
-ROLES_ATTRIBUTE = "_admin_board_roles"
 REFUSAL_ATTRIBUTE = "_admin_refusal"
 NOT_A_MEMBER_HINT = "Admin edits act with your own role on the board."
 
@@ -62,24 +62,27 @@ def admin_actor(request: HttpRequest) -> User:
     return user
 
 
-def board_role(request: HttpRequest, board_id: int) -> Role | None:
-    """The request user's role on the board (None: not a member), one query per board."""
-    roles: dict[int, Role | None] | None = getattr(request, ROLES_ATTRIBUTE, None)
-    if roles is None:
-        roles = {}
-        setattr(request, ROLES_ATTRIBUTE, roles)
+# The admin's request user's roles, per board, for the length of one request (a changelist
+# asks for every row's board): one query per board. Kept beside the request, not on it.
+_request_roles: "WeakKeyDictionary[HttpRequest, dict[int, Role | None]]" = WeakKeyDictionary()
+
+
+def _role_on(request: HttpRequest, board_id: int) -> Role | None:
+    """The request user's role on the board (None: not a member), read by the one selector
+    of a board with its caller's role and told by permissions.role_of."""
+    roles = _request_roles.setdefault(request, {})
     if board_id not in roles:
-        role = (
-            Membership.objects.filter(board_id=board_id, user=admin_actor(request))
-            .values_list("role", flat=True)
-            .first()
-        )
-        roles[board_id] = permissions.as_role(role)
+        try:
+            board = selectors.board_get_for_user(user=admin_actor(request), board_id=board_id)
+        except Board.DoesNotExist:
+            roles[board_id] = None
+        else:
+            roles[board_id] = permissions.role_of(board)
     return roles[board_id]
 
 
 def role_allows(request: HttpRequest, board_id: int, action: Action) -> bool:
-    return permissions.can(board_role(request, board_id), action)
+    return permissions.can(_role_on(request, board_id), action)
 
 
 class Refusal(Exception):
