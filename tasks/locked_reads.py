@@ -1,7 +1,8 @@
 """What a task write reads while it holds the board's lock (writes/board_transaction.py).
 
 The queries themselves, written out in SQL for PostgreSQL with their fallbacks elsewhere,
-are taskboard/db/task_queries.py's; here they become the write's typed values and its
+are taskboard/db/task_queries.py's (the one instance over these models is
+tasks/queries.py's TASK_QUERIES); here they become the write's typed values and its
 field errors.
 """
 
@@ -12,12 +13,11 @@ from django.db.models import Exists, Q, Subquery
 
 from accounts.models import User
 from boards.models import Board, Label
-from taskboard.db import task_queries
 from taskboard.db.ids import MAX_ID
-from taskboard.db.task_queries import FreshTask, ListForWrite, Rows, SiblingsWindow
 from writes import BoardWrite, FieldErrors, window_for
 
 from .models import Task
+from .queries import TASK_QUERIES, FreshTask, ListForWrite, Rows, SiblingsWindow
 from .representations import task_representation
 from .selectors import task_detail_reads
 
@@ -45,13 +45,13 @@ def clean_list(
     errors: FieldErrors, board: Board, value: object, *, for_create: bool = False
 ) -> ListForWrite | None:
     """The board's list `value` with what placing a task there needs; `for_create` takes
-    the new task's id too where the database allows (task_queries.list_for_write)."""
+    the new task's id too where the database allows (TASK_QUERIES.list_for_write)."""
     if isinstance(value, bool) or not isinstance(value, int):
         errors.add("list_id", "A valid integer is required.")
         return None
     found = None
     if _an_id(value):
-        found = task_queries.list_for_write(list_id=value, board_id=board.pk, for_create=for_create)
+        found = TASK_QUERIES.list_for_write(list_id=value, board_id=board.pk, for_create=for_create)
     if found is None:
         errors.add("list_id", NO_SUCH_LIST)
     return found
@@ -61,7 +61,7 @@ def fresh_task(write: BoardWrite, task_id: int) -> FreshTask:
     """The task re-read under the board's lock (what the caller read before may predate
     another write), with its creator's id and name, and where the database allows its
     assignees and labels (task_related())."""
-    fresh = task_queries.fresh_task(task_id=task_id, board_id=write.board.pk)
+    fresh = TASK_QUERIES.fresh_task(task_id=task_id, board_id=write.board.pk)
     if fresh is None:
         raise Task.DoesNotExist("Task matching query does not exist.")
     return fresh
@@ -74,7 +74,7 @@ def fresh_task_and_list(
     what placing the task at `index` in the list reads first (the siblings' window)."""
     if not _an_id(list_value):
         return fresh_task(write, task_id), clean_list(errors, write.board, list_value), None
-    found = task_queries.fresh_task_and_list(
+    found = TASK_QUERIES.fresh_task_and_list(
         task_id=task_id, board_id=write.board.pk, list_id=list_value, index=index, window=window_for(index)
     )
     if found is None:

@@ -14,11 +14,11 @@ from django.db.models import F, OrderBy, Prefetch, QuerySet
 from accounts.models import User
 from boards.models import Board, Label, Membership, Role
 from boards.selectors import role_subquery
-from taskboard.db import task_queries
 from taskboard.db.compiled import CompiledRead
 from taskboard.db.ids import MAX_ID
 
 from .models import Comment, Priority, Task
+from .queries import TASK_QUERIES
 from .representations import task_row_columns, task_row_representation
 
 # ordering= value → ORDER BY. Undated tasks come last both ways; the id breaks ties so
@@ -61,7 +61,7 @@ def task_get_for_user(*, user: User, task_id: int) -> Task:
 
 # Writes (and reads of a task's comments) start here. A write's service reads the task
 # again under the board's lock, so this reads only the row and the caller's role, in one
-# join (taskboard/db/task_queries.py).
+# join (taskboard/db/task_queries.py, through tasks/queries.py).
 
 
 def task_row_get_for_user(*, user: User, task_id: int) -> Task:
@@ -69,7 +69,7 @@ def task_row_get_for_user(*, user: User, task_id: int) -> Task:
     Task.DoesNotExist unless `user` is a member of its board."""
     if not _authenticated(user) or not 1 <= task_id <= MAX_ID:
         raise Task.DoesNotExist("Task not found.")
-    task = task_queries.task_row_for_member(user_id=user.pk, task_id=task_id)
+    task = TASK_QUERIES.task_row_for_member(user_id=user.pk, task_id=task_id)
     if task is None:
         raise Task.DoesNotExist("Task not found.")
     return task
@@ -126,12 +126,12 @@ def _search(tasks: QuerySet[Task], q: str) -> QuerySet[Task]:
 
     On PostgreSQL this is the GIN-indexed full-text match (prefix queries, so a word
     matches while it is being typed); on SQLite, the embedded default, a substring match
-    (task_queries.tasks_matching_words).
+    (TaskQueries.tasks_matching_words).
     """
     words = SEARCH_WORD_RE.findall(q.lower())[:20]
     if not words:
         return tasks
-    return task_queries.tasks_matching_words(tasks, words)
+    return TASK_QUERIES.tasks_matching_words(tasks, words)
 
 
 def comment_list(*, task: Task) -> QuerySet[Comment]:
