@@ -2,7 +2,7 @@
 says how they authorize)."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
@@ -17,6 +17,7 @@ from boards.representations import label_representation, list_representation
 from taskboard.api.requests import validated_for_write
 from taskboard.api.schema import BOARD_ERRORS, INVALID, NOT_AUTHENTICATED, NOT_FOUND
 
+from .row_views import BoardRow, BoardRowDetailView
 from .serializers import (
     LabelCreateInputSerializer,
     LabelOutputSerializer,
@@ -26,22 +27,10 @@ from .serializers import (
     ListOutputSerializer,
     ListUpdateInputSerializer,
 )
-from .views import BOARD_ID, authorized_row, board_for
+from .views import BOARD_ID, board_for
 
 LIST_ID = OpenApiParameter("list_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 LABEL_ID = OpenApiParameter("label_id", OpenApiTypes.INT, OpenApiParameter.PATH)
-
-
-def _authorize_list(request: Request, list_id: int) -> None:
-    authorized_row(
-        request, selectors.list_get_for_user, Action.LIST_CHANGE, BoardList.DoesNotExist, list_id=list_id
-    )
-
-
-def _authorize_label(request: Request, label_id: int) -> None:
-    authorized_row(
-        request, selectors.label_get_for_user, Action.LABEL_CHANGE, Label.DoesNotExist, label_id=label_id
-    )
 
 
 # --- lists ------------------------------------------------------------------------------
@@ -66,31 +55,33 @@ class ListCreateView(APIView):
         return Response(list_representation(board_list), status=status.HTTP_201_CREATED)
 
 
-class ListDetailView(APIView):
-    @extend_schema(
+@extend_schema_view(
+    patch=extend_schema(
         tags=["lists"],
         summary="Rename a list or change its WIP limit (member+)",
         description="A limit below the list's current number of tasks only stops more from moving in.",
         parameters=[LIST_ID],
         request=ListUpdateInputSerializer,
         responses={200: ListOutputSerializer, 400: INVALID, **BOARD_ERRORS},
-    )
-    def patch(self, request: Request, list_id: int) -> Response:
-        data = validated_for_write(
-            ListUpdateInputSerializer, request, authorize=lambda: _authorize_list(request, list_id)
-        )
-        board_list = services.list_update(actor=request_user(request), list_id=list_id, **data)
-        return Response(list_representation(board_list))
-
-    @extend_schema(
+    ),
+    delete=extend_schema(
         tags=["lists"],
         summary="Delete a list and its tasks (member+)",
         parameters=[LIST_ID],
         responses={204: None, **BOARD_ERRORS},
+    ),
+)
+class ListDetailView(BoardRowDetailView):
+    row = BoardRow(
+        id_name="list_id",
+        selector=selectors.list_get_for_user,
+        action=Action.LIST_CHANGE,
+        not_found=BoardList.DoesNotExist,
+        update_input=ListUpdateInputSerializer,
+        update=services.list_update,
+        delete=services.list_delete,
+        representation=list_representation,
     )
-    def delete(self, request: Request, list_id: int) -> Response:
-        services.list_delete(actor=request_user(request), list_id=list_id)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ListMoveView(APIView):
@@ -104,7 +95,7 @@ class ListMoveView(APIView):
     )
     def post(self, request: Request, list_id: int) -> Response:
         data = validated_for_write(
-            ListMoveInputSerializer, request, authorize=lambda: _authorize_list(request, list_id)
+            ListMoveInputSerializer, request, authorize=lambda: ListDetailView.row.authorize(request, list_id)
         )
         board_list = services.list_move(actor=request_user(request), list_id=list_id, index=data["index"])
         return Response(list_representation(board_list))
@@ -148,8 +139,8 @@ class LabelListView(GenericAPIView):
         return Response(label_representation(label), status=status.HTTP_201_CREATED)
 
 
-class LabelDetailView(APIView):
-    @extend_schema(
+@extend_schema_view(
+    patch=extend_schema(
         tags=["labels"],
         summary="Rename or recolor a label (admin+)",
         description=(
@@ -159,21 +150,23 @@ class LabelDetailView(APIView):
         parameters=[LABEL_ID],
         request=LabelUpdateInputSerializer,
         responses={200: LabelOutputSerializer, 400: INVALID, **BOARD_ERRORS},
-    )
-    def patch(self, request: Request, label_id: int) -> Response:
-        data = validated_for_write(
-            LabelUpdateInputSerializer, request, authorize=lambda: _authorize_label(request, label_id)
-        )
-        label = services.label_update(actor=request_user(request), label_id=label_id, **data)
-        return Response(label_representation(label))
-
-    @extend_schema(
+    ),
+    delete=extend_schema(
         tags=["labels"],
         summary="Delete a label (admin+)",
         description="The tasks that had it lose it.",
         parameters=[LABEL_ID],
         responses={204: None, **BOARD_ERRORS},
+    ),
+)
+class LabelDetailView(BoardRowDetailView):
+    row = BoardRow(
+        id_name="label_id",
+        selector=selectors.label_get_for_user,
+        action=Action.LABEL_CHANGE,
+        not_found=Label.DoesNotExist,
+        update_input=LabelUpdateInputSerializer,
+        update=services.label_update,
+        delete=services.label_delete,
+        representation=label_representation,
     )
-    def delete(self, request: Request, label_id: int) -> Response:
-        services.label_delete(actor=request_user(request), label_id=label_id)
-        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -9,9 +9,6 @@ caller who may not act gets the 404 or 403 whatever they send, never the 400
 nest the tasks) is tasks.api.board_views'.
 """
 
-from typing import Any
-
-from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
@@ -42,19 +39,6 @@ def board_for(request: Request, board_id: int, action: Action) -> Board:
     board = selectors.board_get_for_user(user=request_user(request), board_id=board_id)
     permissions.require(role_of(board), action)
     return board
-
-
-def authorized_row(
-    request: Request,
-    selector: Any,
-    action: Action,
-    not_found: type[ObjectDoesNotExist],
-    **ids: int,
-) -> None:
-    """Authorize the caller on a row of a board (a list, a label) as its write's service
-    would: 404 for non-members, else 403. For a body the view refuses (validated_for_write)."""
-    row = selector(user=request_user(request), **ids)
-    permissions.require(role_of(row), action, not_found=not_found)
 
 
 class BoardTransferView(APIView):
