@@ -23,6 +23,7 @@ from boards.board_page import BoardFilters, card, list_columns, list_counts
 from boards.models import Board
 from boards.permissions import Action, can
 from boards.views import board_permissions, require_role, role_on
+from taskboard.db.ids import MAX_ID
 from taskboard.db.routing import primary_reads
 from taskboard.errors import ConflictError, FieldsChangedError, PreconditionFailedError
 from taskboard.pages import PageRequest, htmx_redirect, json_error, page, page_user
@@ -299,10 +300,14 @@ def _move_target_index(request: PageRequest, task: Task, board: Board, list_id: 
     """Where a dropped card goes: right after the card it was dropped under (the page may
     show only some of a list's cards, so a position on the screen is not an index)."""
     after_id = request.POST.get("after_id", "")
-    if not after_id.isdigit():
+    # An id no row can have names no list (task_move refuses it) and no card. Not queried:
+    # SQLite, the embedded default, can't bind so large a number (OverflowError, a 500).
+    if not after_id.isdigit() or not 1 <= list_id <= MAX_ID:
         return 0
     in_list = selectors.task_list(user=page_user(request), board=board, list_id=list_id)
-    anchor = in_list.filter(pk=int(after_id)).values_list("position", flat=True).first()
+    anchor_id = int(after_id)
+    under = in_list.filter(pk=anchor_id) if anchor_id <= MAX_ID else in_list.none()
+    anchor = under.values_list("position", flat=True).first()
     if anchor is None:
         # The card above is gone meanwhile: the bottom of the list is the best guess.
         return in_list.exclude(pk=task.pk).count()
