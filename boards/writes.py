@@ -158,8 +158,8 @@ def _lock_board(*, board_id: int, actor: User) -> tuple[Board, str | None]:
         raise Board.DoesNotExist("Board matching query does not exist.")
     alias = router.db_for_write(Board)
     if connections[alias].vendor != "postgresql":
-        # SQLite (the embedded default) has no FOR UPDATE: it locks the whole database
-        # on write anyway.
+        # SQLite (the embedded default) has no FOR UPDATE: the transaction took the whole
+        # database's write lock when it began (BEGIN IMMEDIATE, taskboard/db/config.py).
         actor_role = Membership.objects.filter(board=OuterRef("pk"), user=actor).values("role")[:1]
         board = Board.objects.select_for_update().annotate(actor_role=Subquery(actor_role)).get(pk=board_id)
         return board, board.actor_role
