@@ -31,9 +31,10 @@ import pytest
 
 from . import lane
 from .celery_worker import CeleryWorker
-from .postgres import PostgresCluster, ReplicaDelay, stop_abandoned
-from .processes import ServiceStartError, free_port, pid_alive, wait_until
+from .postgres import PostgresCluster, ReplicaDelay
+from .processes import ServiceStartError, free_port, wait_until
 from .redis_server import BROKER_DB, CACHE_DB, RedisServer
+from .run_dirs import RUN_DIR_PREFIX, reap_abandoned_runs, run_root
 from .smtp_server import Mailbox, SmtpServer
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -41,13 +42,8 @@ DATABASE_NAME = "taskboard"
 # The SQLite lane's database, in the run directory; the suite uses the test database
 # named after it (tests/plugins/sqlite_database.py).
 SQLITE_DATABASE = "taskboard.sqlite3"
-RUN_DIR_PREFIX = "taskboard-tests-"
 # Set to 1 to keep the temporary directory (data, logs) after the run, for debugging.
 KEEP_ENV = "TASKBOARD_TEST_KEEP_TMP"
-# Where the run directory goes; by default RAM (/dev/shm) when there is room, else $TMPDIR.
-TMPDIR_ENV = "TASKBOARD_TEST_TMPDIR"
-SHM_DIR = Path("/dev/shm")
-SHM_MIN_FREE_BYTES = 1 << 30
 # The variables the settings read; `--help` and `--collect-only` get placeholders.
 _PLACEHOLDER_ENV = {
     "DATABASE_URL": f"postgres://postgres@127.0.0.1:1/{DATABASE_NAME}",
@@ -62,7 +58,7 @@ class Services:
     """Everything this run started, and how to stop it (idempotent, safe to call twice)."""
 
     def __init__(self, *, lane_name: str) -> None:
-        self.base_dir = Path(tempfile.mkdtemp(prefix=RUN_DIR_PREFIX, dir=_run_root())).resolve()
+        self.base_dir = Path(tempfile.mkdtemp(prefix=RUN_DIR_PREFIX, dir=run_root())).resolve()
         # Marks the directory as in use; the next run deletes it once this pid is gone.
         (self.base_dir / "owner.pid").write_text(str(os.getpid()))
         if os.geteuid() == 0:
@@ -236,52 +232,6 @@ def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def _run_root() -> Path:
-    if configured := os.environ.get(TMPDIR_ENV):
-        return Path(configured)
-    # Copying and writing a cluster on a disk costs seconds; in RAM, a tenth of that. But
-    # containers often get a 64MB /dev/shm, too small for two clusters.
-    try:
-        stat = os.statvfs(SHM_DIR)
-        if stat.f_bavail * stat.f_frsize >= SHM_MIN_FREE_BYTES and os.access(SHM_DIR, os.W_OK):
-            return SHM_DIR
-    except OSError:
-        pass
-    return Path(tempfile.gettempdir())
-
-
-def _reap_abandoned_runs() -> None:
-    """Stop the servers of earlier runs that were killed before they could clean up."""
-    roots = {Path(tempfile.gettempdir()), SHM_DIR, _run_root()}
-    for run_dir in (d for root in roots for d in root.glob(f"{RUN_DIR_PREFIX}*")):
-        try:
-            owner = int((run_dir / "owner.pid").read_text())
-        except (OSError, ValueError):
-            continue
-        if pid_alive(owner):
-            continue
-        for cluster in ("replica", "primary"):
-            stop_abandoned(run_dir / cluster / "data")
-        for pid_file in (run_dir / "redis" / "redis.pid", run_dir / "celery" / "worker.pid"):
-            _kill_if_ours(pid_file, run_dir)
-        if not (run_dir / "keep").exists():
-            shutil.rmtree(run_dir, ignore_errors=True)
-
-
-def _kill_if_ours(pid_file: Path, run_dir: Path) -> None:
-    try:
-        pid = int(pid_file.read_text().strip())
-        proc = Path(f"/proc/{pid}")
-        cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
-        cwd = str((proc / "cwd").resolve())
-    except (OSError, ValueError):
-        return
-    # Only a process that still works in (or names) that run's directory: pids are reused.
-    if cwd.startswith(str(run_dir)) or str(run_dir) in cmdline:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-
-
 # -- hooks ------------------------------------------------------------------------------------
 
 
@@ -295,7 +245,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
             os.environ.setdefault(name, value)
         return (yield)
 
-    _reap_abandoned_runs()
+    reap_abandoned_runs()
     try:
         services = Services(lane_name=lane.current_lane())
     except (ServiceStartError, OSError) as exc:
