@@ -1,13 +1,17 @@
 # Two commands do everything: `make run` (the app with demo data, embedded default) and
-# `make test` (lint + the whole suite against real PostgreSQL, Redis, Celery and SMTP).
+# `make test` (lint + the whole suite against real PostgreSQL, Redis, Celery and SMTP, then
+# the domain and API tests again on the embedded default: docs/testing.md "Two lanes").
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 DEPS := $(VENV)/.deps-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The SQLite lane: these tests once more on SQLite, local-memory cache, in-memory channel
+# layer and on-disk Celery broker. Not tests/db (replicas), tests/live, tests/e2e.
+SQLITE_LANE_PATHS := accounts boards tasks activity taskboard tests/api tests/test_no_5xx.py tests/test_page_markup.py
 
-.PHONY: run test lint format migrations deps clean bench
+.PHONY: run test test-sqlite lint format migrations deps clean bench
 
 $(PY):
 	PYTHON=$(PYTHON) deploy/local/install-system-packages.sh venv
@@ -40,6 +44,11 @@ lint: $(DEPS)
 test: $(DEPS) lint
 	deploy/local/install-system-packages.sh test
 	$(PY) -m pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-sqlite
+
+# The SQLite lane alone: needs no system package (it starts only the in-process SMTP server).
+test-sqlite: $(DEPS)
+	TASKBOARD_TEST_LANE=sqlite $(PY) -m pytest $(SQLITE_LANE_PATHS) $(PYTEST_ARGS)
 
 # The benchmarks (docs/benchmarks.md): slow, not part of `make test`. Each starts its own
 # servers on free ports on this machine and stops them.

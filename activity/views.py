@@ -17,6 +17,8 @@ from taskboard.db.routing import primary_reads
 from taskboard.pages import PageRequest, htmx_redirect, page, safe_next
 
 NOTIFICATIONS_PER_PAGE = 30
+# Longer strings of digits are larger than any id (and int() refuses thousands of them).
+MAX_ID_DIGITS = len(str(MAX_ID))
 ACTIVITY_PAGE_SIZE = 25
 
 
@@ -49,10 +51,19 @@ def notifications_read(request: PageRequest) -> HttpResponseBase:
         count = services.notifications_mark_read(user=user, all_unread=True)
         messages.success(request, f"Marked {count} notification{'' if count == 1 else 's'} read.")
     else:
-        # isdigit() alone takes "²", which int() refuses; larger ids match no row.
-        ids = [int(value) for value in request.POST.getlist("id") if value.isascii() and value.isdigit()]
-        services.notifications_mark_read(user=user, ids=ids)
+        services.notifications_mark_read(user=user, ids=_ids(request.POST.getlist("id")))
     return htmx_redirect(request, safe_next(request, reverse("activity:notifications")))
+
+
+def _ids(values: list[str]) -> list[int]:
+    """The values that can be a row's id. isdigit() alone takes "²", which int() refuses;
+    an id above MAX_ID names no row, and SQLite (the embedded default) can't even bind one:
+    it raised OverflowError, a 500, where PostgreSQL matched nothing."""
+    return [
+        int(value)
+        for value in values
+        if value.isascii() and value.isdigit() and len(value) <= MAX_ID_DIGITS and int(value) <= MAX_ID
+    ]
 
 
 @page

@@ -82,8 +82,10 @@ def test_a_cards_history_is_read_by_its_index_not_through_the_boards_feed() -> N
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE activity_activity")
         sql, params = query.query.sql_with_params()
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+        # PostgreSQL's EXPLAIN, SQLite's EXPLAIN QUERY PLAN (the plan in its last column).
+        explain = "EXPLAIN" if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN"
+        cursor.execute(f"{explain} {sql}", params)
+        plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
 
     assert [activity.pk for activity in query] == [mine[1].pk, mine[0].pk]
     assert "activity_target_idx" in plan, plan

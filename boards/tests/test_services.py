@@ -624,6 +624,7 @@ def test_list_move_to_where_it_is_records_nothing() -> None:
     assert Activity.objects.count() == 0
 
 
+@pytest.mark.postgresql  # the deferred WITH statement (boards/writes.py)
 def test_list_move_writes_one_list_row() -> None:
     given = board_with_roles()
     lists = [BoardListFactory.create(board=given.board, position=(i + 1) * POSITION_STEP) for i in range(30)]

@@ -14,7 +14,8 @@ from boards.tests.factories import BoardListFactory, board_with_roles
 from live.publishing import _publisher
 from tasks import services as task_services
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Every test here stops, restarts or reads the Redis server behind the channel layer.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 
 
 def test_writes_publish_over_the_connection_the_process_already_has(redis_server: Any) -> None:

@@ -3,8 +3,9 @@
 Every write to a board starts here (writes/board_transaction.py): holding the lock serializes
 the board's writers. On PostgreSQL the statement is written out: the ORM's annotated
 subquery cost several times the CPU of running it, on every write (docs/benchmarks.md).
-SQLite (the embedded default) has no FOR UPDATE and locks the whole database on write
-anyway: there the ORM reads the same.
+SQLite (the embedded default) has no FOR UPDATE: the transaction took the whole
+database's write lock when it began (BEGIN IMMEDIATE, taskboard/db/config.py); there the
+ORM reads the same.
 
 taskboard imports no app: the board and membership models come as parameters. The board
 model has the usual primary key; the membership model has `board`, `user` and `role`.

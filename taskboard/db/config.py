@@ -22,7 +22,11 @@ def _database(
 ) -> dict[str, Any]:
     config: dict[str, Any] = environ.Env.db_url_config(url)
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["OPTIONS"] = {"timeout": 20}
+        # BEGIN IMMEDIATE: a transaction takes SQLite's write lock when it starts, so a
+        # write's reads (SQLite has no FOR UPDATE) see what the writer before it committed.
+        # A deferred transaction reads unlocked, then fails with "database is locked" when
+        # another writer got the lock first: two concurrent writes meant a 500.
+        config["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
         return config
     if config["ENGINE"] == "django.db.backends.postgresql":
         # The same, with a health check that costs no round trip (taskboard/db/postgresql).

@@ -1,5 +1,6 @@
 """The suite: real PostgreSQL primary + replica, Redis, Celery and SMTP, all started by
-tests/plugins/services.py, which exports their URLs in the environment before this loads."""
+tests/plugins/services.py, which exports their URLs in the environment before this loads.
+In the SQLite lane (docs/testing.md "Two lanes") it exports the embedded default's instead."""
 
 from .base import *  # noqa: F403
 from .base import API_THROTTLE_RATES, SIMPLE_JWT, env

@@ -270,6 +270,7 @@ def _script_calls(redis_server: Any) -> int:
     )
 
 
+@pytest.mark.redis  # counts the Redis server's script calls
 @pytest.mark.django_db
 @rates(anon="300/min")
 def test_a_process_takes_slots_in_blocks_and_never_lets_more_than_the_limit_through(

@@ -55,6 +55,7 @@ def test_a_zero_budget_keeps_nothing() -> None:
     assert bodies.get("a") is None
 
 
+@pytest.mark.redis  # deletes the entry through django-redis' client
 @pytest.mark.django_db
 def test_a_read_this_process_served_before_needs_no_redis(django_assert_num_queries: Any) -> None:
     given = board_with_roles(title="Hot")

@@ -114,6 +114,7 @@ def test_search(given: BoardWithRoles, tasks: dict[str, Task], q: str, expected:
     assert filtered(given, q=q) == expected
 
 
+@pytest.mark.postgresql  # the GIN full-text index (SQLite searches with icontains)
 def test_search_uses_the_gin_index_on_postgresql(given: BoardWithRoles, tasks: dict[str, Task]) -> None:
     # The search condition alone: on a table this small the planner prefers the board
     # index when it may, which says nothing about whether the GIN index matches.

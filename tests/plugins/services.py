@@ -6,6 +6,10 @@ exports DATABASE_URL, DATABASE_REPLICA_URLS, REDIS_URL, CELERY_BROKER_URL and EM
 which taskboard.settings.test reads. A Celery worker is started on first use. Everything is
 stopped and deleted when pytest ends (or exits on Ctrl-C / SIGTERM); a run that was killed
 outright is cleaned up by the next one. See docs/testing.md.
+
+In the SQLite lane (TASKBOARD_TEST_LANE=sqlite, tests/plugins/lane.py) it starts only the
+SMTP server, and points the settings at the embedded default: an SQLite file in the same
+directory, local memory for the cache and the channel layer, the on-disk Celery broker.
 """
 
 from __future__ import annotations
@@ -25,21 +29,21 @@ from typing import Any
 
 import pytest
 
+from . import lane
 from .celery_worker import CeleryWorker
-from .postgres import PostgresCluster, ReplicaDelay, stop_abandoned
-from .processes import ServiceStartError, free_port, pid_alive, wait_until
+from .postgres import PostgresCluster, ReplicaDelay
+from .processes import ServiceStartError, free_port, wait_until
 from .redis_server import BROKER_DB, CACHE_DB, RedisServer
+from .run_dirs import RUN_DIR_PREFIX, reap_abandoned_runs, run_root
 from .smtp_server import Mailbox, SmtpServer
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DATABASE_NAME = "taskboard"
-RUN_DIR_PREFIX = "taskboard-tests-"
+# The SQLite lane's database, in the run directory; the suite uses the test database
+# named after it (tests/plugins/sqlite_database.py).
+SQLITE_DATABASE = "taskboard.sqlite3"
 # Set to 1 to keep the temporary directory (data, logs) after the run, for debugging.
 KEEP_ENV = "TASKBOARD_TEST_KEEP_TMP"
-# Where the run directory goes; by default RAM (/dev/shm) when there is room, else $TMPDIR.
-TMPDIR_ENV = "TASKBOARD_TEST_TMPDIR"
-SHM_DIR = Path("/dev/shm")
-SHM_MIN_FREE_BYTES = 1 << 30
 # The variables the settings read; `--help` and `--collect-only` get placeholders.
 _PLACEHOLDER_ENV = {
     "DATABASE_URL": f"postgres://postgres@127.0.0.1:1/{DATABASE_NAME}",
@@ -53,30 +57,50 @@ _PLACEHOLDER_ENV = {
 class Services:
     """Everything this run started, and how to stop it (idempotent, safe to call twice)."""
 
-    def __init__(self) -> None:
-        self.base_dir = Path(tempfile.mkdtemp(prefix=RUN_DIR_PREFIX, dir=_run_root())).resolve()
+    def __init__(self, *, lane_name: str) -> None:
+        self.base_dir = Path(tempfile.mkdtemp(prefix=RUN_DIR_PREFIX, dir=run_root())).resolve()
         # Marks the directory as in use; the next run deletes it once this pid is gone.
         (self.base_dir / "owner.pid").write_text(str(os.getpid()))
         if os.geteuid() == 0:
             # The postgres user must reach its own subdirectories.
             self.base_dir.chmod(0o711)
-        self.postgres = PostgresCluster(
-            base_dir=self.base_dir, primary_port=free_port(), replica_port=free_port()
-        )
-        self.redis = RedisServer(directory=self.base_dir / "redis", port=free_port())
+        self.postgres: PostgresCluster | None = None
+        self.redis: RedisServer | None = None
+        if lane_name == lane.POSTGRESQL:
+            self.postgres = PostgresCluster(
+                base_dir=self.base_dir, primary_port=free_port(), replica_port=free_port()
+            )
+            self.redis = RedisServer(directory=self.base_dir / "redis", port=free_port())
         self.smtp = SmtpServer(port=free_port())
         self.worker: CeleryWorker | None = None
         self.startup_seconds = 0.0
         self._stopped = False
 
+    @property
+    def var_dir(self) -> Path:
+        """The SQLite lane's TASKBOARD_VAR_DIR: the embedded default's on-disk broker."""
+        return self.base_dir / "var"
+
     def start(self) -> None:
         started = time.monotonic()
         self.smtp.start()
-        self.redis.start()
-        self.postgres.start(database=DATABASE_NAME)
+        if self.redis is not None:
+            self.redis.start()
+        if self.postgres is not None:
+            self.postgres.start(database=DATABASE_NAME)
+        else:
+            # What `run_local` makes for its worker; kombu's filesystem transport doesn't.
+            for folder in ("celery", "celery-processed", "celery-control"):
+                (self.var_dir / folder).mkdir(parents=True)
         self.startup_seconds = time.monotonic() - started
 
     def environment(self) -> dict[str, str]:
+        if self.postgres is None or self.redis is None:
+            return lane.sqlite_environment(
+                database=str(self.base_dir / SQLITE_DATABASE),
+                var_dir=str(self.var_dir),
+                email_url=self.smtp.url,
+            )
         return {
             "DATABASE_URL": self.postgres.primary.url(DATABASE_NAME),
             "DATABASE_REPLICA_URLS": self.postgres.replica.url(DATABASE_NAME),
@@ -86,15 +110,32 @@ class Services:
         }
 
     def starts(self) -> dict[str, int]:
+        if self.postgres is None or self.redis is None:
+            return {}
         return {
             "redis": self.redis.starts,
             "primary": self.postgres.primary.starts,
             "replica": self.postgres.replica.starts,
         }
 
+    def reset_between_tests(self) -> None:
+        """Before each test: an empty Django cache (throttle counters, cached sessions)."""
+        if self.redis is not None:
+            self.redis.flush_cache()
+            return
+        from django.conf import settings
+
+        if settings.configured:
+            from django.core.cache import caches
+
+            for cache in caches.all():
+                cache.clear()
+
     def restore(self, starts_before: dict[str, int]) -> None:
         """After each test: bring back what the test stopped, undo a replica delay it set,
         and drop this process's connections to servers it restarted."""
+        if self.postgres is None or self.redis is None:
+            return
         if not self.redis.running:
             self.redis.start()
         for server in (self.postgres.primary, self.postgres.replica):
@@ -123,8 +164,8 @@ class Services:
         for name, stop in (
             ("celery worker", self.worker.stop if self.worker else None),
             ("smtp server", self.smtp.stop),
-            ("redis server", self.redis.stop),
-            ("postgres", self.postgres.stop),
+            ("redis server", self.redis.stop if self.redis else None),
+            ("postgres", self.postgres.stop if self.postgres else None),
         ):
             if stop is None:
                 continue
@@ -191,52 +232,6 @@ def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def _run_root() -> Path:
-    if configured := os.environ.get(TMPDIR_ENV):
-        return Path(configured)
-    # Copying and writing a cluster on a disk costs seconds; in RAM, a tenth of that. But
-    # containers often get a 64MB /dev/shm, too small for two clusters.
-    try:
-        stat = os.statvfs(SHM_DIR)
-        if stat.f_bavail * stat.f_frsize >= SHM_MIN_FREE_BYTES and os.access(SHM_DIR, os.W_OK):
-            return SHM_DIR
-    except OSError:
-        pass
-    return Path(tempfile.gettempdir())
-
-
-def _reap_abandoned_runs() -> None:
-    """Stop the servers of earlier runs that were killed before they could clean up."""
-    roots = {Path(tempfile.gettempdir()), SHM_DIR, _run_root()}
-    for run_dir in (d for root in roots for d in root.glob(f"{RUN_DIR_PREFIX}*")):
-        try:
-            owner = int((run_dir / "owner.pid").read_text())
-        except (OSError, ValueError):
-            continue
-        if pid_alive(owner):
-            continue
-        for cluster in ("replica", "primary"):
-            stop_abandoned(run_dir / cluster / "data")
-        for pid_file in (run_dir / "redis" / "redis.pid", run_dir / "celery" / "worker.pid"):
-            _kill_if_ours(pid_file, run_dir)
-        if not (run_dir / "keep").exists():
-            shutil.rmtree(run_dir, ignore_errors=True)
-
-
-def _kill_if_ours(pid_file: Path, run_dir: Path) -> None:
-    try:
-        pid = int(pid_file.read_text().strip())
-        proc = Path(f"/proc/{pid}")
-        cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
-        cwd = str((proc / "cwd").resolve())
-    except (OSError, ValueError):
-        return
-    # Only a process that still works in (or names) that run's directory: pids are reused.
-    if cwd.startswith(str(run_dir)) or str(run_dir) in cmdline:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-
-
 # -- hooks ------------------------------------------------------------------------------------
 
 
@@ -250,9 +245,9 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
             os.environ.setdefault(name, value)
         return (yield)
 
-    _reap_abandoned_runs()
+    reap_abandoned_runs()
     try:
-        services = Services()
+        services = Services(lane_name=lane.current_lane())
     except (ServiceStartError, OSError) as exc:
         raise pytest.UsageError(f"Could not prepare the test servers: {exc}") from None
     atexit.register(services.stop)
@@ -278,22 +273,35 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
 
 def pytest_configure(config: pytest.Config) -> None:
     if config.pluginmanager.hasplugin("django"):
-        from . import django_databases
+        from . import django_databases, sqlite_database
 
-        # Registered now, after pytest-django: the later plugin's `django_db_setup` wins.
-        config.pluginmanager.register(django_databases, "taskboard_django_databases")
+        # Registered now, after pytest-django: the later plugin's fixtures win.
+        if lane.current_lane() == lane.SQLITE:
+            config.pluginmanager.register(sqlite_database, "taskboard_sqlite_database")
+        else:
+            config.pluginmanager.register(django_databases, "taskboard_django_databases")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    lane.deselect_server_only(config, items)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     services = config.stash.get(_services_key, None)
     if services is None:
         return []
-    cluster = services.postgres
+    cluster, redis_server = services.postgres, services.redis
+    if cluster is None or redis_server is None:
+        return [
+            f"SQLite lane ({lane.LANE_ENV}={lane.SQLITE}): the embedded default in {services.base_dir}: "
+            f"SQLite, local-memory cache and channel layer, on-disk Celery broker; "
+            f"smtp {services.smtp.host}:{services.smtp.port}",
+        ]
     return [
         f"test servers ({services.startup_seconds:.1f}s to start) in {services.base_dir}:",
         f"  postgres {cluster.version} primary {cluster.primary.host}:{cluster.primary.port}, "
         f"replica {cluster.replica.host}:{cluster.replica.port}; "
-        f"redis {services.redis.host}:{services.redis.port}; smtp {services.smtp.host}:{services.smtp.port}",
+        f"redis {redis_server.host}:{redis_server.port}; smtp {services.smtp.host}:{services.smtp.port}",
     ]
 
 
@@ -311,7 +319,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def pg_cluster(pytestconfig: pytest.Config) -> PostgresCluster:
     """The PostgreSQL primary (`.primary`) and its streaming replica (`.replica`)."""
-    return _services(pytestconfig).postgres
+    cluster = _services(pytestconfig).postgres
+    if cluster is None:
+        lane.not_in_this_lane("PostgreSQL", "postgresql")
+    return cluster
 
 
 @pytest.fixture
@@ -326,7 +337,10 @@ def replica_delay(pg_cluster: PostgresCluster) -> Iterator[ReplicaDelay]:
 
 @pytest.fixture(scope="session")
 def redis_server(pytestconfig: pytest.Config) -> RedisServer:
-    return _services(pytestconfig).redis
+    server = _services(pytestconfig).redis
+    if server is None:
+        lane.not_in_this_lane("Redis", "redis")
+    return server
 
 
 @pytest.fixture(scope="session")
@@ -342,9 +356,7 @@ def mailbox(smtp_server: SmtpServer) -> Mailbox:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(
-    pytestconfig: pytest.Config, django_db_setup: None, pg_cluster: PostgresCluster
-) -> Iterator[CeleryWorker]:
+def celery_worker(pytestconfig: pytest.Config, django_db_setup: None) -> Iterator[CeleryWorker]:
     """A real `celery worker` on the test database. Tests using it need `transactional_db`:
     the worker sees only committed rows, and on_commit callbacks (which queue tasks) run only
     on a real commit."""
@@ -353,12 +365,12 @@ def celery_worker(
     services = _services(pytestconfig)
     test_database = connections["default"].settings_dict["NAME"]
     # The worker does not run under pytest-django, so it is pointed at the test database.
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "taskboard.settings.test",
-        "DATABASE_URL": pg_cluster.primary.url(test_database),
-        "DATABASE_REPLICA_URLS": pg_cluster.replica.url(test_database),
-    }
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "taskboard.settings.test"}
+    if services.postgres is None:
+        env["DATABASE_URL"] = f"sqlite:///{test_database}"
+    else:
+        env["DATABASE_URL"] = services.postgres.primary.url(test_database)
+        env["DATABASE_REPLICA_URLS"] = services.postgres.replica.url(test_database)
     env.pop("PYTEST_CURRENT_TEST", None)
     worker = CeleryWorker(project_dir=PROJECT_DIR, directory=services.base_dir / "celery", env=env)
     services.worker = worker
@@ -375,7 +387,7 @@ def _fresh_services(pytestconfig: pytest.Config) -> Iterator[None]:
     if services is None:
         yield
         return
-    services.redis.flush_cache()
+    services.reset_between_tests()
     starts_before = services.starts()
     yield
     services.restore(starts_before)

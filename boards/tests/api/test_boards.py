@@ -380,6 +380,7 @@ def test_with_the_cache_switched_off_every_read_is_built_and_nothing_is_stored(
     assert cache_get(board_detail_key(board)) == cached
 
 
+@pytest.mark.postgresql  # reads through the streaming replica
 def test_a_board_built_with_compiled_queries_is_read_from_the_replica(
     transactional_db: Any, pg_cluster: Any, settings: Any
 ) -> None:
@@ -444,6 +445,7 @@ def test_renaming_a_member_never_leaves_the_old_name_in_a_cached_board(given: Bo
     assert names[given.member.pk] == "Renamed Member"
 
 
+@pytest.mark.redis  # stops the Redis server
 def test_with_redis_down_the_board_is_still_served(given: BoardWithRoles, redis_server: Any) -> None:
     api = Api(given.viewer)
     expected = api.get(f"boards/{given.board.pk}/").content
