@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from boards.models import BoardList
@@ -414,8 +415,10 @@ def test_a_viewer_cannot_drop_a_card(client: Client, roles: BoardWithRoles) -> N
 # The user; the service: its savepoint, the board locked with the caller's role, the
 # anchor's index, the task with its list and the neighbours' positions, the watchers to
 # notify, the write's closing statement, the savepoint released; the board and its lists'
-# counts for the answer.
-DROP_QUERIES = 10
+# counts for the answer. On SQLite (the embedded default) the locked reads that PostgreSQL
+# folds into one statement run one by one (taskboard/db/task_queries.py), and there is no
+# closing statement for the deferred rows: a budget of its own, as constant.
+DROP_QUERIES = {"postgresql": 10, "sqlite": 17}
 
 
 @pytest.mark.parametrize("size", [3, 30])
@@ -427,7 +430,7 @@ def test_a_drop_costs_the_same_queries_however_long_the_list(
     cards = TaskFactory.create_batch(size, list=target)
     client.force_login(roles.member)
 
-    with django_assert_num_queries(DROP_QUERIES):
+    with django_assert_num_queries(DROP_QUERIES[connection.vendor]):
         response = client.post(f"/tasks/{moving.pk}/drop/", {"list_id": target.pk, "after_id": cards[1].pk})
 
     assert response.status_code == 200

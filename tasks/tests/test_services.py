@@ -363,7 +363,7 @@ def test_task_move_to_another_list(given: BoardWithRoles, todo: BoardList, index
     )
 
 
-@pytest.mark.postgresql  # the deferred WITH statement and the id from the sequence (boards/writes.py)
+@pytest.mark.postgresql  # the deferred WITH statement and the id from the sequence (taskboard/db/deferred_writes.py, tasks/queries.py)
 def test_a_create_writes_its_rows_with_the_board_in_one_statement(
     given: BoardWithRoles, todo: BoardList
 ) -> None:
@@ -394,7 +394,7 @@ def test_a_create_writes_its_rows_with_the_board_in_one_statement(
     assert Activity.objects.get(board=given.board, target_id=task.pk).data["id"] == task.pk
 
 
-@pytest.mark.postgresql  # the deferred WITH statement (boards/writes.py)
+@pytest.mark.postgresql  # the deferred WITH statement (taskboard/db/deferred_writes.py)
 def test_a_move_writes_one_task_row_however_long_the_list(given: BoardWithRoles, todo: BoardList) -> None:
     tasks = list(make_tasks(todo, "ABCDEFGHIJKLMNOPQRSTUVWXYZ").values())
 

@@ -18,7 +18,7 @@ def writes_in(queries: CaptureQueriesContext) -> list[str]:
     return [query["sql"] for query in queries.captured_queries if query["sql"].startswith(WRITES)]
 
 
-@pytest.mark.postgresql  # writes are deferred on PostgreSQL only (boards/writes.py)
+@pytest.mark.postgresql  # writes are deferred on PostgreSQL only (taskboard/db/deferred_writes.py)
 def test_deferred_rows_are_written_with_the_board_in_one_statement_as_the_write_ends() -> None:
     given = board_with_roles()
     label = LabelFactory.create(board=given.board, name="old")
@@ -69,7 +69,7 @@ def test_a_write_that_fails_writes_none_of_its_deferred_rows() -> None:
     assert not Activity.objects.filter(board=given.board).exists()
 
 
-@pytest.mark.postgresql  # writes are deferred on PostgreSQL only (boards/writes.py)
+@pytest.mark.postgresql  # writes are deferred on PostgreSQL only (taskboard/db/deferred_writes.py)
 def test_deferred_rows_of_a_write_that_records_nothing_are_still_written() -> None:
     given = board_with_roles()
     label = LabelFactory.create(board=given.board, name="old")
