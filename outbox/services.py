@@ -16,11 +16,10 @@ or failed after OUTBOX_MAX_ATTEMPTS sends. The send task claims a row before it 
 - A rolled-back transaction leaves no row and queues nothing (the task is queued on commit).
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import partial
 
 from celery import current_app
 from django.conf import settings
@@ -210,8 +209,22 @@ def _queue_sends_on_commit(mail_ids: list[int]) -> None:
     """After the commit, one send task per row on the `mail` queue (routed by name). Robust:
     a broker that is down fails no request; the sweep queues the row again later."""
     for mail_id in mail_ids:
-        transaction.on_commit(partial(_queue_send, mail_id), robust=True)
+        transaction.on_commit(_sender(mail_id), robust=True)
+
+
+def _sender(mail_id: int) -> Callable[[], None]:
+    # A named function: on_commit's log of a failure names the callback by __qualname__.
+    def queue_send() -> None:
+        _queue_send(mail_id)
+
+    return queue_send
 
 
 def _queue_send(mail_id: int) -> None:
-    current_app.send_task(SEND_TASK, kwargs={"mail_id": mail_id})
+    try:
+        current_app.send_task(SEND_TASK, kwargs={"mail_id": mail_id})
+    except Exception:
+        # Not queued (the broker is down): the next sweep queues it, not OUTBOX_REQUEUE_SECONDS
+        # later. Raised again for on_commit to log.
+        OutboxMail.objects.filter(pk=mail_id, state=State.PENDING).update(queued_at=None)
+        raise

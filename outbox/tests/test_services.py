@@ -230,3 +230,18 @@ def test_a_deleted_account_takes_its_mail_with_it() -> None:
     user.delete()
 
     assert not OutboxMail.objects.exists()
+
+
+def test_a_send_that_could_not_be_queued_is_left_to_the_next_sweep(
+    django_capture_on_commit_callbacks,
+) -> None:
+    with (
+        mock.patch.object(services.current_app, "send_task", side_effect=OSError("broker down")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        mail = enqueue()
+
+    assert OutboxMail.objects.get(pk=mail.pk).queued_at is None
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert services.mail_sweep().queued == 1
+    assert len(callbacks) == 1
