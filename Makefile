@@ -7,7 +7,7 @@ DEPS := $(VENV)/.deps-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrations deps clean bench
+.PHONY: run test drills lint format migrations deps clean bench
 
 $(PY):
 	PYTHON=$(PYTHON) deploy/local/install-system-packages.sh venv
@@ -40,6 +40,11 @@ lint: $(DEPS)
 test: $(DEPS) lint
 	deploy/local/install-system-packages.sh test
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The slow failure drills (pytest -m drill; docs/testing.md): two beats at once, ...
+drills: $(DEPS)
+	deploy/local/install-system-packages.sh test
+	$(PY) -m pytest -m drill $(PYTEST_ARGS)
 
 # The benchmarks (docs/benchmarks.md): slow, not part of `make test`. Each starts its own
 # servers on free ports on this machine and stops them.

@@ -52,9 +52,8 @@ def test_the_retry_action_queues_failed_mail_again(admin: Client, django_capture
     mail = _failed_mail()
 
     with django_capture_on_commit_callbacks() as callbacks:
-        response = admin.post(
-            "/admin/outbox/outboxmail/", {"action": "retry_failed", "_selected_action": [mail.pk]}, follow=True
-        )
+        form = {"action": "retry_failed", "_selected_action": [mail.pk]}
+        response = admin.post("/admin/outbox/outboxmail/", form, follow=True)
 
     assert response.status_code == 200
     assert len(callbacks) == 1

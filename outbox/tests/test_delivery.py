@@ -45,9 +45,13 @@ def test_a_rolled_back_mail_is_neither_kept_nor_sent(celery_worker, mailbox: Mai
     class Rollback(Exception):
         pass
 
-    with pytest.raises(Rollback), transaction.atomic():
-        enqueue("delivery:rollback")
-        raise Rollback
+    def enqueue_then_fail() -> None:
+        with transaction.atomic():
+            enqueue("delivery:rollback")
+            raise Rollback
+
+    with pytest.raises(Rollback):
+        enqueue_then_fail()
 
     # A mail committed after it arrives alone: the rolled-back one queued nothing.
     with transaction.atomic():

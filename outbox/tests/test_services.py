@@ -6,6 +6,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail as django_mail
+from django.core.mail import EmailMultiAlternatives
 from django.test import override_settings
 from django.utils import timezone
 
@@ -80,6 +81,7 @@ def test_send_claims_sends_with_a_stable_message_id_and_marks_sent() -> None:
     assert sent.to == ["ada@example.com"]
     assert sent.extra_headers["Message-ID"] == message_id_for(mail.key)
     assert sent.extra_headers["List-Unsubscribe"] == "<https://example.com/u/1>"
+    assert isinstance(sent, EmailMultiAlternatives)
     assert sent.alternatives[0][1] == "text/html"
     mail.refresh_from_db()
     assert (mail.state, mail.attempts) == (State.SENT, 1)
@@ -215,7 +217,8 @@ def test_retry_failed_resets_the_attempts_and_queues(django_capture_on_commit_ca
 
 def test_purge_deletes_finished_rows_older_than_the_retention() -> None:
     old = timezone.now() - timedelta(days=31)
-    for key, state in [("old-sent", State.SENT), ("old-failed", State.FAILED), ("old-pending", State.PENDING)]:
+    rows = [("old-sent", State.SENT), ("old-failed", State.FAILED), ("old-pending", State.PENDING)]
+    for key, state in rows:
         OutboxMail.objects.filter(pk=enqueue(key=key).pk).update(state=state, created_at=old)
     OutboxMail.objects.filter(pk=enqueue(key="new-sent").pk).update(state=State.SENT)
 
