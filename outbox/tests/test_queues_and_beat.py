@@ -30,7 +30,8 @@ def test_mail_tasks_go_to_the_mail_queue_and_the_rest_to_default() -> None:
 def test_the_visibility_timeout_outlasts_every_countdown_and_time_limit() -> None:
     celery_app.loader.import_default_modules()
     longest_backoff = max(getattr(task, "retry_backoff_max", 0) or 0 for task in celery_app.tasks.values())
-    timeout = int(settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"])
+    timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert isinstance(timeout, int)
 
     assert longest_backoff == 600
     assert timeout > longest_backoff
