@@ -22,7 +22,12 @@ from redis.exceptions import LockError, RedisError
 from redis.lock import Lock
 
 logger = logging.getLogger("celery.beat")
-REDBEAT_SETTINGS = ("redbeat_redis_url", "redbeat_redis_options", "redbeat_key_prefix", "redbeat_lock_timeout")
+REDBEAT_SETTINGS = [
+    "redbeat_redis_url",
+    "redbeat_redis_options",
+    "redbeat_key_prefix",
+    "redbeat_lock_timeout",
+]
 
 
 class LockedRedBeatScheduler(RedBeatScheduler):
