@@ -120,9 +120,9 @@ def mail_send(*, mail_id: int) -> SendOutcome:
     claimed = OutboxMail.objects.filter(pk=mail_id, state=State.PENDING, send_after__lte=claimed_at).update(
         state=State.SENDING, claimed_at=claimed_at, attempts=F("attempts") + 1
     )
-    if not claimed:
+    mail = OutboxMail.objects.filter(pk=mail_id).first() if claimed else None
+    if mail is None:  # not ours, or deleted since (its account went)
         return SendOutcome.SKIPPED
-    mail = OutboxMail.objects.get(pk=mail_id)
     try:
         with get_connection() as connection:
             if connection.send_messages([build_message(mail)]) != 1:
