@@ -9,9 +9,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The SQLite lane: these tests once more on SQLite, local-memory cache, in-memory channel
 # layer and on-disk Celery broker. Not tests/db (replicas), tests/live, tests/e2e.
-SQLITE_LANE_PATHS := accounts boards tasks activity writes live taskboard tests/api tests/test_no_5xx.py tests/test_page_markup.py
+SQLITE_LANE_PATHS := accounts outbox boards tasks activity writes live taskboard tests/api tests/test_no_5xx.py tests/test_page_markup.py
 
-.PHONY: run test test-sqlite lint format migrations deps clean bench
+.PHONY: run test test-sqlite drills lint format migrations deps clean bench
 
 $(PY):
 	PYTHON=$(PYTHON) deploy/local/install-system-packages.sh venv
@@ -49,6 +49,11 @@ test: $(DEPS) lint
 # The SQLite lane alone: needs no system package (it starts only the in-process SMTP server).
 test-sqlite: $(DEPS)
 	TASKBOARD_TEST_LANE=sqlite $(PY) -m pytest $(SQLITE_LANE_PATHS) $(PYTEST_ARGS)
+
+# The slow failure drills (pytest -m drill; docs/testing.md): two beats at once, ...
+drills: $(DEPS)
+	deploy/local/install-system-packages.sh test
+	$(PY) -m pytest -m drill $(PYTEST_ARGS)
 
 # The benchmarks (docs/benchmarks.md): slow, not part of `make test`. Each starts its own
 # servers on free ports on this machine and stops them.

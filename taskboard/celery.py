@@ -22,3 +22,5 @@ class PrimaryReadsTask(Task):
 app = Celery("taskboard", task_cls=PrimaryReadsTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Beat's housekeeping tasks of an app live in its housekeeping.py (issue 15).
+app.autodiscover_tasks(related_name="housekeeping")

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "channels",
     "taskboard",
     "accounts",
+    "outbox",
     "boards",
     "tasks",
     "activity",

@@ -1,4 +1,16 @@
-"""Celery: Redis (or any broker URL) in production, a folder on disk in the embedded default."""
+"""Celery: Redis (or any broker URL) in production, a folder on disk in the embedded default.
+
+Three queues, so a backlog of one kind never delays another: `mail` (the outbox's sends and
+the account mails), `reminders` (due-date reminders, issue 15), `default` (the rest: the
+sweeps and the housekeeping). A worker started without -Q consumes all three; production may
+run one worker per queue. Beat (`celery -A taskboard beat`) is one process per deployment:
+on Redis, two beats may run (a standby) and only the one holding the lock sends
+(taskboard/beat.py); on the embedded default, `make run` starts one beside the worker.
+"""
+
+from datetime import timedelta
+
+from kombu import Queue
 
 from .environment import VAR_DIR, env
 
@@ -14,6 +26,17 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(VAR_DIR / "celery-control"),
         "store_processed": False,
     }
+else:
+    # Redis hands an unacknowledged message (acks_late: a task runs, then acks) to another
+    # worker after this many seconds. It must exceed the longest countdown or ETA the app
+    # uses — the account mails' retry backoff caps at 600 s (accounts/tasks.py), the outbox
+    # uses none (a future send_after waits for the sweep) — and the hard time limit (60 s),
+    # or a waiting message is delivered twice. One hour is six times the longest. The cost:
+    # a message held by a worker killed -9 comes back only after it; the outbox does not
+    # wait for that (its sweep re-sends a lost claim, outbox/services.py).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60),
+    }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -28,3 +51,53 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60)
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+
+CELERY_TASK_QUEUES = (Queue("default"), Queue("mail"), Queue("reminders"))
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# By task name; the first match wins (exact names before patterns).
+CELERY_TASK_ROUTES = {
+    "outbox.sweep": {"queue": "default"},
+    "outbox.purge": {"queue": "default"},
+    "outbox.*": {"queue": "mail"},
+    "accounts.send_*": {"queue": "mail"},
+    "boards.send_*": {"queue": "mail"},
+    "reminders.*": {"queue": "reminders"},
+}
+
+# Beat. How often the outbox sweep runs (seconds): it sends mail whose send_after came and
+# recovers lost claims, so it is also the granularity of delayed and retried mail.
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60.0)
+HOUSEKEEPING_SECONDS = env.float("HOUSEKEEPING_SECONDS", default=60.0 * 60)
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "outbox-sweep": {"task": "outbox.sweep", "schedule": timedelta(seconds=OUTBOX_SWEEP_SECONDS)},
+    "outbox-purge": {"task": "outbox.purge", "schedule": timedelta(seconds=HOUSEKEEPING_SECONDS)},
+    "accounts-flush-expired-tokens": {
+        "task": "accounts.flush_expired_tokens",
+        "schedule": timedelta(seconds=HOUSEKEEPING_SECONDS),
+    },
+    "boards-delete-expired-invitations": {
+        "task": "boards.delete_expired_invitations",
+        "schedule": timedelta(seconds=HOUSEKEEPING_SECONDS),
+    },
+}
+# Beat wakes at least this often (seconds): a standby beat retries the lock, the active one
+# extends it, at this pace.
+CELERY_BEAT_MAX_LOOP_INTERVAL = env.int("CELERY_BEAT_MAX_LOOP_INTERVAL", default=5)
+if CELERY_BROKER_URL.startswith("redis"):
+    # The schedule (with each entry's last run) and the lock live in Redis: two beats never
+    # both send, and the one that takes over continues where the other stopped.
+    CELERY_BEAT_SCHEDULER = "taskboard.beat.LockedRedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = env.str("REDBEAT_REDIS_URL", default=CELERY_BROKER_URL)
+    CELERY_REDBEAT_REDIS_OPTIONS: dict[str, object] = {}
+    CELERY_REDBEAT_KEY_PREFIX = env.str("REDBEAT_KEY_PREFIX", default="taskboard:beat:")
+    # A beat killed outright holds the lock this long (seconds); the standby takes over
+    # after it. Five loop intervals: an active beat extends it every interval.
+    CELERY_REDBEAT_LOCK_TIMEOUT = env.int("REDBEAT_LOCK_TIMEOUT", default=5 * CELERY_BEAT_MAX_LOOP_INTERVAL)
+else:
+    # The embedded default: one beat (run_local holds a file lock for it), its schedule in
+    # a file beside the broker folder.
+    CELERY_BEAT_SCHEDULER = "celery.beat:PersistentScheduler"
+    CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# Housekeeping: invitations expired this many days ago are deleted (boards/housekeeping.py).
+INVITATION_RETENTION_DAYS = env.int("INVITATION_RETENTION_DAYS", default=30)

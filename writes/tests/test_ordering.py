@@ -79,7 +79,7 @@ def test_prefetched_siblings_answer_their_window_and_ask_for_any_other() -> None
     assert prefetched.window(0, 1) == [200]  # another window: read
 
 
-@pytest.mark.postgresql  # the one statement that reads task, list and neighbours (taskboard/db/task_queries.py)
+@pytest.mark.postgresql  # one statement reads task, list and neighbours (taskboard/db/task_queries.py)
 def test_a_move_reads_its_neighbours_with_the_task() -> None:
     given = board_with_roles()
     todo = BoardListFactory.create(board=given.board)

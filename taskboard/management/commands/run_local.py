@@ -1,7 +1,9 @@
 """`make run`: the whole app in one command — the ASGI server (HTTP and, later, WebSockets
-on the in-memory channel layer) plus a Celery worker on the on-disk broker, so mail is
-really delivered (console + var/mail/*.eml) without the user starting anything else."""
+on the in-memory channel layer) plus a Celery worker and celery beat on the on-disk broker, so
+mail is really delivered (console + var/mail/*.eml) and scheduled work runs, without the user
+starting anything else."""
 
+import fcntl
 import os
 import signal
 import subprocess
@@ -23,10 +25,13 @@ class Command(BaseCommand):
         # settings derive SITE_URL, the links in mail, from the same two.
         parser.add_argument("--host", default=getattr(settings, "RUN_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=getattr(settings, "RUN_PORT", 8000))
-        parser.add_argument("--no-worker", action="store_true", help="Don't start the Celery worker.")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="Don't start the Celery worker nor celery beat."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         worker = None if options["no_worker"] else self._start_worker()
+        beat = None if options["no_worker"] else self._start_beat()
         try:
             host, port = options["host"], options["port"]
             self.stdout.write(
@@ -41,12 +46,13 @@ class Command(BaseCommand):
                 lifespan="off",
             )
         finally:
-            if worker is not None and worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
-                try:
-                    worker.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
+            for process in (beat, worker):
+                if process is not None and process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+                    try:
+                        process.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
 
     def _start_worker(self) -> subprocess.Popen[bytes]:
         for option in ("data_folder_in", "data_folder_out"):
@@ -58,3 +64,21 @@ class Command(BaseCommand):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"]}
         self.stdout.write("Starting the Celery worker (mail is printed here and saved in var/mail/)")
         return subprocess.Popen(command, env=env)
+
+    def _start_beat(self) -> subprocess.Popen[bytes] | None:
+        """One beat per var folder: a second `make run` on another port shares the broker
+        folder and the schedule, and must not send every scheduled task again. The lock is
+        held by this process and dies with it (no stale lock after a crash)."""
+        lock_path = settings.TASKBOARD_VAR_DIR / "celerybeat.lock"
+        self._beat_lock = lock_path.open("a")
+        try:
+            fcntl.flock(self._beat_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.stdout.write("Another run_local runs celery beat on this var folder; not starting a second.")
+            return None
+        command = [sys.executable, "-m", "celery", "-A", "taskboard", "beat", "--loglevel=INFO"]
+        schedule_file = getattr(settings, "CELERY_BEAT_SCHEDULE_FILENAME", None)
+        if schedule_file:  # on Redis the schedule lives there (taskboard/beat.py)
+            command += [f"--schedule={schedule_file}"]
+        self.stdout.write("Starting celery beat (the outbox sweep and housekeeping)")
+        return subprocess.Popen(command, env=dict(os.environ))
