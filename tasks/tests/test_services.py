@@ -363,7 +363,7 @@ def test_task_move_to_another_list(given: BoardWithRoles, todo: BoardList, index
     )
 
 
-@pytest.mark.postgresql  # the deferred WITH statement, the id from the sequence (taskboard/db/deferred_writes.py)
+@pytest.mark.postgresql  # the deferred WITH statement, the id from the sequence (taskboard/db/)
 def test_a_create_writes_its_rows_with_the_board_in_one_statement(
     given: BoardWithRoles, todo: BoardList
 ) -> None:
