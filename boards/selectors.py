@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from taskboard.db.compiled import columns_of, fetch_instance
 from taskboard.db.ids import MAX_ID
+from tasks.models import Task  # models are the data layer every app may read (docs/design.md)
 
 from .models import Board, BoardList, Invitation, Label, Membership, Role
 from .permissions import role_of
@@ -102,7 +103,6 @@ def board_list_for_user(*, user: User, archived: bool | None = False) -> QuerySe
 def board_stats(*, board: Board) -> dict[str, Any]:
     """GET boards/{id}/stats/: totals, overdue (open and due in the past), per list in
     board order and per assignee. Three queries."""
-    from tasks.models import Task
 
     totals = Task.objects.filter(board=board).aggregate(
         tasks_total=Count("pk"),
