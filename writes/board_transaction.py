@@ -55,7 +55,7 @@ class BoardWrite:
     def insert_later(self, *instances: Model) -> None:
         """Insert these new instances of one model when the write ends (on PostgreSQL; at
         once elsewhere). Their pks are not read back: set them beforehand where they are
-        needed (tasks/locked_reads.py takes a new task's from its sequence)."""
+        needed (taskboard/db/task_queries.py reads a new task's from its sequence)."""
         self.deferred.insert(instances, using=router.db_for_write(type(instances[0])))
 
     def update_later(self, instance: Model, names: Sequence[str]) -> None:
