@@ -1,0 +1,47 @@
+"""The invitation mail in the outbox: its link is kept only until sent, never shown."""
+
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from accounts.tests.factories import UserFactory
+from boards import services
+from boards.models import Invitation
+from boards.tests.factories import board_with_roles
+from outbox import services as outbox_services
+from outbox.admin import SENSITIVE_BODY
+from outbox.models import OutboxMail
+from outbox.services import SendOutcome
+
+pytestmark = pytest.mark.django_db
+
+
+def test_after_sending_the_invitation_token_is_in_no_outbox_row_nor_the_admin(
+    client: Client, mailoutbox: list[Any]
+) -> None:
+    given = board_with_roles(title="Launch")
+    client.force_login(UserFactory.create(is_staff=True, is_superuser=True))
+    invitation = services.member_add(
+        board_id=given.board.pk, actor=given.admin, email="newcomer@example.com", role="member"
+    )
+    assert isinstance(invitation, Invitation)
+    [mail] = OutboxMail.objects.all()
+    waiting = client.get(f"/admin/outbox/outboxmail/{mail.pk}/change/").content.decode()
+
+    assert outbox_services.mail_send(mail_id=mail.pk) == SendOutcome.SENT
+
+    [message] = mailoutbox
+    found = re.search(r"/invitations/([A-Za-z0-9_-]+)/", message.body)
+    assert found is not None
+    token = found.group(1)
+    assert services.hash_invitation_token(token) == Invitation.objects.get().token_hash
+    assert mail.key == services.invitation_mail_key(invitation.pk)
+    assert token not in waiting
+    assert SENSITIVE_BODY in waiting
+    assert token not in repr(list(OutboxMail.objects.values()))
+    assert token not in repr(list(Invitation.objects.values()))  # only its hash, as before
+    page = client.get(f"/admin/outbox/outboxmail/{mail.pk}/change/").content.decode()
+    assert token not in page
+    assert SENSITIVE_BODY in page
