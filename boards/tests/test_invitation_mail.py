@@ -1,10 +1,13 @@
 """The invitation mail in the outbox: its link is kept only until sent, never shown."""
 
 import re
+from datetime import UTC
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from boards import services
@@ -45,3 +48,17 @@ def test_after_sending_the_invitation_token_is_in_no_outbox_row_nor_the_admin(
     page = client.get(f"/admin/outbox/outboxmail/{mail.pk}/change/").content.decode()
     assert token not in page
     assert SENSITIVE_BODY in page
+
+
+def test_the_invitation_mail_says_its_expiry_in_utc_whatever_zone_the_request_has() -> None:
+    given = board_with_roles()
+
+    with timezone.override(ZoneInfo("Asia/Kolkata")):  # +05:30: no hour of it matches UTC
+        invitation = services.member_add(
+            board_id=given.board.pk, actor=given.admin, email="newcomer@example.com", role="member"
+        )
+
+    assert isinstance(invitation, Invitation)
+    expires = invitation.expires_at.astimezone(UTC)
+    [mail] = OutboxMail.objects.all()
+    assert f"expires on {expires.day} {expires:%B %Y, %H:%M} UTC." in mail.text_body
