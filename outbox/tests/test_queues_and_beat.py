@@ -1,5 +1,6 @@
 """The queues, the routes, the broker's visibility timeout and beat's schedule."""
 
+import pytest
 from django.conf import settings
 
 from taskboard import celery_app
@@ -23,6 +24,7 @@ def test_mail_tasks_go_to_the_mail_queue_and_the_rest_to_default() -> None:
     assert [queue.name for queue in settings.CELERY_TASK_QUEUES] == ["default", "mail", "reminders"]
 
 
+@pytest.mark.redis  # the visibility timeout is Redis's (the filesystem broker has none)
 def test_the_visibility_timeout_outlasts_every_countdown_and_time_limit() -> None:
     celery_app.loader.import_default_modules()
     longest_backoff = max(getattr(task, "retry_backoff_max", 0) or 0 for task in celery_app.tasks.values())
@@ -37,6 +39,7 @@ def test_the_visibility_timeout_outlasts_every_countdown_and_time_limit() -> Non
     assert timeout > settings.OUTBOX_CLAIM_TIMEOUT_SECONDS
 
 
+@pytest.mark.redis  # the scheduler with the lock is the one for Redis
 def test_every_scheduled_task_exists_and_beat_holds_a_lock_on_redis() -> None:
     celery_app.loader.import_default_modules()
 
