@@ -7,6 +7,8 @@ from django.http import HttpRequest
 from . import services
 from .models import OutboxMail
 
+SENSITIVE_BODY = "(not shown: it carries a secret link; blanked once sent or failed)"
+
 
 @admin.register(OutboxMail)
 class OutboxMailAdmin(admin.ModelAdmin):
@@ -22,7 +24,7 @@ class OutboxMailAdmin(admin.ModelAdmin):
     fields = (
         "key", "kind", "recipient", "to_address", "state", "attempts", "last_error",
         "send_after", "queued_at", "claimed_at", "sent_at", "created_at",
-        "subject", "headers", "text_body", "html_body",
+        "subject", "headers", "sensitive", "text", "html",
     )  # fmt: skip
     readonly_fields = fields
 
@@ -32,6 +34,16 @@ class OutboxMailAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: OutboxMail | None = None) -> bool:
         # Rows are written by the services only; the bodies are shown, never edited.
         return False
+
+    # A sensitive body carries a secret link (password reset, invitation, verification):
+    # never shown, not even while the mail waits (it is blanked once sent or failed).
+    @admin.display(description="text body")
+    def text(self, mail: OutboxMail) -> str:
+        return SENSITIVE_BODY if mail.sensitive else mail.text_body
+
+    @admin.display(description="HTML body")
+    def html(self, mail: OutboxMail) -> str:
+        return SENSITIVE_BODY if mail.sensitive else mail.html_body
 
     @admin.display(description="error")
     def short_error(self, mail: OutboxMail) -> str:
@@ -46,4 +58,9 @@ class OutboxMailAdmin(admin.ModelAdmin):
         skipped = queryset.count() - count
         self.message_user(request, f"{count} mail(s) queued again.", messages.SUCCESS)
         if skipped:
-            self.message_user(request, f"{skipped} selected mail(s) had not failed.", messages.WARNING)
+            self.message_user(
+                request,
+                f"{skipped} selected mail(s) had not failed, or carried a secret link that is no"
+                " longer kept (the person asks for a new one).",
+                messages.WARNING,
+            )

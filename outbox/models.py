@@ -2,7 +2,9 @@
 
 `key` names the mail: kind + object + recipient + occurrence, built by the caller (e.g.
 `due_reminder:task=12:user=7:due=2026-12-05T10:00Z:offset=60`); it is unique, so the same
-logical mail is never queued twice. The state machine and its guarantees are in
+logical mail is never queued twice. A `sensitive` row's bodies are kept only until the
+mail is sent or has failed (then blanked: the link in it must not outlive its need). The
+state machine and its guarantees are in
 outbox/services.py.
 """
 
@@ -29,6 +31,9 @@ class OutboxMail(models.Model):
     subject = models.CharField(max_length=255)
     text_body = models.TextField()
     html_body = models.TextField(blank=True)
+    # The body carries a secret (a password-reset, invitation or verification link): it is
+    # blanked once the mail is sent or has failed, and the admin never shows it.
+    sensitive = models.BooleanField(default=False)
     # Extra headers (e.g. List-Unsubscribe); Message-ID is derived from the key.
     headers = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)

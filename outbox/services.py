@@ -14,6 +14,11 @@ or failed after OUTBOX_MAX_ATTEMPTS sends. The send task claims a row before it 
   claim (a send still in progress is never doubled: the timeout exceeds the longest send)
   and no later than the timeout plus one sweep interval plus the queue's wait.
 - A rolled-back transaction leaves no row and queues nothing (the task is queued on commit).
+
+A `sensitive` mail (its body carries a secret link: password reset, invitation,
+verification) keeps its bodies only while it may still be sent: the mark of `sent` or
+`failed` blanks them, in the same UPDATE. A failed sensitive mail can't be sent again (its
+link is gone): the person asks for a new one.
 """
 
 from collections.abc import Callable, Iterable
@@ -64,13 +69,15 @@ def mail_enqueue(
     recipient_id: int | None = None,
     headers: dict[str, str] | None = None,
     send_after: datetime | None = None,
+    sensitive: bool = False,
 ) -> OutboxMail:
     """Write the mail in the caller's transaction; send it after the commit.
 
     Idempotent on `key`: a second call with the same key changes nothing and returns the
     existing row (whatever its state). A mail due now is queued on commit on the `mail`
     queue; a later send_after is left to the sweep (no countdown: a quiet-hours delay of
-    hours would outlast the broker's visibility timeout, and the sweep runs every minute)."""
+    hours would outlast the broker's visibility timeout, and the sweep runs every minute).
+    `sensitive`: the body carries a secret; it is blanked once sent or failed."""
     if not key or len(key) > 255:
         raise ValidationError("An outbox key is 1 to 255 characters.")
     if not to_address:
@@ -85,6 +92,7 @@ def mail_enqueue(
         "text_body": text,
         "html_body": html,
         "headers": headers or {},
+        "sensitive": sensitive,
         "send_after": send_after or now,
         "queued_at": now if due else None,
         "created_at": now,
@@ -131,9 +139,14 @@ def mail_send(*, mail_id: int) -> SendOutcome:
         return _record_failure(mail=mail, claimed_at=claimed_at, exc=exc)
     # Only our own claim: a row the sweep took back meanwhile is another send's to mark.
     OutboxMail.objects.filter(pk=mail_id, state=State.SENDING, claimed_at=claimed_at).update(
-        state=State.SENT, sent_at=timezone.now()
+        state=State.SENT, sent_at=timezone.now(), **_finished_bodies(mail)
     )
     return SendOutcome.SENT
+
+
+def _finished_bodies(mail: OutboxMail) -> dict[str, object]:
+    """The body fields of a mail that will not be sent again: blank when sensitive."""
+    return {"text_body": "", "html_body": ""} if mail.sensitive else {}
 
 
 def retry_delay(*, attempts: int) -> timedelta:
@@ -146,7 +159,7 @@ def _record_failure(*, mail: OutboxMail, claimed_at: datetime, exc: BaseExceptio
     error = describe_error(exc)
     changes: dict[str, object]
     if mail.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-        outcome, changes = SendOutcome.FAILED, {"state": State.FAILED}
+        outcome, changes = SendOutcome.FAILED, {"state": State.FAILED, **_finished_bodies(mail)}
     else:
         outcome = SendOutcome.RETRY
         changes = {
@@ -165,9 +178,10 @@ def mail_sweep(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> Swee
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
     lost = OutboxMail.objects.filter(state=State.SENDING, claimed_at__lt=stale)
-    failed = lost.filter(attempts__gte=settings.OUTBOX_MAX_ATTEMPTS).update(
-        state=State.FAILED, last_error=LOST_CLAIM
-    )
+    spent = lost.filter(attempts__gte=settings.OUTBOX_MAX_ATTEMPTS)
+    failed = spent.filter(sensitive=True).update(
+        state=State.FAILED, last_error=LOST_CLAIM, text_body="", html_body=""
+    ) + spent.update(state=State.FAILED, last_error=LOST_CLAIM)
     recovered = lost.update(state=State.PENDING, send_after=now, queued_at=None, last_error=LOST_CLAIM)
     requeue_before = now - timedelta(seconds=settings.OUTBOX_REQUEUE_SECONDS)
     with transaction.atomic():
@@ -179,12 +193,13 @@ def mail_sweep(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> Swee
 
 def mail_retry_failed(*, mail_ids: Iterable[int]) -> int:
     """Send failed mails again (the admin's action), with a fresh count of attempts. The
-    last error stays until a send succeeds or fails anew."""
+    last error stays until a send succeeds or fails anew. Not a sensitive mail: its body
+    (the link) was blanked when it failed."""
     now = timezone.now()
     with transaction.atomic():
         ids = list(
             OutboxMail.objects.select_for_update()
-            .filter(pk__in=list(mail_ids), state=State.FAILED)
+            .filter(pk__in=list(mail_ids), state=State.FAILED, sensitive=False)
             .values_list("id", flat=True)
         )
         OutboxMail.objects.filter(pk__in=ids).update(
@@ -192,6 +207,20 @@ def mail_retry_failed(*, mail_ids: Iterable[int]) -> int:
         )
         _queue_sends_on_commit(ids)
     return len(ids)
+
+
+def mail_cancel_pending(*, keys: Iterable[str]) -> int:
+    """Delete the mails under `keys` that no worker has claimed yet (an invitation revoked
+    or replaced before its mail went out: the link no longer works, and is not kept).
+    A mail already claimed goes out; the caller's link check is what protects then."""
+    deleted, _ = OutboxMail.objects.filter(key__in=list(keys), state=State.PENDING).delete()
+    return deleted
+
+
+def mail_cancel_pending_for(*, recipient_id: int) -> int:
+    """Delete the unclaimed mails to an account (deactivated: it gets no more mail)."""
+    deleted, _ = OutboxMail.objects.filter(recipient_id=recipient_id, state=State.PENDING).delete()
+    return deleted
 
 
 def mail_purge_old(*, now: datetime | None = None) -> int:

@@ -1,22 +1,23 @@
 """Writes on accounts: registration, login, JWT pairs, passwords, profile, account mail.
 
-The API views, the HTML pages and the Celery tasks all come through here: callers use the
+The API views, the HTML pages and the admin all come through here: callers use the
 names below (`from accounts import services`, `services.user_register`), never a module of
 this package, so what lives where inside it can change.
 """
 
 from .account_mail import (
-    WELCOME_SENT_MARKER_SECONDS,
-    password_reset_email_send,
-    verification_email_send,
-    welcome_email_send,
+    email_verification_link,
+    password_reset_link,
+    password_reset_mail_enqueue,
+    verification_days,
+    verification_mail_enqueue,
+    welcome_mail_enqueue,
 )
 from .deactivation import user_deactivate, user_delete
 from .passwords import (
     INVALID_RESET_LINK,
     password_reset_confirm,
     password_reset_confirm_counted,
-    password_reset_link,
     password_reset_request,
     password_reset_user,
     user_password_change,
@@ -39,7 +40,6 @@ from .verification import (
     EXPIRED_VERIFICATION_LINK,
     INVALID_VERIFICATION_LINK,
     USED_VERIFICATION_LINK,
-    email_verification_link,
     email_verification_resend,
     email_verify,
     user_email_verified_by_mail,
@@ -52,7 +52,6 @@ __all__ = [
     "INVALID_RESET_LINK",
     "INVALID_VERIFICATION_LINK",
     "USED_VERIFICATION_LINK",
-    "WELCOME_SENT_MARKER_SECONDS",
     "AlreadyBlacklisted",
     "FamilyRefreshToken",
     "InvalidCredentials",
@@ -62,8 +61,8 @@ __all__ = [
     "email_verify",
     "password_reset_confirm",
     "password_reset_confirm_counted",
-    "password_reset_email_send",
     "password_reset_link",
+    "password_reset_mail_enqueue",
     "password_reset_request",
     "password_reset_user",
     "refresh_token_revoke",
@@ -79,6 +78,7 @@ __all__ = [
     "user_refresh_tokens_revoke",
     "user_register",
     "user_update",
-    "verification_email_send",
-    "welcome_email_send",
+    "verification_days",
+    "verification_mail_enqueue",
+    "welcome_mail_enqueue",
 ]

@@ -1,20 +1,19 @@
 """Passwords: a change by their owner, and the reset of a forgotten one by mailed link."""
 
-from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
-from django.utils.encoding import force_bytes, force_str
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
 
-from accounts import selectors, tasks
+from accounts import selectors
 from accounts.login_limiter import account_failures_clear, log_failure, reserve_address_attempt
 from accounts.mail_limits import account_mail_allowed
 from accounts.models import User
 from live.revocation import close_user_sockets_on_commit
 
+from .account_mail import password_reset_mail_enqueue
 from .tokens import user_refresh_tokens_revoke
 from .verification import mark_email_verified
 
@@ -46,14 +45,14 @@ def user_password_change(*, user: User, current_password: str, new_password: str
 
 
 def password_reset_request(*, email: str) -> None:
-    """Queue a reset mail when an active account has this address; silent otherwise."""
+    """Write a reset mail to the outbox (sent after the commit) when an active account has
+    this address; silent otherwise."""
     user = selectors.user_get_active_by_email(email=email)
     if user is None or not user.has_usable_password():
         return
     if not account_mail_allowed(address=user.email):
         return  # the caller still answers as if sent: no enumeration, no flood
-    user_id = user.id
-    transaction.on_commit(lambda: tasks.send_password_reset_email.delay(user_id=user_id))
+    password_reset_mail_enqueue(user=user)
 
 
 def password_reset_user(*, uidb64: str, token: str) -> User | None:
@@ -109,10 +108,3 @@ def password_reset_confirm_counted(
         raise
     attempt.release()
     return user
-
-
-def password_reset_link(*, user: User) -> str:
-    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uidb64, "token": token})
-    return f"{settings.SITE_URL}{path}"

@@ -5,10 +5,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
-from accounts import selectors, tasks
+from accounts import selectors
 from accounts.login_limiter import log_failure, reserve_login_attempt
 from accounts.mail_limits import account_mail_allowed
 from accounts.models import User, normalize_email, validate_timezone
+
+from .account_mail import welcome_mail_enqueue
 
 
 class InvalidCredentials(Exception):
@@ -16,7 +18,8 @@ class InvalidCredentials(Exception):
 
 
 def user_register(*, email: str, password: str, name: str, timezone: str = "UTC") -> User:
-    """Create an account and queue the welcome mail (sent once the transaction commits)."""
+    """Create an account and write the welcome mail to the outbox (sent once the
+    transaction commits)."""
     email = normalize_email(email)
     name = name.strip()
     errors: dict[str, list[str]] = {}
@@ -49,9 +52,8 @@ def user_register(*, email: str, password: str, name: str, timezone: str = "UTC"
                 user.save()
         except IntegrityError as exc:
             raise ValidationError({"email": ["An account with this email address already exists."]}) from exc
-        user_id = user.id
         if account_mail_allowed(address=email):
-            transaction.on_commit(lambda: tasks.send_welcome_email.delay(user_id=user_id))
+            welcome_mail_enqueue(user=user)
     return user
 
 

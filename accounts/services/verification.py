@@ -1,13 +1,13 @@
 """Email verification: the mailed link, its use, and a fresh one on request."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 
-from accounts import email_verification, tasks
+from accounts import email_verification
 from accounts.mail_limits import reserve_account_mail
 from accounts.models import User, normalize_email
+
+from .account_mail import verification_mail_enqueue
 
 INVALID_VERIFICATION_LINK = "This verification link is invalid."
 EXPIRED_VERIFICATION_LINK = "This verification link has expired. Ask for a new one from your profile."
@@ -63,15 +63,4 @@ def email_verification_resend(*, user: User) -> None:
     if user.email_verified:
         raise ValidationError(ALREADY_VERIFIED)
     reserve_account_mail(address=user.email)
-    user_id = user.id
-    transaction.on_commit(lambda: tasks.send_verification_email.delay(user_id=user_id))
-
-
-def email_verification_link(*, user: User) -> str:
-    token = email_verification.make_token(user=user)
-    return f"{settings.SITE_URL}{reverse('accounts:verify_email', kwargs={'token': token})}"
-
-
-def verification_days() -> int:
-    """How long a verification link works, in whole days (at least one), for the mails."""
-    return max(1, settings.EMAIL_VERIFICATION_TIMEOUT // (24 * 60 * 60))
+    verification_mail_enqueue(user=user)

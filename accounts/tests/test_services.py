@@ -1,6 +1,5 @@
 """Account services against the real database, worker and SMTP server."""
 
-import logging
 import re
 import socket
 from typing import Any
@@ -10,13 +9,16 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts import services
 from accounts.models import User
-from accounts.tasks import send_welcome_email
 from accounts.tests.factories import KNOWN_PASSWORD, UserFactory
+from outbox import services as outbox_services
+from outbox.models import OutboxMail
+from outbox.services import SendOutcome
 from tests.threads import run_together
 
 RESET_LINK = re.compile(r"/accounts/reset/(?P<uid>[^/]+)/(?P<token>[^/]+)/$")
@@ -47,20 +49,35 @@ def test_a_rolled_back_registration_sends_no_mail(celery_worker: Any, mailbox: A
 def test_the_welcome_mail_is_sent_once_even_if_the_task_runs_twice(mailoutbox: list[Any]) -> None:
     user = UserFactory.create(name="Ada")
 
-    first = services.welcome_email_send(user_id=user.id)
-    second = services.welcome_email_send(user_id=user.id)
+    # Enqueued twice (the key is the account's): one row. Its send task run twice: one mail.
+    services.welcome_mail_enqueue(user=user)
+    services.welcome_mail_enqueue(user=user)
+    [mail] = OutboxMail.objects.all()
+    first = outbox_services.mail_send(mail_id=mail.pk)
+    second = outbox_services.mail_send(mail_id=mail.pk)
 
-    assert (first, second) == (True, False)
+    assert (first, second) == (SendOutcome.SENT, SendOutcome.SKIPPED)
+    assert mail.key == f"welcome:user:{user.pk}"
     assert [message.to for message in mailoutbox] == [[user.email]]
     assert mailoutbox[0].subject == "Welcome to Taskboard"
     assert [mimetype for _, mimetype in mailoutbox[0].alternatives] == ["text/html"]
 
 
 @pytest.mark.django_db
-def test_mail_tasks_for_a_vanished_account_send_nothing(mailoutbox: list[Any]) -> None:
-    assert services.welcome_email_send(user_id=987654) is False
-    assert services.password_reset_email_send(user_id=987654) is False
+def test_mail_for_an_account_deleted_or_deactivated_before_it_went_out_is_not_sent(
+    mailoutbox: list[Any],
+) -> None:
+    deleted, deactivated = UserFactory.create(), UserFactory.create()
+    services.welcome_mail_enqueue(user=deleted)
+    services.password_reset_mail_enqueue(user=deactivated)
+    mail_ids = list(OutboxMail.objects.values_list("id", flat=True))
+
+    services.user_delete(user=deleted)
+    services.user_deactivate(user=deactivated)
+
+    assert [outbox_services.mail_send(mail_id=mail_id) for mail_id in mail_ids] == [SendOutcome.SKIPPED] * 2
     assert mailoutbox == []
+    assert not OutboxMail.objects.exists()
 
 
 def _closed_port() -> int:
@@ -70,10 +87,10 @@ def _closed_port() -> int:
 
 
 @pytest.mark.django_db
-def test_the_welcome_task_retries_on_smtp_errors_and_can_send_later(
-    mailoutbox: list[Any], caplog: pytest.LogCaptureFixture
-) -> None:
+def test_the_welcome_mail_is_retried_on_smtp_errors_and_can_send_later(mailoutbox: list[Any]) -> None:
     user = UserFactory.create()
+    services.welcome_mail_enqueue(user=user)
+    [mail] = OutboxMail.objects.all()
     unreachable_smtp = {
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "127.0.0.1",
@@ -81,16 +98,17 @@ def test_the_welcome_task_retries_on_smtp_errors_and_can_send_later(
         "EMAIL_TIMEOUT": 1,
     }
 
-    with override_settings(**unreachable_smtp), caplog.at_level(logging.INFO, logger="celery.app.trace"):
-        # Run in this process; an eager retry re-runs at once, so all retries happen here.
-        result = send_welcome_email.apply(kwargs={"user_id": user.id})
+    with override_settings(**unreachable_smtp):
+        outcome = outbox_services.mail_send(mail_id=mail.pk)
 
-    assert result.failed()
-    assert isinstance(result.result, ConnectionRefusedError)
-    retries = [record for record in caplog.records if "Retry in" in record.getMessage()]
-    assert len(retries) == send_welcome_email.max_retries == 10
-    # Nothing was sent, so nothing is marked sent: the next run delivers.
-    assert send_welcome_email.apply(kwargs={"user_id": user.id}).get() is True
+    mail.refresh_from_db()
+    assert outcome == SendOutcome.RETRY
+    assert (mail.state, mail.attempts) == (OutboxMail.State.PENDING, 1)
+    assert mail.last_error.startswith("ConnectionRefusedError")
+    assert mail.send_after > timezone.now()
+    # Nothing was sent, so nothing is marked sent: the next run, once due, delivers.
+    OutboxMail.objects.filter(pk=mail.pk).update(send_after=timezone.now())
+    assert outbox_services.mail_send(mail_id=mail.pk) == SendOutcome.SENT
     assert len(mailoutbox) == 1
 
 

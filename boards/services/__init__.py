@@ -25,7 +25,7 @@ from .invitations import (
     hash_invitation_token,
     invitation_accept,
     invitation_accept_url,
-    invitation_email_send,
+    invitation_mail_key,
     invitation_revoke,
 )
 from .labels import LabelChanges, label_create, label_delete, label_update
@@ -48,7 +48,7 @@ __all__ = [
     "hash_invitation_token",
     "invitation_accept",
     "invitation_accept_url",
-    "invitation_email_send",
+    "invitation_mail_key",
     "invitation_revoke",
     "label_create",
     "label_delete",

@@ -2,21 +2,18 @@
 
 import hashlib
 import secrets
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_email_verified_by_mail
-from boards import tasks as board_mail
-from boards.models import Invitation, Membership, Role, invitation_expiry
+from boards.models import Board, Invitation, Membership, Role, invitation_expiry
 from boards.permissions import Action
 from boards.representations import member_representation
+from outbox.rendering import mail_render
+from outbox.services import mail_cancel_pending, mail_enqueue
 from writes import BoardWrite, board_write
 
 
@@ -24,10 +21,25 @@ def hash_invitation_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def invitation_mail_key(invitation_id: int) -> str:
+    """The outbox key of an invitation's mail: one invitation, one address, one mail (a
+    new invitation of the address is a new row, so a new key)."""
+    return f"invitation:invitation:{invitation_id}"
+
+
+def pending_invitations_withdraw(*, board: Board, email: str) -> None:
+    """Delete the board's pending invitations of `email`, and their mails not yet sent:
+    a link that no longer works is not mailed, nor kept in the outbox."""
+    pending = Invitation.objects.filter(board=board, email=email, accepted_at__isnull=True)
+    mail_cancel_pending(keys=[invitation_mail_key(pk) for pk in pending.values_list("pk", flat=True)])
+    pending.delete()
+
+
 def invite(write: BoardWrite, *, email: str, role: Role) -> Invitation:
-    """A pending invitation of `email` to the board, mailed after the commit (member_add)."""
+    """A pending invitation of `email` to the board, its mail in the outbox (sent after the
+    commit; member_add)."""
     # Inviting the same address again replaces the pending invitation (a fresh link).
-    Invitation.objects.filter(board=write.board, email=email, accepted_at__isnull=True).delete()
+    pending_invitations_withdraw(board=write.board, email=email)
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     invitation = Invitation.objects.create(
@@ -40,10 +52,7 @@ def invite(write: BoardWrite, *, email: str, role: Role) -> Invitation:
         invited_by=write.actor,
     )
     write.touch()
-    # The raw token exists only here and in the mail: the database keeps its hash.
-    transaction.on_commit(
-        partial(board_mail.send_invitation_email.delay, invitation_id=invitation.pk, token=token)
-    )
+    _invitation_mail_enqueue(invitation=invitation, token=token)
     return invitation
 
 
@@ -51,16 +60,9 @@ def invitation_accept_url(token: str) -> str:
     return f"{settings.SITE_URL}/invitations/{token}/"
 
 
-def invitation_email_send(*, invitation_id: int, token: str) -> bool:
-    """Mail the invitation link (run by the worker); False when the invitation was accepted,
-    revoked or replaced, or has expired, meanwhile."""
-    invitation = (
-        Invitation.objects.select_related("board", "invited_by")
-        .filter(pk=invitation_id, accepted_at__isnull=True, expires_at__gt=timezone.now())
-        .first()
-    )
-    if invitation is None or invitation.token_hash != hash_invitation_token(token):
-        return False
+def _invitation_mail_enqueue(*, invitation: Invitation, token: str) -> None:
+    """The raw token exists only here and in the mail: the invitation keeps its hash, the
+    outbox row is sensitive (its body blanked once sent or failed, never shown)."""
     inviter = invitation.invited_by
     context = {
         "invitation": invitation,
@@ -70,13 +72,16 @@ def invitation_email_send(*, invitation_id: int, token: str) -> bool:
         "accept_url": invitation_accept_url(token),
         "site_url": settings.SITE_URL,
     }
-    subject = " ".join(render_to_string("boards/email/invitation_subject.txt", context).split())
-    message = EmailMultiAlternatives(
-        subject=subject, body=render_to_string("boards/email/invitation.txt", context), to=[invitation.email]
+    mail = mail_render(template="boards/email/invitation", context=context)
+    mail_enqueue(
+        key=invitation_mail_key(invitation.pk),
+        kind="invitation",
+        to_address=invitation.email,
+        subject=mail.subject,
+        text=mail.text,
+        html=mail.html,
+        sensitive=True,
     )
-    message.attach_alternative(render_to_string("boards/email/invitation.html", context), "text/html")
-    message.send()
-    return True
 
 
 def invitation_revoke(
@@ -94,6 +99,7 @@ def invitation_revoke(
         if invitation is None:
             raise Invitation.DoesNotExist("Invitation not found.")
         write.require(Action.INVITATION_REVOKE, not_found=Invitation.DoesNotExist)
+        mail_cancel_pending(keys=[invitation_mail_key(invitation.pk)])
         Invitation.objects.filter(pk=invitation.pk).delete()
         write.touch()
     return invitation

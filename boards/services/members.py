@@ -12,7 +12,7 @@ from boards.representations import member_representation
 from tasks.models import Task
 from writes import FieldErrors, board_write
 
-from .invitations import invite
+from .invitations import invite, pending_invitations_withdraw
 
 ASSIGNABLE_ROLES = (Role.ADMIN, Role.MEMBER, Role.VIEWER)
 
@@ -42,7 +42,7 @@ def member_add(*, actor: User, board_id: int, email: str, role: str) -> Membersh
             return invite(write, email=address, role=new_role)
         membership = Membership.objects.create(board=write.board, user=user, role=new_role)
         # An earlier invitation of the address has nothing left to do.
-        Invitation.objects.filter(board=write.board, email=address, accepted_at__isnull=True).delete()
+        pending_invitations_withdraw(board=write.board, email=address)
         write.record(
             verb="member.added",
             target_id=user.pk,

@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -23,6 +24,9 @@ from boards.tests.factories import (
     board_with_roles,
 )
 from boards.tests.snapshots import board_snapshot
+from outbox import services as outbox_services
+from outbox.models import OutboxMail
+from outbox.services import SendOutcome
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
 from writes.ordering import POSITION_STEP
@@ -521,12 +525,25 @@ def test_the_invitation_mail_arrives_and_its_link_lets_the_invitee_join(
     assert (membership.board_id, membership.role) == (given.board.pk, "member")
 
 
-def test_the_invitation_mail_task_skips_an_invitation_accepted_meanwhile(mailoutbox: list[Any]) -> None:
-    invitation = InvitationFactory.create(token_hash=hash_invitation_token("t"), accepted_at=timezone.now())
+def test_an_invitation_revoked_or_replaced_before_its_mail_went_out_is_not_mailed(
+    mailoutbox: list[Any],
+) -> None:
+    given = board_with_roles()
+    invite = partial(services.member_add, board_id=given.board.pk, actor=given.admin, role="member")
+    replaced = invite(email="new@example.com")
+    revoked = invite(email="other@example.com")
+    assert isinstance(replaced, Invitation)
+    assert isinstance(revoked, Invitation)
+    mail_ids = dict(OutboxMail.objects.values_list("key", "id"))
 
-    sent = services.invitation_email_send(invitation_id=invitation.pk, token="t")
+    fresh = invite(email="new@example.com")  # a fresh link replaces the pending one
+    services.invitation_revoke(actor=given.admin, board_id=given.board.pk, invitation_id=revoked.pk)
 
-    assert (sent, mailoutbox) == (False, [])
+    assert list(OutboxMail.objects.values_list("key", flat=True)) == [services.invitation_mail_key(fresh.pk)]
+    for invitation in (replaced, revoked):
+        mail_id = mail_ids[services.invitation_mail_key(invitation.pk)]
+        assert outbox_services.mail_send(mail_id=mail_id) == SendOutcome.SKIPPED
+    assert mailoutbox == []
 
 
 # Lists

@@ -23,7 +23,8 @@ from tests.plugins.smtp_server import Mailbox
 
 from .drill_processes import HoldingSmtpServer, Process, beat, beat_env, wait_for, worker
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Redis: the drills run a worker and beat on a Redis broker of their own.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 KILL_DB, RESTART_DB = 5, 7
 
 

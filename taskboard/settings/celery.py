@@ -1,7 +1,7 @@
 """Celery: Redis (or any broker URL) in production, a folder on disk in the embedded default.
 
-Three queues, so a backlog of one kind never delays another: `mail` (the outbox's sends and
-the account mails), `reminders` (due-date reminders, issue 15), `default` (the rest: the
+Three queues, so a backlog of one kind never delays another: `mail` (the outbox's sends:
+every mail), `reminders` (due-date reminders, issue 15), `default` (the rest: the
 sweeps and the housekeeping). A worker started without -Q consumes all three; production may
 run one worker per queue. Beat (`celery -A taskboard beat`) is one process per deployment:
 on Redis, two beats may run (a standby) and only the one holding the lock sends
@@ -29,9 +29,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # Redis hands an unacknowledged message (acks_late: a task runs, then acks) to another
     # worker after this many seconds. It must exceed the longest countdown or ETA the app
-    # uses — the account mails' retry backoff caps at 600 s (accounts/tasks.py), the outbox
-    # uses none (a future send_after waits for the sweep) — and the hard time limit (60 s),
-    # or a waiting message is delivered twice. One hour is six times the longest. The cost:
+    # uses — none today: every mail goes through the outbox, whose future send_after and
+    # retries wait for the sweep — and the hard time limit (60 s), or a waiting message is
+    # delivered twice. One hour leaves room for a countdown added later. The cost:
     # a message held by a worker killed -9 comes back only after it; the outbox does not
     # wait for that (its sweep re-sends a lost claim, outbox/services.py).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -59,8 +59,6 @@ CELERY_TASK_ROUTES = {
     "outbox.sweep": {"queue": "default"},
     "outbox.purge": {"queue": "default"},
     "outbox.*": {"queue": "mail"},
-    "accounts.send_*": {"queue": "mail"},
-    "boards.send_*": {"queue": "mail"},
     "reminders.*": {"queue": "reminders"},
 }
 

@@ -1,0 +1,31 @@
+"""A mail's three parts rendered from its templates, in the transaction that enqueues it."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    subject: str
+    text: str
+    html: str
+
+
+def mail_render(*, template: str, context: Mapping[str, object]) -> RenderedMail:
+    """`<template>_subject.txt` (folded onto one line), `<template>.txt`, `<template>.html`.
+
+    Times render in UTC (a template shows another zone with {% timezone %}): the mail is
+    rendered in the request that causes it and must not take that request's zone, which is
+    the sender's, not the reader's (the worker that rendered it before used UTC)."""
+    values = dict(context)
+    with timezone.override(UTC):
+        subject = " ".join(render_to_string(f"{template}_subject.txt", values).split())
+        return RenderedMail(
+            subject=subject,
+            text=render_to_string(f"{template}.txt", values),
+            html=render_to_string(f"{template}.html", values),
+        )
