@@ -181,9 +181,9 @@ class ProfileForm(ServiceErrorsMixin, forms.Form):
     email_notifications = forms.BooleanField(
         label="Notification emails",
         required=False,
-        # Honest about today: notifications are shown in the app; mail for them comes
-        # with the reminders work, and will respect this choice.
-        help_text="Notifications appear in the app; this choice applies once they are mailed too.",
+        # All kinds at once (accounts.services.user_update); each kind, the reminders and
+        # quiet hours are on the "Email & reminders" page.
+        help_text="All kinds at once; each kind is chosen on the Email and reminders page.",
     )
 
 
