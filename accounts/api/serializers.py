@@ -73,6 +73,10 @@ class ClockTimeField(StrictCharField):
 
     default_error_messages = {"clock_time": "Give a time as HH:MM, from 00:00 to 23:59."}
 
+    def __init__(self, **kwargs: Any) -> None:
+        # Exactly the pattern the schema states: " 07:00" or "07:00\n" is refused, not trimmed.
+        super().__init__(trim_whitespace=False, **kwargs)
+
     def to_internal_value(self, data: Any) -> Any:
         text = super().to_internal_value(data)
         # fullmatch: `$` alone would let a trailing newline through.
