@@ -23,20 +23,24 @@ MAX_REMINDER_OFFSET_MINUTES = 20160
 
 
 class MailKind(enum.StrEnum):
-    """The kinds of notification mail a user turns on and off one by one (and unsubscribes
-    from by the link in each mail); the value names the settings field `email_<value>`."""
+    """The kinds of notification mail a user turns off one by one, from the settings or by
+    the unsubscribe link in each mail of the kind."""
 
     MENTIONS = "mentions"
     ASSIGNMENTS = "assignments"
+    # Due-date reminders.
     DUE = "due"
-
-    @property
-    def field_name(self) -> str:
-        return f"email_{self.value}"
+    # The daily digest of overdue and due-today tasks (on while `digest` is "daily").
+    DIGEST = "digest"
 
     @property
     def label(self) -> str:
-        return {"mentions": "mentions", "assignments": "assignments", "due": "due-date reminders"}[self.value]
+        return {
+            "mentions": "mentions",
+            "assignments": "assignments",
+            "due": "due-date reminders",
+            "digest": "the daily digest",
+        }[self.value]
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,12 @@ class NotificationPreferences:
     quiet_hours: QuietHours | None
 
     def mail_on(self, kind: MailKind) -> bool:
-        return bool(getattr(self, kind.field_name))
+        return {
+            MailKind.MENTIONS: self.email_mentions,
+            MailKind.ASSIGNMENTS: self.email_assignments,
+            MailKind.DUE: self.email_due,
+            MailKind.DIGEST: self.digest == Digest.DAILY,
+        }[kind]
 
     @classmethod
     def of(cls, user: User, row: NotificationSettings | None) -> "NotificationPreferences":

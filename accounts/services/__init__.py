@@ -12,7 +12,7 @@ from .account_mail import (
     welcome_email_send,
 )
 from .deactivation import user_deactivate, user_delete
-from .notification_settings import notification_settings_update
+from .notification_settings import mail_kind_unsubscribe, notification_settings_update
 from .passwords import (
     INVALID_RESET_LINK,
     password_reset_confirm,
@@ -61,6 +61,7 @@ __all__ = [
     "email_verification_link",
     "email_verification_resend",
     "email_verify",
+    "mail_kind_unsubscribe",
     "notification_settings_update",
     "password_reset_confirm",
     "password_reset_confirm_counted",

@@ -12,9 +12,11 @@ from accounts.notification_preferences import (
     MAX_REMINDER_OFFSET_MINUTES,
     MAX_REMINDER_OFFSETS,
     MIN_REMINDER_OFFSET_MINUTES,
+    MailKind,
     NotificationPreferences,
     QuietHours,
 )
+from accounts.selectors import notification_settings_get
 
 _UNSET = object()
 
@@ -72,6 +74,21 @@ def notification_settings_update(
                 setattr(row, field_name, value)
             row.save()
     return NotificationPreferences.of(user, row)
+
+
+def mail_kind_unsubscribe(*, user_id: int, kind: MailKind) -> bool:
+    """Turn one kind of mail off (the unsubscribe link): True if it was on, False if it was
+    off already (so a second click, or a mail client's retry, changes nothing)."""
+    with transaction.atomic():
+        # Locked before the read: of two clicks at once, one unsubscribes, one finds it done.
+        list(User.objects.select_for_update().filter(pk=user_id).values_list("pk"))
+        if not notification_settings_get(user_id=user_id).mail_on(kind):
+            return False
+        if kind is MailKind.DIGEST:
+            notification_settings_update(user_id=user_id, digest=Digest.OFF.value)
+        else:
+            notification_settings_update(user_id=user_id, **{f"email_{kind.value}": False})
+    return True
 
 
 def _offsets_problem(offsets: Sequence[int]) -> str:
