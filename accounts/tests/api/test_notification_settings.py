@@ -7,6 +7,7 @@ import pytest
 from accounts.models import NotificationSettings, User
 from accounts.tests.factories import UserFactory
 from tests.api.http import Api, error_of
+from tests.api.matrix import CALLERS, Endpoint, check, endpoint
 
 pytestmark = pytest.mark.django_db
 PATH = "users/me/notifications/"
@@ -153,3 +154,17 @@ def test_users_me_email_notifications_sets_the_three_kinds(
     assert response.json()["email_notifications"] == any(after)
     user.refresh_from_db()
     assert (user.email_mentions, user.email_assignments, user.email_due) == after
+
+
+# Only oneself: every signed-in caller reaches their own settings (there is no path to
+# anyone else's); anonymous is 401 with nothing changed.
+MATRIX = [
+    endpoint("GET", "users/me/notifications/", minimum="outsider"),
+    endpoint("PATCH", "users/me/notifications/", minimum="outsider", body=lambda w: {"digest": "daily"}),
+]
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("endpoint", MATRIX, ids=str)
+def test_permission_matrix(endpoint: Endpoint, caller: str) -> None:
+    check(endpoint, caller)
