@@ -3,12 +3,12 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from . import services
 from .forms import AdminLoginForm, AdminUserAddForm, AdminUserChangeForm
-from .models import User
+from .models import NotificationSettings, User
 
 # The admin's login goes through the failed-login limiter like every other way in.
 admin.site.login_form = AdminLoginForm
@@ -26,6 +26,25 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     return response
 
 
+class EmailNotificationsFilter(admin.SimpleListFilter):
+    """The filter on `email_notifications` as when it was a column (issue 15 derived it
+    from the three kinds of mail): any notification mail on, or all off."""
+
+    title = "email notifications"
+    parameter_name = "email_notifications"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("1", "Yes"), ("0", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> QuerySet[User]:
+        all_off = Q(email_mentions=False, email_assignments=False, email_due=False)
+        if self.value() == "1":
+            return queryset.exclude(all_off)
+        if self.value() == "0":
+            return queryset.filter(all_off)
+        return queryset
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     """Django's user admin with email as the login and our profile fields."""
@@ -33,10 +52,18 @@ class UserAdmin(DjangoUserAdmin):
     form = AdminUserChangeForm
     add_form = AdminUserAddForm
     list_display = ("email", "name", "email_verified", "is_active", "is_staff", "date_joined", "last_login")
-    list_filter = ("is_active", "email_verified", "is_staff", "is_superuser", "email_notifications", "groups")
+    list_filter = (
+        "is_active",
+        "email_verified",
+        "is_staff",
+        "is_superuser",
+        EmailNotificationsFilter,
+        "groups",
+    )
     search_fields = ("email", "name")
     ordering = ("email",)
-    readonly_fields = ("last_login", "date_joined")
+    # Shown, not edited: the user chooses their own mail (the account page, the API).
+    readonly_fields = ("last_login", "date_joined", "email_notifications")
     filter_horizontal = ("groups", "user_permissions")
     fieldsets = (
         # email_verified: a staff user who checked the address by other means may tick it.
@@ -77,3 +104,19 @@ class UserAdmin(DjangoUserAdmin):
         with transaction.atomic():
             for user in queryset:
                 services.user_delete(user=user)
+
+
+@admin.register(NotificationSettings)
+class NotificationSettingsAdmin(admin.ModelAdmin):
+    """Shown, not edited: the user chooses their own mail (the account page, the API), and
+    the service that writes it checks the values."""
+
+    list_display = ("user", "reminder_offsets_minutes", "digest", "quiet_hours_start", "quiet_hours_end")
+    list_filter = ("digest",)
+    search_fields = ("user__email",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

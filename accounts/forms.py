@@ -15,7 +15,8 @@ from accounts.login_limiter import LoginThrottled
 from taskboard.client_address import client_address
 
 from . import services
-from .models import User, available_timezones, normalize_email, timezone_choices
+from .models import Digest, User, available_timezones, normalize_email, timezone_choices
+from .notification_preferences import NotificationPreferences, QuietHours, clock_time_text
 
 
 class ServiceErrorsMixin:
@@ -181,10 +182,95 @@ class ProfileForm(ServiceErrorsMixin, forms.Form):
     email_notifications = forms.BooleanField(
         label="Notification emails",
         required=False,
-        # Honest about today: notifications are shown in the app; mail for them comes
-        # with the reminders work, and will respect this choice.
-        help_text="Notifications appear in the app; this choice applies once they are mailed too.",
+        # All kinds at once (accounts.services.user_update); each kind, the reminders and
+        # quiet hours are on the "Email & reminders" page.
+        help_text="All kinds at once; each kind is chosen on the Email and reminders page.",
     )
+
+
+def _clock_time_field(label: str) -> forms.TimeField:
+    return forms.TimeField(
+        label=label,
+        required=False,
+        input_formats=["%H:%M"],
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": "Give a time as HH:MM, from 00:00 to 23:59."},
+    )
+
+
+class NotificationSettingsForm(ServiceErrorsMixin, forms.Form):
+    """users/me/notifications/ as a page: the same service decides."""
+
+    # Both ends of the quiet hours are the service's "quiet_hours": its errors go by the end.
+    service_field_names: ClassVar[dict[str, str]] = {"quiet_hours": "quiet_hours_end"}
+
+    email_mentions = forms.BooleanField(label="When someone mentions me", required=False)
+    email_assignments = forms.BooleanField(label="When I'm assigned to a card", required=False)
+    email_due = forms.BooleanField(label="Before a card of mine is due", required=False)
+    reminder_offsets_minutes = forms.CharField(
+        label="Reminders, in minutes before the due time",
+        required=False,
+        help_text="Up to 6, separated by commas, each from 5 to 20160 (14 days): 1440 is a day, 60 an hour. "
+        "Empty: no reminders.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    digest = forms.ChoiceField(
+        label="Daily digest",
+        choices=[
+            (Digest.OFF.value, "Off"),
+            (Digest.DAILY.value, "Every morning at 08:00: overdue and due today"),
+        ],
+    )
+    quiet_hours_on = forms.BooleanField(
+        label="Quiet hours: hold reminders until they end",
+        required=False,
+    )
+    quiet_hours_start = _clock_time_field("Quiet from")
+    quiet_hours_end = _clock_time_field("Quiet until")
+
+    @staticmethod
+    def initial_from(preferences: NotificationPreferences) -> dict[str, Any]:
+        quiet = preferences.quiet_hours
+        return {
+            "email_mentions": preferences.email_mentions,
+            "email_assignments": preferences.email_assignments,
+            "email_due": preferences.email_due,
+            "reminder_offsets_minutes": ", ".join(str(m) for m in preferences.reminder_offsets_minutes),
+            "digest": preferences.digest,
+            "quiet_hours_on": quiet is not None,
+            "quiet_hours_start": clock_time_text(quiet.start) if quiet else "22:00",
+            "quiet_hours_end": clock_time_text(quiet.end) if quiet else "07:00",
+        }
+
+    def clean_reminder_offsets_minutes(self) -> list[int]:
+        parts = [part.strip() for part in self.cleaned_data["reminder_offsets_minutes"].split(",")]
+        parts = [part for part in parts if part]
+        if not all(part.isascii() and part.isdigit() for part in parts):
+            raise ValidationError("Give whole numbers of minutes, separated by commas.", code="invalid")
+        return [int(part) for part in parts]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if data.get("quiet_hours_on"):
+            for name in ("quiet_hours_start", "quiet_hours_end"):
+                if name in data and data[name] is None:
+                    self.add_error(name, "Give a time, or turn quiet hours off.")
+        return data
+
+    def service_arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        quiet = None
+        if data["quiet_hours_on"]:
+            quiet = QuietHours(start=data["quiet_hours_start"], end=data["quiet_hours_end"])
+        return {
+            "email_mentions": data["email_mentions"],
+            "email_assignments": data["email_assignments"],
+            "email_due": data["email_due"],
+            "reminder_offsets_minutes": data["reminder_offsets_minutes"],
+            "digest": data["digest"],
+            "quiet_hours": quiet,
+        }
 
 
 class PasswordChangeForm(ServiceErrorsMixin, forms.Form):

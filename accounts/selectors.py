@@ -8,7 +8,8 @@ from django.db import router
 from taskboard.db.compiled import CompiledRead
 from taskboard.db.ids import MAX_ID
 
-from .models import User, normalize_email
+from .models import NotificationSettings, User, normalize_email
+from .notification_preferences import NotificationPreferences
 
 
 def user_get_active(*, user_id: int | str | None) -> User | None:
@@ -46,3 +47,13 @@ def user_get_by_id(*, user_id: object) -> User | None:
     if not rows:
         return None
     return User.from_db(alias, [field.attname for field in User._meta.concrete_fields], rows[0])
+
+
+def notification_settings_get(*, user_id: int) -> NotificationPreferences:
+    """The user's mail choices (the schedule's defaults when they never changed it)."""
+    user = User.objects.select_related("notification_settings").get(pk=user_id)
+    try:
+        row: NotificationSettings | None = user.notification_settings
+    except NotificationSettings.DoesNotExist:
+        row = None
+    return NotificationPreferences.of(user, row)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import notification_pages, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -14,6 +14,9 @@ urlpatterns = [
     path("reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("profile/", views.profile, name="profile"),
     path("password/", views.password_change, name="password_change"),
+    path("notification-settings/", notification_pages.notification_settings, name="notification_settings"),
+    # The link in each notification mail and its List-Unsubscribe header (accounts.unsubscribe_links).
+    path("unsubscribe/<str:token>/", notification_pages.unsubscribe, name="unsubscribe"),
     # The link in the welcome and verification mails (services.email_verification_link).
     path("verify-email/resend/", views.verify_email_resend, name="verify_email_resend"),
     path("verify-email/<str:token>/", views.verify_email, name="verify_email"),

@@ -49,6 +49,10 @@ class NotificationKind(models.TextChoices):
     WATCHED_COMMENT = "watched_comment", "Comment on a watched card"
     WATCHED_MOVE = "watched_move", "Watched card moved"
     WATCHED_DUE = "watched_due", "Due date of a watched card changed"
+    # Reminders (issue 15): a card the user is responsible for is due within one of their
+    # reminder offsets, or is past due (the daily digest).
+    DUE_SOON = "due_soon", "Card due soon"
+    OVERDUE = "overdue", "Card overdue"
 
 
 class Notification(models.Model):

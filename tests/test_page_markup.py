@@ -106,6 +106,7 @@ def test_pages_of_a_signed_in_user_are_ready_for_a_strict_csp(
         "/notifications/",
         "/accounts/profile/",
         "/accounts/password/",
+        "/accounts/notification-settings/",
         "/boards/999999/",
     ]
     fragments = [
@@ -143,6 +144,7 @@ def test_pages_with_form_errors_are_ready_for_a_strict_csp(client: Client, popul
         (f"/tasks/{task.pk}/comments/", {"body": ""}),
         ("/accounts/profile/", {"name": "", "timezone": "UTC"}),
         ("/accounts/password/", {"current_password": "x"}),
+        ("/accounts/notification-settings/", {"reminder_offsets_minutes": "x", "quiet_hours_start": "25:00"}),
     ]
     for path, data in posts:
         response = client.post(path, data)

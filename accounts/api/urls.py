@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, ws_ticket
+from . import notification_settings, views, ws_ticket
 
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
@@ -24,5 +24,10 @@ urlpatterns = [
     ),
     path("auth/ws-ticket/", ws_ticket.WsTicketView.as_view(), name="auth-ws-ticket"),
     path("users/me/", views.MeView.as_view(), name="users-me"),
+    path(
+        "users/me/notifications/",
+        notification_settings.NotificationSettingsView.as_view(),
+        name="users-me-notifications",
+    ),
     path("users/me/password/", views.PasswordChangeView.as_view(), name="users-me-password"),
 ]

@@ -250,8 +250,11 @@ class MeView(APIView):
         tags=TAGS,
         summary="Change the caller's profile",
         description=(
-            "Any of `name`, `timezone`, `email_notifications`. Business rule: a `timezone` "
-            "that is not an IANA time zone name (Europe/Paris) is a 400 on `timezone`."
+            "Any of `name`, `timezone`, `email_notifications`. `email_notifications` reads true "
+            "while any kind of notification mail is on (users/me/notifications/); false turns "
+            "every kind off, true turns every kind on when all were off and changes nothing "
+            "otherwise. Business rule: a `timezone` that is not an IANA time zone name "
+            "(Europe/Paris) is a 400 on `timezone`."
         ),
         request=MeUpdateInputSerializer,
         responses={200: MeOutputSerializer, 400: INVALID, 401: NOT_AUTHENTICATED},

@@ -14,6 +14,7 @@ from .account_mail import (
     welcome_mail_enqueue,
 )
 from .deactivation import user_deactivate, user_delete
+from .notification_settings import mail_kind_unsubscribe, notification_settings_update
 from .passwords import (
     INVALID_RESET_LINK,
     password_reset_confirm,
@@ -59,6 +60,8 @@ __all__ = [
     "email_verification_link",
     "email_verification_resend",
     "email_verify",
+    "mail_kind_unsubscribe",
+    "notification_settings_update",
     "password_reset_confirm",
     "password_reset_confirm_counted",
     "password_reset_link",

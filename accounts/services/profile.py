@@ -20,7 +20,13 @@ def user_update(
     timezone: str | object = _UNSET,
     email_notifications: bool | object = _UNSET,
 ) -> User:
-    """Change the profile fields given; nothing changes if any of them is invalid."""
+    """Change the profile fields given; nothing changes if any of them is invalid.
+
+    `email_notifications` (docs/api.md, from before issue 15 split notification mail into
+    kinds) reads true while any kind is on (User.email_notifications). Setting it false turns
+    every kind off; setting it true turns every kind on when all were off, and changes
+    nothing when some are on: a form or client that sends back the value it read must not
+    undo the choice of kinds made elsewhere."""
     changes: dict[str, object] = {}
     errors: dict[str, list[str]] = {}
     if name is not _UNSET:
@@ -35,8 +41,9 @@ def user_update(
         except ValidationError as exc:
             errors["timezone"] = exc.messages
         changes["timezone"] = timezone
-    if email_notifications is not _UNSET:
-        changes["email_notifications"] = bool(email_notifications)
+    if email_notifications is not _UNSET and bool(email_notifications) != user.email_notifications:
+        for kind in ("email_mentions", "email_assignments", "email_due"):
+            changes[kind] = bool(email_notifications)
     if errors:
         raise ValidationError(errors)
     if changes:

@@ -53,6 +53,7 @@ BUSINESS_RULES: dict[str, set[str]] = {
     "POST /api/v1/auth/register/": {"email", "password"},
     "POST /api/v1/auth/password-reset/confirm/": {"uid", "token", "new_password"},
     "PATCH /api/v1/users/me/": {"timezone"},
+    "PATCH /api/v1/users/me/notifications/": {"quiet_hours"},
     "POST /api/v1/users/me/password/": {"current_password", "new_password"},
     "POST /api/v1/boards/{board_id}/transfer/": {"user_id"},
     "POST /api/v1/boards/{board_id}/tasks/": {"list_id", "assignee_ids", "label_ids", "due_at"},

@@ -118,6 +118,7 @@ def test_no_page_violates_wcag_21_aa(
         "notifications": "/notifications/",
         "profile": "/accounts/profile/",
         "password change": "/accounts/password/",
+        "email and reminders": "/accounts/notification-settings/",
         "not found": "/boards/999999/",
     }.items():
         page.goto(path)
