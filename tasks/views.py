@@ -308,7 +308,7 @@ def comment_update(request: PageRequest, comment_id: int) -> HttpResponseBase:
     form = CommentForm(request.POST, prefix=f"comment-{comment.pk}")
     if _form_write(
         form,
-        lambda data: services.comment_update(comment=comment, actor=page_user(request), body=data["body"]),
+        lambda data: services.comment_update(comment=comment.pk, actor=page_user(request), body=data["body"]),
     ):
         return _comments_written(request, comment.task_id)
     return _comments_response(request, task_of(request, comment.task_id), comment_errors={comment.pk: form})
@@ -317,9 +317,8 @@ def comment_update(request: PageRequest, comment_id: int) -> HttpResponseBase:
 @page
 @require_POST
 def comment_delete(request: PageRequest, comment_id: int) -> HttpResponseBase:
-    comment = _comment(request, comment_id)
-    services.comment_delete(comment=comment, actor=page_user(request))
-    return _comments_written(request, comment.task_id)
+    deleted = services.comment_delete(comment=comment_id, actor=page_user(request))
+    return _comments_written(request, deleted.task_id)
 
 
 @page

@@ -3,8 +3,8 @@ non-members, then 403 by role) -> preconditions (If-Match: 412) -> validate (400
 service -> the representation. The writes to a task and its comments leave authorizing
 and If-Match to the service, which checks them as it locks the board: the view reads
 nothing before, and runs its own checks only for a body it refuses, so that their answers
-still come first (validated_for_write()). Editing and deleting a comment authorize in the
-view: the comment's author decides which role is needed."""
+still come first (validated_for_write()). Comments too: whether the caller is the
+comment's author (who decides which role is needed) is read under the lock."""
 
 from typing import Any
 
@@ -22,7 +22,7 @@ from boards import permissions
 from boards.api.views import BOARD_ID, board_for
 from boards.permissions import Action, role_of
 from taskboard.api.errors import PreconditionFailed
-from taskboard.api.requests import IfMatch, validated, validated_for_write
+from taskboard.api.requests import IfMatch, validated_for_write
 from taskboard.api.schema import (
     BOARD_ERRORS,
     CONFLICT,
@@ -379,9 +379,11 @@ class CommentDetailView(APIView):
         responses={200: CommentOutputSerializer, 400: INVALID, **BOARD_ERRORS},
     )
     def patch(self, request: Request, comment_id: int) -> Response:
-        comment = comment_for_change(request, comment_id)
-        data = validated(CommentInputSerializer, request.data)
-        comment = services.comment_update(comment=comment, actor=request_user(request), body=data["body"])
+        data = validated_for_write(
+            CommentInputSerializer, request, authorize=lambda: comment_for_change(request, comment_id)
+        )
+        # The service checks the caller's right to change it as it locks the board.
+        comment = services.comment_update(comment=comment_id, actor=request_user(request), body=data["body"])
         return Response(comment_representation(comment))
 
     @extend_schema(
@@ -391,6 +393,5 @@ class CommentDetailView(APIView):
         responses={204: None, **BOARD_ERRORS},
     )
     def delete(self, request: Request, comment_id: int) -> Response:
-        comment = comment_for_change(request, comment_id)
-        services.comment_delete(comment=comment, actor=request_user(request))
+        services.comment_delete(comment=comment_id, actor=request_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from boards.permissions import Action
-from taskboard.db.ids import pk_of
+from taskboard.db.ids import MAX_ID, pk_of
 from writes import BoardWrite, FieldErrors, board_write, clean_optional_text
 
 from .. import watches
@@ -70,21 +70,27 @@ def comment_create(*, task: Task | int, actor: User, body: str) -> Comment:
 
 
 @contextmanager
-def _comment_change(comment: Comment, actor: User) -> Iterator[tuple[BoardWrite, Comment]]:
+def _comment_change(comment: Comment | int, actor: User) -> Iterator[tuple[BoardWrite, Comment]]:
     """The board write of a change to `comment` (its author, or an admin+), with the
-    comment re-read under the board's lock."""
-    board_id = Task.objects.filter(pk=comment.task_id).values_list("board_id", flat=True).first()
+    comment re-read under the board's lock. `comment` may be given by its id: the views
+    read nothing before."""
+    comment_id = pk_of(comment)
+    board_id = (
+        Comment.objects.filter(pk=comment_id).values_list("task__board_id", flat=True).first()
+        if 1 <= comment_id <= MAX_ID
+        else None
+    )
     if board_id is None:
         raise Comment.DoesNotExist("Comment not found.")
     with board_write(board_id=board_id, actor=actor) as write:
         if write.role is None:
             raise Comment.DoesNotExist("Comment not found.")
-        current = Comment.objects.select_related("author", "task").get(pk=comment.pk, task__board=write.board)
+        current = Comment.objects.select_related("author", "task").get(pk=comment_id, task__board=write.board)
         _require_comment_change(write, current)
         yield write, current
 
 
-def comment_update(*, comment: Comment, actor: User, body: str) -> Comment:
+def comment_update(*, comment: Comment | int, actor: User, body: str) -> Comment:
     """Edit a comment (its author, or an admin+); newly mentioned members are notified."""
     body_html = render_unlocked(body, max_length=COMMENT_MAX_LENGTH)
     with _comment_change(comment, actor) as (write, current):
@@ -107,10 +113,11 @@ def comment_update(*, comment: Comment, actor: User, body: str) -> Comment:
     return current
 
 
-def comment_delete(*, comment: Comment, actor: User) -> None:
-    """Delete a comment (its author, or an admin+)."""
+def comment_delete(*, comment: Comment | int, actor: User) -> Comment:
+    """Delete a comment (its author, or an admin+); the comment as it was comes back."""
     with _comment_change(comment, actor) as (write, current):
         data = comment_representation(current)
         current.delete()
         Task.objects.filter(pk=current.task_id).update(comment_count=F("comment_count") - 1)
         write.record(verb="comment.deleted", target_id=data["id"], target_title=current.task.title, data=data)
+    return current
