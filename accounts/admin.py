@@ -8,12 +8,12 @@ from django.http import HttpRequest, HttpResponse
 
 from taskboard.db.ids import MAX_ID
 
-# A longer string of digits is past any id (and int() refuses thousands of digits).
-MAX_ID_DIGITS = len(str(MAX_ID))
-
 from . import services
 from .forms import AdminLoginForm, AdminUserAddForm, AdminUserChangeForm
 from .models import NotificationSettings, User
+
+# A longer string of digits is past any id (and int() refuses thousands of digits).
+MAX_ID_DIGITS = len(str(MAX_ID))
 
 # The admin's login goes through the failed-login limiter like every other way in.
 admin.site.login_form = AdminLoginForm
