@@ -4,9 +4,8 @@ of queries however many tasks are due (four, plus one for the widest offset in u
 A task is in the window when it is open, on a board not archived, and due in
 (now, now + the widest offset anyone uses]; each recipient (the assignees, or the creator
 when there are none; active accounts only) is then due for every offset of theirs with
-due_at <= now + offset that has no
-SentReminder for the task's current due_at. The read of records is a snapshot: the insert
-in services (ON CONFLICT DO NOTHING) is what decides, not this.
+due_at <= now + offset that has no SentReminder for the task's current due_at. The read of
+records is a snapshot: the insert in services (ON CONFLICT DO NOTHING) decides, not this.
 """
 
 from dataclasses import dataclass
