@@ -10,14 +10,14 @@ from tasks.tests.factories import TaskFactory
 
 def person(*, quiet: bool = False, **fields: object) -> User:
     """A user; without quiet hours unless `quiet` (the defaults, 22:00-07:00, then apply)."""
-    user = UserFactory(**fields)
+    user = UserFactory.create(**fields)
     if not quiet:
         NotificationSettings.objects.create(user=user, quiet_hours_start=None, quiet_hours_end=None)
     return user
 
 
 def due_task(*, at: datetime, creator: User, assignees: tuple[User, ...] = (), **fields: object) -> Task:
-    task = TaskFactory(due_at=at, created_by=creator, **fields)
+    task = TaskFactory.create(due_at=at, created_by=creator, **fields)
     task.assignees.set(assignees)
     return task
 
