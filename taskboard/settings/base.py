@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "boards",
     "tasks",
     "activity",
+    "reminders",
     "live",
 ]
 

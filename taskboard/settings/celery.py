@@ -66,8 +66,12 @@ CELERY_TASK_ROUTES = {
 # recovers lost claims, so it is also the granularity of delayed and retried mail.
 OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60.0)
 HOUSEKEEPING_SECONDS = env.float("HOUSEKEEPING_SECONDS", default=60.0 * 60)
+# How often the due-date reminder scan runs (reminders/services.py); a reminder goes out at
+# most this late.
+REMINDERS_SCAN_SECONDS = env.float("REMINDERS_SCAN_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "outbox-sweep": {"task": "outbox.sweep", "schedule": timedelta(seconds=OUTBOX_SWEEP_SECONDS)},
+    "reminders-scan": {"task": "reminders.scan", "schedule": timedelta(seconds=REMINDERS_SCAN_SECONDS)},
     "outbox-purge": {"task": "outbox.purge", "schedule": timedelta(seconds=HOUSEKEEPING_SECONDS)},
     "accounts-flush-expired-tokens": {
         "task": "accounts.flush_expired_tokens",

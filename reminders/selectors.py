@@ -1,0 +1,111 @@
+"""The scan's read: which (task, recipient) pairs are due a reminder now, in a fixed number
+of queries however many tasks are due (four, plus one for the widest offset in use).
+
+A task is in the window when it is open, on a board not archived, and due in
+(now, now + the widest offset anyone uses]; each recipient (the assignees, or the creator
+when there are none; active accounts only) is then due for every offset of theirs with
+due_at <= now + offset that has no SentReminder for the task's current due_at. The read of
+records is a snapshot: the insert in services (ON CONFLICT DO NOTHING) decides, not this.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import NotificationSettings, User
+from accounts.notification_preferences import DEFAULT_SCHEDULE, NotificationPreferences
+from tasks.models import Task
+
+from .models import SentReminder
+
+Assignment = Task.assignees.through
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user: User
+    preferences: NotificationPreferences
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """One task and one recipient; `offsets` (largest first) are those due and not yet sent."""
+
+    task: Task
+    recipient: Recipient
+    offsets: tuple[int, ...]
+
+
+def widest_offset_minutes() -> int:
+    """The largest reminder offset anyone has (the defaults count: a user without a
+    settings row has them). One query over the distinct offset lists, a handful of rows."""
+    lists = NotificationSettings.objects.values_list("reminder_offsets_minutes", flat=True).distinct()
+    offsets = [*DEFAULT_SCHEDULE[0], *(offset for listed in lists for offset in listed)]
+    return max(offsets, default=0)
+
+
+def _window(*, now: datetime, horizon: timedelta) -> QuerySet[Task]:
+    return Task.objects.filter(
+        completed=False, board__archived=False, due_at__gt=now, due_at__lte=now + horizon
+    )
+
+
+def _recipients(window: QuerySet[Task]) -> dict[int, Recipient]:
+    assigned = Assignment.objects.filter(task__in=window.values("pk")).values("user_id")
+    users = User.objects.filter(
+        Q(pk__in=assigned) | Q(pk__in=window.values("created_by_id")), is_active=True
+    ).select_related("notification_settings")
+    recipients = {}
+    for user in users:
+        try:
+            row: NotificationSettings | None = user.notification_settings
+        except NotificationSettings.DoesNotExist:
+            row = None
+        recipients[user.pk] = Recipient(user=user, preferences=NotificationPreferences.of(user, row))
+    return recipients
+
+
+def reminders_due(*, now: datetime) -> list[DueReminder]:
+    """Call inside the scan's transaction: on PostgreSQL the window's task rows are locked
+    FOR UPDATE SKIP LOCKED, so a second scan running at the same moment skips the tasks
+    the first is reminding of (instead of waiting on its inserts) and a task whose row a
+    user's write holds is taken at the next scan, with its new values. SQLite has no row
+    locks: Django leaves the clause out, and its one writer at a time serializes two scans
+    (the second waits for the first's commit, then its insert finds the records)."""
+    horizon = timedelta(minutes=widest_offset_minutes())
+    window = _window(now=now, horizon=horizon)
+    tasks = list(
+        window.select_related("board")
+        .only("id", "title", "due_at", "created_by_id", "board__id", "board__title")
+        .select_for_update(skip_locked=True, of=("self",))
+        .order_by("due_at", "id")
+    )
+    assignees: dict[int, list[int]] = {}
+    for task_id, user_id in Assignment.objects.filter(task__in=window.values("pk")).values_list(
+        "task_id", "user_id"
+    ):
+        assignees.setdefault(task_id, []).append(user_id)
+    recipients = _recipients(window)
+    sent = set(
+        SentReminder.objects.filter(task__in=window.values("pk")).values_list(
+            "task_id", "user_id", "offset_minutes", "due_at"
+        )
+    )
+    due: list[DueReminder] = []
+    for task in tasks:
+        assert task.due_at is not None  # the window's filter
+        people = assignees.get(task.pk) or ([task.created_by_id] if task.created_by_id else [])
+        for user_id in people:
+            recipient = recipients.get(user_id)
+            if recipient is None:  # inactive
+                continue
+            offsets = tuple(
+                offset
+                for offset in recipient.preferences.reminder_offsets_minutes
+                if task.due_at <= now + timedelta(minutes=offset)
+                and (task.pk, user_id, offset, task.due_at) not in sent
+            )
+            if offsets:
+                due.append(DueReminder(task=task, recipient=recipient, offsets=offsets))
+    return due

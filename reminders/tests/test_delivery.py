@@ -1,0 +1,48 @@
+"""The scan as beat runs it: `reminders.scan` on the real worker (the `reminders` queue),
+the mail through the outbox and the real SMTP server. Both lanes (Redis or the on-disk
+broker)."""
+
+import time
+
+import pytest
+from django.utils import timezone
+
+from outbox.models import OutboxMail
+from reminders.models import SentReminder
+from taskboard import celery_app
+from tests.plugins.celery_worker import CeleryWorker
+from tests.plugins.smtp_server import Mailbox
+
+from .helpers import due_task, minutes, person
+
+pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
+
+
+def run_scan(worker: CeleryWorker) -> None:
+    """Queue the scan by name, as beat does, and wait until the worker ran it."""
+    task_id = celery_app.send_task("reminders.scan").id
+    deadline = time.monotonic() + 15
+    while f"{task_id}] succeeded" not in worker.log_file.read_text():
+        assert time.monotonic() < deadline, "the scan did not run"
+        time.sleep(0.1)
+
+
+def test_the_scan_on_the_worker_mails_a_reminder_once(celery_worker: CeleryWorker, mailbox: Mailbox) -> None:
+    ada = person(name="Ada")
+    task = due_task(at=timezone.now() + minutes(30), creator=ada, title="Ship the release")
+
+    run_scan(celery_worker)
+    [message] = mailbox.wait_for(1)
+    run_scan(celery_worker)  # a second scan: nothing more
+    time.sleep(1)
+
+    assert len(mailbox.messages) == 1
+    assert message["To"] == ada.email
+    assert message["Subject"] == "Due within 1 hour: Ship the release"
+    assert str(message["List-Unsubscribe"]).strip().startswith("<http")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    html = message.get_body(preferencelist=("html",))
+    assert html is not None
+    assert f"/tasks/{task.pk}/" in html.get_content()
+    assert SentReminder.objects.filter(task=task, user=ada).count() == 2  # 24 h and 1 h
+    assert OutboxMail.objects.get().state == OutboxMail.State.SENT
