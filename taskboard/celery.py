@@ -1,6 +1,5 @@
 """The Celery app. Tasks take ids, call a service, and are queued only from on_commit."""
 
-import logging.config
 import os
 from typing import Any
 
@@ -35,7 +34,9 @@ def _django_logging(**kwargs: Any) -> None:
     too, instead of Celery's own setup (which a receiver of this signal replaces)."""
     from django.conf import settings
 
-    logging.config.dictConfig(settings.LOGGING)
+    from taskboard.logs.config import configure
+
+    configure(settings.LOGGING)
 
 
 signals.before_task_publish.connect(celery_context.carry_request_id, weak=False)

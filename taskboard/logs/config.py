@@ -6,6 +6,8 @@ loggers before it loads the app; the Celery worker and beat keep Django's (taskb
 tells Celery not to install its own). Pure data: gunicorn's config imports this without Django.
 """
 
+import logging
+import logging.config
 from typing import Any
 
 JSON = "json"
@@ -65,3 +67,11 @@ def gunicorn_logconfig_dict(log_format: str) -> dict[str, Any]:
         for name in ("gunicorn.error", "gunicorn.access")
     }
     return config
+
+
+def configure(config: dict[str, Any]) -> None:
+    """LOGGING_CONFIG: Django's dictConfig, and in JSON Python's warnings through logging too
+    (py.warnings), so that they are JSON lines rather than raw text on stderr."""
+    logging.config.dictConfig(config)
+    json_output = any(handler.get("formatter") == JSON for handler in config.get("handlers", {}).values())
+    logging.captureWarnings(json_output)

@@ -9,6 +9,8 @@ from .environment import env
 LOG_FORMAT = env.str("LOG_FORMAT", default=CONSOLE)
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+# dictConfig, and Python's warnings as log lines when they are JSON.
+LOGGING_CONFIG = "taskboard.logs.config.configure"
 
 # /readyz answers within this (seconds) whatever its dependencies do: a check that has not
 # answered by then is reported as "timeout" (taskboard/ops/readiness.py).
