@@ -79,7 +79,7 @@ def json_lines(out: Path) -> list[dict[str, Any]]:
             record = json.loads(line)
         except ValueError:
             pytest.fail(f"not a JSON line in {out.name}: {line!r}")
-        assert FIELDS <= set(record), record
+        assert set(record) >= FIELDS, record
         parsed.append(record)
     return parsed
 
