@@ -4,6 +4,7 @@
 import json
 import logging
 import re
+import sys
 from typing import Any
 
 import pytest
@@ -93,7 +94,8 @@ def test_a_json_line_has_the_documented_fields_and_no_others() -> None:
 
     record = json.loads(line)
     assert set(record) == {
-        "timestamp", "level", "logger", "message", "process", "request_id", "user_id", "board_id", "status_code"
+        "timestamp", "level", "logger", "message", "process",
+        "request_id", "user_id", "board_id", "status_code",
     }  # fmt: skip
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", record["timestamp"])
     assert (record["level"], record["logger"], record["message"]) == ("WARNING", "taskboard.test", "Moved it")
@@ -109,7 +111,8 @@ def test_a_json_line_carries_the_traceback() -> None:
         )
     line = json.loads(JsonFormatter().format(record))
 
-    assert line["exc_info"].startswith("Traceback") and "ValueError: boom" in line["exc_info"]
+    assert line["exc_info"].startswith("Traceback")
+    assert "ValueError: boom" in line["exc_info"]
 
 
 def test_a_console_line_is_readable_with_its_context() -> None:
