@@ -4,7 +4,6 @@
 import json
 import logging
 import re
-import sys
 from typing import Any
 
 import pytest
