@@ -38,7 +38,7 @@ REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(/(?:unsubscribe|invitations)/)[^/\s\"'\\?]+"), r"\1[redacted]"),
     # password=..., "password": "...", passwd, new_password1 ...
     (
-        re.compile(r"(?i)(pass(?:word|wd)\w*[\"']?\s*[=:]\s*\\?[\"']?)(?!\[redacted\])" + _SAFE + "+"),
+        re.compile(r"(?i)(pass(?:word|wd)\w*\\?[\"']?\s*[=:]\s*\\?[\"']?)(?!\[redacted\])" + _SAFE + "+"),
         r"\1[redacted]",
     ),
     # user:password@ in a URL (a database or broker URL in an error).

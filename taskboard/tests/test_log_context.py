@@ -149,6 +149,16 @@ def test_what_must_never_be_logged_is_redacted(text: str, expected: str | None) 
     assert redact(text) == (text if expected is None else expected)
 
 
+def test_a_json_line_is_redacted_inside_its_escaped_quotes() -> None:
+    line = formatted(
+        JsonFormatter(), 'form {"new_password1": "hunter22"} headers {"Authorization": "Bearer x.y"}'
+    )
+
+    assert json.loads(line)["message"] == (
+        'form {"new_password1": "[redacted]"} headers {"Authorization": "Bearer [redacted]"}'
+    )
+
+
 def test_redaction_keeps_a_json_line_valid() -> None:
     line = formatted(JsonFormatter(), 'bad ticket: "/ws/?ticket=abc\\"def" password="x\\"y"')
 
