@@ -20,6 +20,7 @@ search at the end is one substring scan per distinct secret over the joined line
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -121,11 +122,9 @@ def _attach(handler: CapturingHandler) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    try:
+    with contextlib.suppress(ImportError):
         from taskboard import testing
-    except ImportError:
-        pass
-    else:
+
         testing.password_listeners.append(register_secret)
     handler = CapturingHandler()
     config.stash[_handler_key] = handler
@@ -200,10 +199,8 @@ def _log_files(session: pytest.Session) -> list[Path]:
         roots.append(services.base_dir / "celery")
     factory = getattr(session.config, "_tmp_path_factory", None)
     if factory is not None:
-        try:
+        with contextlib.suppress(OSError):
             roots.append(factory.getbasetemp())
-        except OSError:
-            pass
     files = []
     for root in roots:
         if root.is_dir():
