@@ -22,7 +22,9 @@ _SAFE = r"[^\s\"'\\&]"  # a value runs until whitespace, a quote, a backslash or
 REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     # A JWT anywhere (an access or refresh token, a token echoed in an error).
     (re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), "[redacted-jwt]"),
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), r"\1 [redacted]"),
+    (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), r"\1 [redacted]"),
+    # Basic credentials (base64): not the word "basic" in a sentence.
+    (re.compile(r"\b(Basic)\s+(?=[A-Za-z0-9+/]*[0-9+/=])[A-Za-z0-9+/]+={0,2}"), r"\1 [redacted]"),
     # Query parameters that carry credentials (the WebSocket ticket, tokens, signatures).
     (
         re.compile(

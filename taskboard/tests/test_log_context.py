@@ -129,6 +129,9 @@ JWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjo3fQ.c2lnbmF0dXJlLXNpZ
     [
         (f"token {JWT} refused", "token [redacted-jwt] refused"),
         ("Authorization: Bearer abc.def-ghi", "Authorization: Bearer [redacted]"),
+        ("HTTP_AUTHORIZATION='Basic YWRhOnB3ZA=='", "HTTP_AUTHORIZATION='Basic [redacted]'"),
+        ("Basic authentication is off", None),
+        ("Refresh token replayed: family revoked: user=7 family=abc", None),
         ('"WebSocket /ws/boards/1/?ticket=s3cr3t&x=1"', '"WebSocket /ws/boards/1/?ticket=[redacted]&x=1"'),
         ("GET /accounts/reset/MQ/c4k2x1-0123456789abcdef0123/", "GET /accounts/reset/[redacted]/"),
         ("Not Found: /accounts/reset/done/", "Not Found: /accounts/reset/done/"),
