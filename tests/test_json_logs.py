@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import urllib.error
@@ -114,7 +115,8 @@ def nginx_in_front_of(port: int, tmp_path: Path) -> tuple[list[str], int, Path]:
         f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/nginx-error.log; daemon off;\n"
         f"events {{}}\nhttp {{ include {tmp_path}/taskboard.conf; }}\n"
     )
-    return ["nginx", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")], nginx_port, access_log
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"  # Debian's is off a user's PATH
+    return [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")], nginx_port, access_log
 
 
 def test_gunicorn_behind_nginx_logs_json_with_nginx_request_id(

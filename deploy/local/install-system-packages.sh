@@ -17,6 +17,8 @@ if [ "$what" = test ]; then
   command -v redis-server >/dev/null || need+=(redis-server)
   # The browser tests (tests/e2e) drive Debian's Chromium through Playwright.
   command -v chromium >/dev/null || need+=(chromium)
+  # tests/test_json_logs.py runs the shipped nginx config in front of gunicorn.
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
 fi
 
 if [ "$what" = bench ]; then
