@@ -15,8 +15,9 @@ from pythonjsonlogger.json import JsonFormatter as BaseJsonFormatter
 
 from taskboard.logs.context import CONTEXT_FIELDS
 
-# Attributes of a record, besides the context, that go into a JSON line when set.
-EXTRA_FIELDS = ("status_code", "method", "path", "event", "duration_ms")
+# Attributes of a record, besides the context, that go into a JSON line when set
+# (django.request's lines carry the status).
+EXTRA_FIELDS = ("status_code",)
 
 _SAFE = r"[^\s\"'\\&]"  # a value runs until whitespace, a quote, a backslash or the next parameter
 REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
