@@ -224,6 +224,20 @@ def test_a_primary_that_accepts_and_never_answers_is_a_timeout(
     assert body["checks"]["primary"] == {"status": "timeout"}
 
 
+@pytest.mark.postgresql
+def test_a_replica_that_accepts_and_never_answers_is_a_timeout_and_keeps_200(
+    client: Client, hanging_peer: HangingPeer
+) -> None:
+    hung = {"HOST": "127.0.0.1", "PORT": str(hanging_peer.port)}
+    with mock.patch.dict(connections["replica1"].settings_dict, hung):
+        status, body = readyz(client)
+
+    assert status == 200
+    assert body["status"] == "degraded"
+    assert body["checks"]["replicas"] == {"status": "timeout"}
+    assert body["checks"]["primary"] == {"status": "ok"}
+
+
 def test_a_broker_that_accepts_and_never_answers_is_a_timeout(
     client: Client, db: None, settings: Any, hanging_peer: HangingPeer
 ) -> None:
