@@ -57,6 +57,15 @@ def test_the_tokens_in_a_mailed_link_are_registered() -> None:
     assert {"cj4x2b-8f3e1a2b3c4d5e6f7a8b", "eyJ1Ijo3fQ:1v2w3x:AbCdEfGhIjKlMn"} <= log_secrets._secrets
 
 
+def test_words_and_short_values_are_not_secrets() -> None:
+    before = set(log_secrets._secrets)
+
+    for value in ("password", "letmeinplease", "short7"):
+        log_secrets.register_secret(value)
+
+    assert log_secrets._secrets == before
+
+
 def test_every_password_the_hasher_sees_is_registered(db: None) -> None:
     from django.contrib.auth.hashers import check_password, make_password
 
