@@ -25,6 +25,10 @@ JWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjo3LCJqdGkiOiJhYmMifQ.Z
         ('{"message": "headers: {\\"Authorization\\": \\"Bearer abcdef123\\"}"}', "an Authorization header"),
         ("HTTP_AUTHORIZATION='Basic YWRhOnB3'", "an Authorization header"),
         ('{"message": "POST body password=hunter22"}', "a password="),
+        (
+            '{"message": "\\"WebSocket /ws/boards/1/?ticket=Xy12ab\\" [accepted]"}',
+            "a credential in a query string",
+        ),
         ('{"message": "form {\\"new_password1\\": \\"hunter22\\"}"}', "a password="),
     ],
 )
@@ -42,6 +46,8 @@ def test_each_kind_of_leak_is_found(line: str, finding: str) -> None:
         '{"message": "Authorization: Bearer [redacted]"}',
         '{"message": "login password=[redacted]"}',
         '{"message": "Password changed for user=7"}',
+        '{"message": "\\"WebSocket /ws/boards/1/?ticket=[redacted]\\" [accepted]"}',
+        '{"message": "GET /boards/?page=2&sort=title"}',
     ],
 )
 def test_redacted_or_harmless_lines_pass(line: str) -> None:

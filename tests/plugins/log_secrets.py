@@ -11,7 +11,7 @@ holds:
   unsubscribe, invitation), the settings' keys (SECRET_KEY, the JWT signing key,
   METRICS_TOKEN when set), and what a test registers with `register_secret()`;
 - something shaped like a credential whatever it is: a JWT, an `Authorization` header's
-  value, a `password=` with a value.
+  value, a `password=` with a value, a `?ticket=` (the WebSocket ticket) or `?token=` value.
 
 Cheap by design: formatting costs microseconds a record, lines are deduplicated, and the
 search at the end is one substring scan per distinct secret over the joined lines
@@ -38,6 +38,9 @@ PATTERNS = {
     "a JWT": re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}"),
     "an Authorization header": re.compile(
         r"(?i)authorization\\?[\"']?\s*[:=]\s*\\?[\"']?(?:bearer|basic|token|jwt)\s+(?!\[redacted\])[^\s\"'\\]+"
+    ),
+    "a credential in a query string": re.compile(
+        r"(?i)[?&;](?:ticket|token|access|refresh|password|secret|signature|sig)=(?!\[redacted\])[^&\s\"'\\]+"
     ),
     "a password=": re.compile(
         r"(?i)pass(?:word|wd)\w*\\?[\"']?\s*[=:]\s*\\?[\"']?(?!\[redacted\])[^\s\"'\\&,;}\]]+"
