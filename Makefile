@@ -41,10 +41,10 @@ lint: $(DEPS)
 	$(VENV)/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=taskboard.settings.local $(PY) manage.py makemigrations --check --dry-run
 
+# The two lanes run side by side (tests/run_lanes.sh): each has its own servers and ports.
 test: $(DEPS) lint
 	deploy/local/install-system-packages.sh test
-	$(PY) -m pytest $(PYTEST_ARGS)
-	$(MAKE) --no-print-directory test-sqlite
+	tests/run_lanes.sh $(PY) $(SQLITE_LANE_PATHS) -- $(PYTEST_ARGS)
 
 # The SQLite lane alone: needs no system package (it starts only the in-process SMTP server).
 test-sqlite: $(DEPS)
