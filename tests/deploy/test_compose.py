@@ -112,14 +112,20 @@ def test_the_image_is_multi_stage_non_root_with_a_healthcheck() -> None:
     assert stages[0].endswith("AS builder")
     assert "pip wheel" in " ".join(args for op, args in instructions if op == "RUN")
     users = [args for op, args in instructions if op == "USER"]
-    assert users and users[-1].split(":")[0] not in {"0", "root"}
+    assert users
+    assert users[-1].split(":")[0] not in {"0", "root"}
     (healthcheck,) = [args for op, args in instructions if op == "HEALTHCHECK"]
     assert "deploy/docker/healthcheck.py" in healthcheck
     assert (ROOT / "deploy" / "docker" / "healthcheck.py").is_file()
     runs = " ".join(args for op, args in instructions if op == "RUN")
     assert "collectstatic --noinput" in runs
     (cmd,) = [args for op, args in instructions if op == "CMD"]
-    assert json.loads(cmd) == ["gunicorn", "--config", "deploy/gunicorn.conf.py", "taskboard.wsgi:application"]
+    assert json.loads(cmd) == [
+        "gunicorn",
+        "--config",
+        "deploy/gunicorn.conf.py",
+        "taskboard.wsgi:application",
+    ]
 
 
 @pytest.mark.parametrize("pattern", [".git", ".venv", ".env", "var", "staticfiles"])
