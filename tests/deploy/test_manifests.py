@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 SCHEMAS = K8S / "schemas"
 OVERLAYS = ["small", "large"]
-# The oldest Kubernetes the manifests are written for (the native preStop sleep is GA there).
+# The Kubernetes version the manifests are checked against (the native preStop sleep is on
+# by default since 1.30).
 KUBERNETES_VERSION = "1.33"
 CUSTOM_KINDS = {
     ("keda.sh/v1alpha1", "ScaledObject"): "keda.sh_v1alpha1_ScaledObject.json",
@@ -224,6 +225,19 @@ def test_pod_disruption_budgets_cover_web_and_asgi(overlay: str) -> None:
         selector = budgets[name]["spec"]["selector"]["matchLabels"]
         deployment = _one(objects, "Deployment", name)
         assert selector == deployment["spec"]["selector"]["matchLabels"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_autoscaled_deployments_leave_the_replica_count_to_the_autoscaler(overlay: str) -> None:
+    objects = _objects(f"overlays/{overlay}")
+    scalers = _of_kind(objects, "ScaledObject") + _of_kind(objects, "HorizontalPodAutoscaler")
+    targets = {scaler["spec"]["scaleTargetRef"]["name"] for scaler in scalers}
+
+    assert targets == {obj["metadata"]["name"] for obj in _of_kind(objects, "Deployment")} - {
+        "taskboard-beat"
+    }
+    # A count in the manifest would reset the autoscaler's on every `kubectl apply`.
+    assert all("replicas" not in _one(objects, "Deployment", name)["spec"] for name in targets)
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
