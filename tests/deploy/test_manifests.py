@@ -281,6 +281,9 @@ def test_keda_scales_asgi_on_open_sockets(overlay: str) -> None:
     )
     assert triggers["prometheus"]["metricType"] == "AverageValue"
     assert scaled["spec"]["minReplicaCount"] >= 2
+    (container,) = _containers(_one(_objects(f"overlays/{overlay}"), "Deployment", "taskboard-asgi"))
+    # The flags docs/live-updates.md measured the per-socket figures with.
+    assert {"--lifespan=off", "--ws-per-message-deflate=false"} <= set(container["command"])
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
