@@ -35,22 +35,29 @@ fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
   echo "Installing Debian packages: ${need[*]}"
-  # The suite and the benchmarks start their own servers on free ports: a daemon a package
-  # starts (prometheus on :9090, its recommended node exporter on :9100, PostgreSQL, Redis)
-  # would only hold a port. policy-rc.d answering 101 tells the packages' scripts not to
-  # start them (when there is none already, e.g. in a container image).
+  # Installing must not start the packages' system services: the suite and the benchmarks
+  # start their own servers on free ports, and a daemon would only hold a port (prometheus
+  # 9090 and its recommended node exporter 9100, a second PostgreSQL cluster or Redis beside
+  # the machine's own). A policy-rc.d that answers 101 tells invoke-rc.d (and
+  # deb-systemd-invoke) not to start anything; ours is removed afterwards.
   policy=/usr/sbin/policy-rc.d
   if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' >"$policy"
-    chmod 755 "$policy"
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
     trap 'rm -f "$policy"' EXIT
   fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-  # Under systemd the packages also enabled their units for the next boot: not these.
-  if [[ " ${need[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
-    for unit in prometheus prometheus-node-exporter; do
-      systemctl disable --now "$unit.service" >/dev/null 2>&1 || true
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    # The services of the packages just installed stay off at boot too: we want their
+    # programs (promtool), not their daemons. A package that was already here keeps
+    # whatever its owner set up.
+    for pkg in "${need[@]}"; do
+      case $pkg in
+        prometheus)
+          systemctl disable --now prometheus >/dev/null 2>&1 || true
+          systemctl disable --now prometheus-node-exporter >/dev/null 2>&1 || true
+          ;;
+      esac
     done
   fi
 else
