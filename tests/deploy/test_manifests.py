@@ -132,7 +132,7 @@ def test_the_prometheus_adapter_rule_is_valid_and_feeds_the_web_hpa() -> None:
     validator = jsonschema.Draft202012Validator(_schema("prometheus-adapter-config.json"))
     assert [error.message for error in validator.iter_errors(config)] == []
     (rule,) = config["rules"]
-    assert rule["seriesQuery"].startswith("django_http_requests_total_by_view_transport_method{")
+    assert rule["seriesQuery"].startswith("django_http_requests_before_middlewares_total{")
     hpa = _one(_objects("overlays/small"), "HorizontalPodAutoscaler", "taskboard-web")
     pods_metrics = [
         metric["pods"]["metric"]["name"] for metric in hpa["spec"]["metrics"] if metric["type"] == "Pods"
