@@ -114,9 +114,16 @@ def stop(settings: Settings, db: Database | None, tools: Tools, *, drop_slot: bo
         log(f"WAL archive: pg_receivewal stopped (pid {pid})")
     (wal_dir / PID_FILE).unlink(missing_ok=True)
     if drop_slot and db is not None:
-        tools.run(
-            "pg_receivewal", "--drop-slot", f"--slot={settings.slot}", f"--dbname={db.uri}", env=db.env()
-        )
+        argv = ("--drop-slot", f"--slot={settings.slot}", f"--dbname={db.uri}")
+        # The walsender of a receiver that just stopped may hold the slot a moment longer.
+        for attempt in range(20):
+            try:
+                tools.run("pg_receivewal", *argv, env=db.env(), timeout=30)
+                break
+            except BackupError:
+                if attempt == 19:
+                    raise
+                time.sleep(0.5)
         log(f"WAL archive: slot {settings.slot} dropped")
     return pid is not None
 
@@ -135,7 +142,8 @@ def wait_archived(db: Database, lsn: str, *, timeout: float = 30) -> None:
         state = receiver_state(db)
         if state is None:
             raise BackupError(
-                "pg_receivewal is not connected to the primary (`python -m deploy.backup wal-status`)"
+                "pg_receivewal is not connected to the primary: start it with `make wal-archive` "
+                "(its log: BACKUP_DIR/wal/pg_receivewal.log)"
             )
         return True if state["flush_lsn"] and parse_lsn(state["flush_lsn"]) >= target else None
 
