@@ -3,7 +3,8 @@
 Settings (environment, or the project's .env): BACKUP_DATABASE_URL (default DATABASE_URL: the
 primary, a user with the REPLICATION attribute), BACKUP_DIR (var/backups), BACKUP_KEEP (7
 base backups), BACKUP_SLOT (taskboard_backup_wal), BACKUP_SCRATCH_DIR (the system's temporary
-directory: where the restore test and the verification unpack). docs/operations.md
+directory: where the restore test and the verification unpack), BACKUP_RECEIVER_RECONNECT
+(true; false: pg_receivewal ends with its connection, for throwaway primaries). docs/operations.md
 "Backups and restore".
 """
 
@@ -13,6 +14,8 @@ import argparse
 import json
 import sys
 from datetime import datetime
+
+import psycopg
 
 from . import basebackup, restore, walarchive
 from .common import BackupError, Database, Settings, Tools, fail, human_bytes
@@ -62,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(walarchive.status(settings, db), indent=2))
     except BackupError as exc:
         return fail(str(exc))
+    except psycopg.Error as exc:
+        # A connection or permission error: libpq's message names no password.
+        return fail(f"database: {exc}")
     return 0
 
 

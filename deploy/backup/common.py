@@ -50,6 +50,7 @@ class Settings:
     keep: int
     slot: str
     scratch_dir: Path | None
+    reconnect: bool = True
 
     @property
     def wal_dir(self) -> Path:
@@ -73,6 +74,7 @@ class Settings:
             keep=keep,
             slot=env.str("BACKUP_SLOT", default="taskboard_backup_wal"),
             scratch_dir=Path(scratch).resolve() if scratch else None,
+            reconnect=env.bool("BACKUP_RECEIVER_RECONNECT", default=True),
         )
 
 

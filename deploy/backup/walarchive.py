@@ -76,6 +76,9 @@ def start(settings: Settings, db: Database, tools: Tools) -> int:
             # Each write is flushed and acknowledged at once: the archive is as current as
             # a replica, and the restore test can wait for a position to be stored.
             "--synchronous", "--status-interval=1", "--verbose", f"--dbname={_receiver_uri(db)}",
+            # Without reconnecting, the receiver ends with its primary: for throwaway ones
+            # (the test suite's), so that a killed run leaves no receiver retrying forever.
+            *([] if settings.reconnect else ["--no-loop"]),
         )  # fmt: skip
         with (wal_dir / LOG_FILE).open("ab") as log_file:
             # A session of its own: it outlives this command, and a stop reaches runuser and

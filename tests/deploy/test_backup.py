@@ -70,6 +70,8 @@ def backup_cli(pg_cluster: Any, transactional_db: None) -> Iterator[BackupCli]:
         "BACKUP_SLOT": f"taskboard_backup_test_{run}",
         "BACKUP_SCRATCH_DIR": str(base / f"backup-scratch-{run}"),
         "BACKUP_KEEP": "1",
+        # A run killed outright must not leave a receiver retrying a primary that is gone.
+        "BACKUP_RECEIVER_RECONNECT": "false",
     }
     cli = BackupCli(env, backup_dir)
     try:
