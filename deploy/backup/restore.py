@@ -247,8 +247,6 @@ def run(
     complete = backups(settings)
     if not complete:
         raise BackupError(f"no complete backup in {settings.backup_dir}: run `make backup` first")
-    backup_dir, info = complete[-1]
-    outcome = Outcome(backup=backup_dir.name)
     probe: Canary | None = None
     if db is not None:
         # Everything written so far (the canary, the rows an explicit target is about) must
@@ -259,6 +257,8 @@ def run(
             log(f"canary rows written around {target_time.isoformat()}")
         walarchive.wait_archived(db, lsn)
         log(f"the WAL archive holds the primary's WAL up to {lsn}")
+    backup_dir, info = choose_backup(complete, target_time)
+    outcome = Outcome(backup=backup_dir.name)
     scratch = make_scratch(settings, tools, "restore")
     # The backup's own user and database: they exist in the restored cluster.
     server = RestoredServer(scratch, tools, info["user"], info["dbname"])
@@ -288,6 +288,21 @@ def run(
         else:
             shutil.rmtree(scratch, ignore_errors=True)
     return outcome
+
+
+def choose_backup(
+    complete: list[tuple[Path, dict[str, Any]]], target: datetime | None
+) -> tuple[Path, dict[str, Any]]:
+    """The newest backup, or for a target the newest that can reach it: its marker before the
+    target (both stops), else one that started before it (replay straight to the target)."""
+    if target is None:
+        return complete[-1]
+    for key in ("time", None):
+        for backup_dir, info in reversed(complete):
+            moment = info["marker"]["time"] if key else info["started_at"]
+            if datetime.fromisoformat(moment) < target:
+                return backup_dir, info
+    raise BackupError(f"every backup is newer than the target {target.isoformat()}")
 
 
 def _restore(
