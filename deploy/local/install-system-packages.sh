@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a target needs when they are missing: apt-get when root,
-# otherwise a message naming them. Usage: install-system-packages.sh venv|test|bench
+# otherwise a message naming them. Usage: install-system-packages.sh venv|test|bench|backup
 set -euo pipefail
-what=${1:?usage: $0 venv|test|bench}
+what=${1:?usage: $0 venv|test|bench|backup}
 need=()
 
 if [ "$what" = venv ]; then
@@ -20,6 +20,14 @@ if [ "$what" = test ]; then
   # promtool checks and unit-tests deploy/prometheus/ and the dashboard's queries
   # (tests/deploy/); the package also ships the server, which must not run (below).
   command -v promtool >/dev/null || need+=(prometheus)
+fi
+
+# make backup / restore-test: pg_basebackup, pg_receivewal, pg_verifybackup and the server
+# that the restore test starts (deploy/backup/).
+if [ "$what" = backup ]; then
+  if ! ls /usr/lib/postgresql/*/bin/pg_receivewal >/dev/null 2>&1 && ! command -v pg_receivewal >/dev/null; then
+    need+=(postgresql)
+  fi
 fi
 
 if [ "$what" = bench ]; then
