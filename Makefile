@@ -11,7 +11,7 @@ PORT ?= 8000
 # layer and on-disk Celery broker. Not tests/db (replicas), tests/live, tests/e2e.
 SQLITE_LANE_PATHS := accounts outbox boards tasks activity writes reminders live taskboard tests/api tests/test_no_5xx.py tests/test_page_markup.py
 
-.PHONY: run test test-sqlite drills lint format migrations deps clean bench
+.PHONY: run test test-sqlite drills lint format migrations deps clean bench backup restore-test wal-archive wal-archive-stop
 
 $(PY):
 	PYTHON=$(PYTHON) deploy/local/install-system-packages.sh venv
@@ -41,10 +41,10 @@ lint: $(DEPS)
 	$(VENV)/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=taskboard.settings.local $(PY) manage.py makemigrations --check --dry-run
 
+# The two lanes run side by side (tests/run_lanes.sh): each has its own servers and ports.
 test: $(DEPS) lint
 	deploy/local/install-system-packages.sh test
-	$(PY) -m pytest $(PYTEST_ARGS)
-	$(MAKE) --no-print-directory test-sqlite
+	tests/run_lanes.sh $(PY) $(SQLITE_LANE_PATHS) -- $(PYTEST_ARGS)
 
 # The SQLite lane alone: needs no system package (it starts only the in-process SMTP server).
 test-sqlite: $(DEPS)
@@ -61,6 +61,26 @@ bench: $(DEPS)
 	deploy/local/install-system-packages.sh bench
 	$(PY) bench/markdown_rendering.py
 	$(PY) bench/api.py $(BENCH_ARGS)
+
+# Backups (docs/operations.md "Backups and restore"): a base backup of the primary named by
+# BACKUP_DATABASE_URL (default: DATABASE_URL, from the environment or .env) into
+# var/backups/<UTC time>/, starting the WAL archive (pg_receivewal, its own slot) first if it
+# isn't running. restore-test restores the newest backup into a temporary directory, replays
+# the archived WAL (to TARGET_TIME=2026-12-05T14:00:00+00:00 if given) and checks it.
+backup: $(DEPS)
+	deploy/local/install-system-packages.sh backup
+	$(PY) -m deploy.backup backup
+
+restore-test: $(DEPS)
+	deploy/local/install-system-packages.sh backup
+	$(PY) -m deploy.backup restore-test $(if $(TARGET_TIME),--target-time=$(TARGET_TIME)) $(RESTORE_ARGS)
+
+wal-archive: $(DEPS)
+	deploy/local/install-system-packages.sh backup
+	$(PY) -m deploy.backup wal-start
+
+wal-archive-stop: $(DEPS)
+	$(PY) -m deploy.backup wal-stop
 
 format: $(DEPS)
 	$(VENV)/bin/ruff check --fix .

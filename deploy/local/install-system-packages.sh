@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a target needs when they are missing: apt-get when root,
-# otherwise a message naming them. Usage: install-system-packages.sh venv|test|bench
+# otherwise a message naming them. Usage: install-system-packages.sh venv|test|bench|backup
 set -euo pipefail
-what=${1:?usage: $0 venv|test|bench}
+what=${1:?usage: $0 venv|test|bench|backup}
 need=()
 
 if [ "$what" = venv ]; then
@@ -17,8 +17,20 @@ if [ "$what" = test ]; then
   command -v redis-server >/dev/null || need+=(redis-server)
   # The browser tests (tests/e2e) drive Debian's Chromium through Playwright.
   command -v chromium >/dev/null || need+=(chromium)
-  # tests/test_json_logs.py runs the shipped nginx config in front of gunicorn.
+  # promtool checks and unit-tests deploy/prometheus/ and the dashboard's queries
+  # (tests/deploy/); the package also ships the server, which must not run (below).
+  command -v promtool >/dev/null || need+=(prometheus)
+  # tests/test_json_logs.py runs the shipped nginx config in front of gunicorn (its own
+  # nginx on a free port: the package's service must not run, below).
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
+fi
+
+# make backup / restore-test: pg_basebackup, pg_receivewal, pg_verifybackup and the server
+# that the restore test starts (deploy/backup/).
+if [ "$what" = backup ]; then
+  if ! ls /usr/lib/postgresql/*/bin/pg_receivewal >/dev/null 2>&1 && ! command -v pg_receivewal >/dev/null; then
+    need+=(postgresql)
+  fi
 fi
 
 if [ "$what" = bench ]; then
@@ -34,8 +46,34 @@ fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
   echo "Installing Debian packages: ${need[*]}"
+  # Installing must not start the packages' system services: the suite and the benchmarks
+  # start their own servers on free ports, and a daemon would only hold a port (prometheus
+  # 9090 and its recommended node exporter 9100, a second PostgreSQL cluster or Redis beside
+  # the machine's own). A policy-rc.d that answers 101 tells invoke-rc.d (and
+  # deb-systemd-invoke) not to start anything; ours is removed afterwards.
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    # The services of the packages just installed stay off at boot too: we want their
+    # programs (promtool), not their daemons. A package that was already here keeps
+    # whatever its owner set up.
+    for pkg in "${need[@]}"; do
+      case $pkg in
+        prometheus)
+          systemctl disable --now prometheus >/dev/null 2>&1 || true
+          systemctl disable --now prometheus-node-exporter >/dev/null 2>&1 || true
+          ;;
+        nginx)
+          systemctl disable --now nginx >/dev/null 2>&1 || true
+          ;;
+      esac
+    done
+  fi
 else
   echo "Missing Debian packages: ${need[*]}" >&2
   echo "Install them with: sudo apt-get install ${need[*]}" >&2
