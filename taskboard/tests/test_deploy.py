@@ -105,3 +105,23 @@ def test_nginx_passes_one_request_id_to_both_pools_and_logs_it() -> None:
     # No query string in the access log: the WebSocket ticket travels there.
     assert "$request " not in log_format.group(1)
     assert "$request_uri" not in log_format.group(1)
+
+
+DOCKER_NGINX = ROOT / "deploy" / "docker" / "nginx.conf"
+FORWARDED = ("Host", "X-Forwarded-For", "X-Forwarded-Proto", "X-Request-ID")
+
+
+@pytest.mark.parametrize("config", [NGINX, DOCKER_NGINX], ids=["deploy/nginx", "deploy/docker"])
+def test_every_proxied_location_forwards_the_client_and_the_request_id(config: Path) -> None:
+    # nginx gives a location the server's proxy_set_header lines only when the location sets
+    # none itself: each location that sets any must set these too.
+    text = re.sub(r"#[^\n]*", "", config.read_text())
+    blocks = [
+        block for block in re.findall(r"location\s+[^{]*\{(.*?)\}", text, flags=re.S) if "proxy_pass" in block
+    ]
+
+    assert blocks
+    for block in blocks:
+        set_here = re.findall(r"proxy_set_header\s+(\S+)\s", block)
+        if set_here:
+            assert set(FORWARDED) <= set(set_here), block
