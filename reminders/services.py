@@ -27,6 +27,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.notification_preferences import MailKind
+from accounts.quiet_hours import quiet_hours_end
 from accounts.unsubscribe_links import unsubscribe_headers, unsubscribe_link
 from activity.models import Notification, NotificationKind
 from live.notifications import publish_notifications_on_commit
@@ -34,7 +35,6 @@ from outbox.rendering import mail_render
 from outbox.services import mail_enqueue
 
 from . import selectors
-from .quiet_hours import quiet_hours_end
 from .records import Claim, claim
 from .selectors import DueReminder
 
