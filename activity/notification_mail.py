@@ -38,6 +38,7 @@ from accounts.unsubscribe_links import unsubscribe_headers, unsubscribe_link
 from outbox.rendering import RenderedMail, mail_render
 from outbox.selectors import pending_keys_locked
 from outbox.services import mail_enqueue, mail_merge_pending
+from tasks.models import Task
 
 from .models import Notification, NotificationKind
 
@@ -61,9 +62,10 @@ def batch_key(*, outbox_kind: str, user_id: int, first_notification_id: int) -> 
     return f"{outbox_kind}:user={user_id}:from={first_notification_id}"
 
 
-def notification_mail_queue(*, notifications: Sequence[Notification]) -> int:
+def notification_mail_queue(*, notifications: Sequence[Notification], task: Task | None = None) -> int:
     """Fold each notification into its user's pending mail of its kind, or start one;
-    the number of notifications mailed."""
+    the number of notifications mailed. `task`: the card the write is about, as the write
+    has it (a card being created is inserted at the end of its write, after this)."""
     mailed_notes = [note for note in notifications if note.kind in MAILED_KINDS]
     if not mailed_notes:
         return 0
@@ -85,7 +87,7 @@ def notification_mail_queue(*, notifications: Sequence[Notification]) -> int:
             and people[note.user_id].preferences.mail_on(mailed_kind.mail_kind)
         ]
         if wanted:
-            _queue(wanted, people=people, mailed_kind=mailed_kind)
+            _queue(wanted, people=people, mailed_kind=mailed_kind, task=task)
             mailed += len(wanted)
     return mailed
 
@@ -103,7 +105,9 @@ def _settings_row(user: User) -> NotificationSettings | None:
         return None
 
 
-def _queue(wanted: list[Notification], *, people: dict[int, Recipient], mailed_kind: MailedKind) -> None:
+def _queue(
+    wanted: list[Notification], *, people: dict[int, Recipient], mailed_kind: MailedKind, task: Task | None
+) -> None:
     recipient_ids = {notification.user_id for notification in wanted}
     open_keys = pending_keys_locked(kind=mailed_kind.outbox_kind, recipient_ids=recipient_ids)
     now = timezone.now()
@@ -112,14 +116,14 @@ def _queue(wanted: list[Notification], *, people: dict[int, Recipient], mailed_k
         key = open_keys.get(user.pk)
         if key is not None:
             _join(notification, key)
-            rendered = _render(user=user, key=key, mailed_kind=mailed_kind)
+            rendered = _render(user=user, key=key, mailed_kind=mailed_kind, task=task)
             if mail_merge_pending(key=key, subject=rendered.subject, text=rendered.text, html=rendered.html):
                 continue
         key = batch_key(
             outbox_kind=mailed_kind.outbox_kind, user_id=user.pk, first_notification_id=notification.pk
         )
         _join(notification, key)
-        rendered = _render(user=user, key=key, mailed_kind=mailed_kind)
+        rendered = _render(user=user, key=key, mailed_kind=mailed_kind, task=task)
         mail_enqueue(
             key=key,
             kind=mailed_kind.outbox_kind,
@@ -134,6 +138,14 @@ def _queue(wanted: list[Notification], *, people: dict[int, Recipient], mailed_k
         open_keys[user.pk] = key  # a second notification of this write joins it
 
 
+def _card_title(note: Notification, this_write: dict[int, Task]) -> str:
+    if note.task is not None:
+        return note.task.title
+    # The write's own card, not inserted yet; else the card was deleted since.
+    card = this_write.get(note.task_id) if note.task_id is not None else None
+    return card.title if card is not None else ""
+
+
 def _join(notification: Notification, key: str) -> None:
     Notification.objects.filter(pk=notification.pk).update(mail_key=key)
     notification.mail_key = key
@@ -146,8 +158,9 @@ def _send_after(*, now: datetime, user: User, preferences: NotificationPreferenc
     return held or window_end
 
 
-def _render(*, user: User, key: str, mailed_kind: MailedKind) -> RenderedMail:
+def _render(*, user: User, key: str, mailed_kind: MailedKind, task: Task | None) -> RenderedMail:
     zone = ZoneInfo(user.timezone)
+    this_write = {task.pk: task} if task is not None else {}
     notes = list(
         Notification.objects.filter(user_id=user.pk, mail_key=key)
         .select_related("board", "task")
@@ -156,7 +169,7 @@ def _render(*, user: User, key: str, mailed_kind: MailedKind) -> RenderedMail:
     items = [
         {
             "text": note.text,
-            "card_title": note.task.title if note.task is not None else "",
+            "card_title": _card_title(note, this_write),
             "board_name": note.board.title,
             "when": date_format(timezone.localtime(note.created_at, zone), "D j M, H:i T"),
             "card_url": (

@@ -130,6 +130,7 @@ def _mail(reminder: Reminder, *, now: datetime) -> bool:
             "reader_timezone": zone,
             "within": offset_text(reminder.offset_minutes),
             "card_url": f"{settings.SITE_URL}{reverse('tasks:detail', kwargs={'task_id': task.pk})}",
+            "settings_url": f"{settings.SITE_URL}{reverse('accounts:notification_settings')}",
             "unsubscribe_url": unsubscribe_link(user=user, kind=MailKind.DUE),
         },
     )

@@ -23,7 +23,7 @@ def notify_assigned(write: BoardWrite, task: Task, users: Iterable[User]) -> Non
             task_id=task.pk,
             text=f"{write.actor.name or write.actor.email} assigned you to “{task.title}”",
         )
-        notification_mail_queue(notifications=notified)
+        notification_mail_queue(notifications=notified, task=task)
 
 
 def newly_mentioned(mentioned: Mapping[str, User], previous: str) -> dict[str, User]:
@@ -44,5 +44,5 @@ def notify_mentions(write: BoardWrite, task: Task, mentioned: Mapping[str, User]
         task_id=task.pk,
         text=f"{write.actor.name or write.actor.email} mentioned you on “{task.title}”",
     )
-    notification_mail_queue(notifications=notified)
+    notification_mail_queue(notifications=notified, task=task)
     return {notification.user_id for notification in notified}
