@@ -19,11 +19,12 @@ Quiet hours hold the digest like a reminder (a user quiet until 09:00 gets it at
 
 Queries: the read is at most four (digest_reads.py), then one claim INSERT per 1,000
 digests, one claim INSERT per 1,000 overdue records, one INSERT of notifications and one
-read of unread counts; each mail is the outbox's six-statement enqueue.
+read of unread counts; each mail is the outbox's six-statement enqueue. SentDigest rows a
+week old are purged hourly (`reminders.purge_digest_records`).
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -40,6 +41,7 @@ from outbox.services import mail_enqueue
 from tasks.models import Task
 
 from .digest_reads import DueDigest, digests_due
+from .models import SentDigest
 from .records import Claim, claim, claim_digests
 
 MAIL_KIND = "digest"
@@ -53,6 +55,14 @@ class DigestResult:
     digests: int  # digests taken (users due this morning, empty lists included)
     mailed: int
     overdue_notified: int
+
+
+def digest_records_purge(*, now: datetime, keep_days: int = 7) -> int:
+    """Delete SentDigest rows of dates long past (hourly, beat): a record only has to outlive
+    its local day, which ends at most a day after the UTC date."""
+    cutoff = now.date() - timedelta(days=keep_days)
+    deleted, _ = SentDigest.objects.filter(local_date__lt=cutoff).delete()
+    return deleted
 
 
 def digest_key(*, user_id: int, local_date: str) -> str:

@@ -16,3 +16,8 @@ def scan() -> dict[str, int]:
 @shared_task(name="reminders.digest")
 def digest() -> dict[str, int]:
     return asdict(digests.digests_send(now=timezone.now()))
+
+
+@shared_task(name="reminders.purge_digest_records")
+def purge_digest_records() -> int:
+    return digests.digest_records_purge(now=timezone.now())

@@ -1,6 +1,6 @@
-"""The scans as beat runs them: `reminders.scan` and `reminders.digest` on the real worker (the `reminders` queue),
-the mail through the outbox and the real SMTP server. Both lanes (Redis or the on-disk
-broker)."""
+"""The scans as beat runs them: `reminders.scan` and `reminders.digest` on the real worker
+(the `reminders` queue), the mail through the outbox and the real SMTP server. Both lanes
+(Redis or the on-disk broker)."""
 
 import time
 from datetime import time as clock_time

@@ -13,7 +13,7 @@ from accounts.models import Digest, NotificationSettings, User
 from activity.models import Notification, NotificationKind
 from boards.tests.factories import BoardFactory
 from outbox.models import OutboxMail
-from reminders.digests import digest_key, digests_send
+from reminders.digests import digest_key, digest_records_purge, digests_send
 from reminders.models import SentDigest
 from tasks.models import Task
 
@@ -206,3 +206,16 @@ def test_a_quiet_scan_is_one_query() -> None:
     # scan's savepoint and its release, inside the test's transaction).
     [read] = [query["sql"] for query in queries if "SAVEPOINT" not in query["sql"]]
     assert read.startswith("SELECT DISTINCT")
+
+
+def test_digest_records_a_week_old_are_purged() -> None:
+    ada = digest_person()
+    for day in (date(2030, 1, 1), date(2030, 1, 2), date(2030, 1, 9)):
+        SentDigest.objects.create(user=ada, local_date=day)
+
+    assert digest_records_purge(now=datetime(2030, 1, 9, 12, tzinfo=UTC)) == 1
+
+    assert sorted(SentDigest.objects.values_list("local_date", flat=True)) == [
+        date(2030, 1, 2),
+        date(2030, 1, 9),
+    ]

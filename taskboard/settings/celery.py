@@ -80,6 +80,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "accounts.flush_expired_tokens",
         "schedule": timedelta(seconds=HOUSEKEEPING_SECONDS),
     },
+    "reminders-purge-digest-records": {
+        "task": "reminders.purge_digest_records",
+        "schedule": timedelta(seconds=HOUSEKEEPING_SECONDS),
+    },
     "boards-delete-expired-invitations": {
         "task": "boards.delete_expired_invitations",
         "schedule": timedelta(seconds=HOUSEKEEPING_SECONDS),
