@@ -51,6 +51,7 @@ def digest_dates(*, now: datetime.datetime) -> dict[str, datetime.date]:
     zones = (
         User.objects.filter(is_active=True, notification_settings__digest=Digest.DAILY)
         .values_list("timezone", flat=True)
+        .order_by()  # not by id (User's ordering), which DISTINCT would then keep: a row per user
         .distinct()
     )
     dates = {}
