@@ -139,10 +139,11 @@ def _queue(
 
 
 def _card_title(note: Notification, this_write: dict[int, Task]) -> str:
-    if note.task is not None:
-        return note.task.title
-    # The write's own card, not inserted yet; else the card was deleted since.
+    # The write's own card first: its row may not be written yet (a new card is inserted
+    # at the end of its write), or not with this write's title.
     card = this_write.get(note.task_id) if note.task_id is not None else None
+    if card is None:
+        card = note.task  # None: the card was deleted since
     return card.title if card is not None else ""
 
 
