@@ -48,13 +48,16 @@ BATCH_WINDOW = timedelta(minutes=2)
 @dataclass(frozen=True)
 class MailedKind:
     mail_kind: MailKind  # the user's switch and the unsubscribe link's kind
-    outbox_kind: str  # OutboxMail.kind, the first part of the key
     template: str
+
+    @property
+    def outbox_kind(self) -> str:  # OutboxMail.kind, the first part of the key
+        return self.mail_kind.outbox_kind
 
 
 MAILED_KINDS = {
-    NotificationKind.MENTION: MailedKind(MailKind.MENTIONS, "mention", "activity/email/mention"),
-    NotificationKind.ASSIGNED: MailedKind(MailKind.ASSIGNMENTS, "assignment", "activity/email/assignment"),
+    NotificationKind.MENTION: MailedKind(MailKind.MENTIONS, "activity/email/mention"),
+    NotificationKind.ASSIGNED: MailedKind(MailKind.ASSIGNMENTS, "activity/email/assignment"),
 }
 
 

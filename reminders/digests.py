@@ -44,7 +44,7 @@ from .digest_reads import DueDigest, digests_due
 from .models import SentDigest
 from .records import Claim, claim, claim_digests
 
-MAIL_KIND = "digest"
+MAIL_KIND = MailKind.DIGEST.outbox_kind  # "digest"
 TEMPLATE = "reminders/email/digest"
 OVERDUE_OFFSET = 0  # the SentReminder offset of an overdue notification
 MAX_LISTED = 50  # cards per section of the mail; the rest are counted

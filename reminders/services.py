@@ -38,7 +38,7 @@ from . import selectors
 from .records import Claim, claim
 from .selectors import DueReminder
 
-MAIL_KIND = "due_reminder"
+MAIL_KIND = MailKind.DUE.outbox_kind  # "due_reminder"
 TEMPLATE = "reminders/email/due_soon"
 
 

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import NotificationSettings
+from accounts.notification_preferences import MailKind
+from accounts.services import mail_kind_unsubscribe, notification_settings_update
 from accounts.unsubscribe_links import read_unsubscribe_token
 from activity.models import Notification
 from activity.notification_mail import BATCH_WINDOW, batch_key
@@ -198,4 +200,23 @@ def test_an_inactive_member_gets_no_mail(given: BoardWithRoles, todo: BoardList)
 
     mention(given, card)
 
+    assert OutboxMail.objects.count() == 0
+
+
+def test_unsubscribing_drops_the_pending_batch_of_that_kind_only(
+    given: BoardWithRoles, todo: BoardList
+) -> None:
+    mention(given, TaskFactory.create(list=todo, title="Ship it"))
+    services.task_create(
+        board=given.board,
+        actor=given.admin,
+        list_id=todo.pk,
+        title="Write docs",
+        assignee_ids=[given.member.pk],
+    )
+
+    assert mail_kind_unsubscribe(user_id=given.member.pk, kind=MailKind.MENTIONS) is True
+
+    assert list(OutboxMail.objects.values_list("kind", flat=True)) == ["assignment"]
+    notification_settings_update(user_id=given.member.pk, email_assignments=False)
     assert OutboxMail.objects.count() == 0
