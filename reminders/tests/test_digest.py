@@ -143,8 +143,8 @@ def test_at_eight_local_once_on_the_days_the_clocks_change(zone: str, day: date,
     start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
     sent_at = []
-    for step in range(24 * 4):  # a scan every 15 minutes through the local day
-        now = start + timedelta(minutes=15 * step)
+    for step in range(25 * 2):  # a scan every 30 minutes through the (up to 25-hour) local day
+        now = start + timedelta(minutes=30 * step)
         if digests_send(now=now).mailed:
             sent_at.append(now)
 
