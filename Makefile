@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The SQLite lane: these tests once more on SQLite, local-memory cache, in-memory channel
 # layer and on-disk Celery broker. Not tests/db (replicas), tests/live, tests/e2e.
-SQLITE_LANE_PATHS := accounts outbox boards tasks activity writes reminders live taskboard tests/api tests/test_no_5xx.py tests/test_page_markup.py
+SQLITE_LANE_PATHS := accounts outbox boards tasks activity writes reminders live taskboard tests/api tests/test_no_5xx.py tests/test_page_markup.py tests/test_mail_kinds.py
 
 .PHONY: run test test-sqlite drills lint format migrations deps clean bench backup restore-test wal-archive wal-archive-stop
 

@@ -204,13 +204,17 @@ class NotificationSettingsForm(ServiceErrorsMixin, forms.Form):
     # Both ends of the quiet hours are the service's "quiet_hours": its errors go by the end.
     service_field_names: ClassVar[dict[str, str]] = {"quiet_hours": "quiet_hours_end"}
 
-    # Mention and assignment mail is not sent yet (issue 15): the page says so rather than
-    # promise it; the choices are kept for when it is.
+    # Mention and assignment mail is batched (activity/notification_mail.py): the page says
+    # so, or a second mention that doesn't bring a second mail looks lost.
     email_mentions = forms.BooleanField(
-        label="When someone mentions me", required=False, help_text="Saved; not mailed yet."
+        label="When someone mentions me",
+        required=False,
+        help_text="Mentions within 2 minutes of each other come as one mail.",
     )
     email_assignments = forms.BooleanField(
-        label="When I'm assigned to a card", required=False, help_text="Saved; not mailed yet."
+        label="When I'm assigned to a card",
+        required=False,
+        help_text="Assignments within 2 minutes of each other come as one mail.",
     )
     email_due = forms.BooleanField(label="Before a card of mine is due", required=False)
     reminder_offsets_minutes = forms.CharField(
@@ -226,13 +230,15 @@ class NotificationSettingsForm(ServiceErrorsMixin, forms.Form):
             (Digest.OFF.value, "Off"),
             (Digest.DAILY.value, "Every morning at 08:00: overdue and due today"),
         ],
-        # Said plainly until the digest is sent (issue 15 leaves it for later): the choice
-        # is kept, so nobody has to come back to make it.
-        help_text="Your choice is saved; the digest itself is not mailed yet.",
+        # reminders/digests.py: nothing is sent on a morning with nothing to list.
+        help_text="One mail at 08:00 in your time zone listing your cards that are overdue or due that day; "
+        "none on a day with nothing to list.",
     )
     quiet_hours_on = forms.BooleanField(
-        label="Quiet hours: hold reminders until they end",
+        label="Quiet hours: hold mail until they end",
         required=False,
+        help_text="Reminders, mention and assignment mail and the digest that fall inside them are sent "
+        "when they end; notifications in the app arrive at once.",
     )
     quiet_hours_start = _clock_time_field("Quiet from")
     quiet_hours_end = _clock_time_field("Quiet until")

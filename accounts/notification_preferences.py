@@ -42,6 +42,16 @@ class MailKind(enum.StrEnum):
             "digest": "the daily digest",
         }[self.value]
 
+    @property
+    def outbox_kind(self) -> str:
+        """`OutboxMail.kind` of this kind's mail (and the first part of its outbox key)."""
+        return {
+            "mentions": "mention",
+            "assignments": "assignment",
+            "due": "due_reminder",
+            "digest": "digest",
+        }[self.value]
+
 
 @dataclass(frozen=True)
 class QuietHours:

@@ -66,10 +66,18 @@ class Notification(models.Model):
     text = models.CharField(max_length=500)
     read = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # The outbox key of the mail that carries this notification (mention and assignment
+    # mail, batched: activity/notification_mail.py); empty when none does. A batch is
+    # rendered from exactly its notifications, so none is mailed twice or left out.
+    mail_key = models.CharField(max_length=255, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
+            # A batch's notifications (most rows have none: they stay out of the index).
+            models.Index(
+                fields=["mail_key"], condition=~models.Q(mail_key=""), name="activity_notif_mail_idx"
+            ),
             # The feed, newest first.
             models.Index(fields=["user", "-created_at", "-id"], name="activity_notif_user_idx"),
             # Unread counts and "unread only".

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -21,7 +22,7 @@ def mail_render(*, template: str, context: Mapping[str, object]) -> RenderedMail
     Times render in UTC (a template shows another zone with {% timezone %}): the mail is
     rendered in the request that causes it and must not take that request's zone, which is
     the sender's, not the reader's (the worker that rendered it before used UTC)."""
-    values = dict(context)
+    values = {"site_url": settings.SITE_URL, **context}  # the frame's link (templates/email/base.html)
     with timezone.override(UTC):
         subject = " ".join(render_to_string(f"{template}_subject.txt", values).split())
         return RenderedMail(

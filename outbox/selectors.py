@@ -1,5 +1,6 @@
 """Reads of the outbox."""
 
+from collections.abc import Collection
 from datetime import datetime
 
 from django.db.models import Q
@@ -20,3 +21,18 @@ def mail_ids_to_queue(*, now: datetime, requeue_before: datetime, limit: int) ->
 
 def mail_by_key(*, key: str) -> OutboxMail | None:
     return OutboxMail.objects.filter(key=key).first()
+
+
+def pending_keys_locked(*, kind: str, recipient_ids: Collection[int]) -> dict[int, str]:
+    """{recipient id: key} of each recipient's newest pending mail of `kind`, its row locked
+    until the caller's transaction ends (FOR UPDATE; SQLite's one writer serializes instead).
+    Batching: a merge renders the batch from what is committed, so two writes folding into
+    one batch take turns; a row a worker claimed meanwhile is no longer pending and is left
+    out (PostgreSQL re-checks the filter after the wait), and the caller starts a new one."""
+    rows = (
+        OutboxMail.objects.select_for_update()
+        .filter(kind=kind, recipient_id__in=list(recipient_ids), state=OutboxMail.State.PENDING)
+        .order_by("id")
+        .values_list("recipient_id", "key")
+    )
+    return {recipient_id: key for recipient_id, key in rows if recipient_id is not None}

@@ -217,9 +217,14 @@ def mail_cancel_pending(*, keys: Iterable[str]) -> int:
     return deleted
 
 
-def mail_cancel_pending_for(*, recipient_id: int) -> int:
-    """Delete the unclaimed mails to an account (deactivated: it gets no more mail)."""
-    deleted, _ = OutboxMail.objects.filter(recipient_id=recipient_id, state=State.PENDING).delete()
+def mail_cancel_pending_for(*, recipient_id: int, kinds: Iterable[str] | None = None) -> int:
+    """Delete the unclaimed mails to an account (deactivated: it gets no more mail), or
+    only those of `kinds` (that kind of mail turned off: a batch or a reminder held for the
+    end of quiet hours must not arrive after the unsubscribe)."""
+    pending = OutboxMail.objects.filter(recipient_id=recipient_id, state=State.PENDING)
+    if kinds is not None:
+        pending = pending.filter(kind__in=list(kinds))
+    deleted, _ = pending.delete()
     return deleted
 
 

@@ -32,3 +32,23 @@ class SentReminder(models.Model):
 
     def __str__(self) -> str:
         return f"reminder of task {self.task_id} to {self.user_id} ({self.offset_minutes} min)"
+
+
+class SentDigest(models.Model):
+    """One row per daily digest taken (issue 15): unique per user and local date, so each
+    user gets at most one digest a day in their own calendar, however many scans, workers or
+    beats run. Taken whether or not the digest had anything to list (an empty one sends
+    nothing, and the user is not looked at again that day)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The date in the user's time zone at the time of the digest.
+    local_date = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "local_date"], name="reminders_digest_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"digest of {self.user_id} on {self.local_date}"

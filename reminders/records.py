@@ -1,4 +1,4 @@
-"""The claim: insert SentReminder rows, keep only those this insert created.
+"""The claims: insert SentReminder (or SentDigest) rows, keep only those this insert created.
 
 One INSERT ... ON CONFLICT DO NOTHING RETURNING per CLAIM_BATCH rows (PostgreSQL, and
 SQLite from 3.35): a row another scan inserted first (committed, or committed while this
@@ -8,12 +8,12 @@ bulk_create(ignore_conflicts=True) can't say which rows it inserted, hence the S
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import connection
 
-from .models import SentReminder
+from .models import SentDigest, SentReminder
 
 CLAIM_BATCH = 1000  # rows per statement: 5,000 parameters, under SQLite's 32,766
 
@@ -53,3 +53,25 @@ def _claim_batch(claims: Sequence[Claim], *, sent_at: datetime) -> set[tuple[int
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {(int(task), int(user), int(offset)) for task, user, offset in cursor.fetchall()}
+
+
+def claim_digests(*, digests: Sequence[tuple[int, date]], sent_at: datetime) -> set[int]:
+    """Insert SentDigest rows for (user id, local date); the user ids this call created."""
+    created: set[int] = set()
+    ops = connection.ops
+    table = ops.quote_name(SentDigest._meta.db_table)
+    stamp = ops.adapt_datetimefield_value(sent_at)
+    for start in range(0, len(digests), CLAIM_BATCH):
+        batch = digests[start : start + CLAIM_BATCH]
+        params: list[Any] = []
+        for user_id, local_date in batch:
+            params.extend([user_id, ops.adapt_datefield_value(local_date), stamp])
+        rows = ", ".join(["(%s, %s, %s)"] * len(batch))
+        sql = (
+            f"INSERT INTO {table} (user_id, local_date, sent_at) VALUES {rows} "  # noqa: S608
+            "ON CONFLICT (user_id, local_date) DO NOTHING RETURNING user_id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            created |= {int(user_id) for (user_id,) in cursor.fetchall()}
+    return created

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.notification_preferences import MailKind
+from accounts.quiet_hours import quiet_hours_end
 from accounts.unsubscribe_links import unsubscribe_headers, unsubscribe_link
 from activity.models import Notification, NotificationKind
 from live.notifications import publish_notifications_on_commit
@@ -34,11 +35,10 @@ from outbox.rendering import mail_render
 from outbox.services import mail_enqueue
 
 from . import selectors
-from .quiet_hours import quiet_hours_end
 from .records import Claim, claim
 from .selectors import DueReminder
 
-MAIL_KIND = "due_reminder"
+MAIL_KIND = MailKind.DUE.outbox_kind  # "due_reminder"
 TEMPLATE = "reminders/email/due_soon"
 
 
@@ -130,6 +130,7 @@ def _mail(reminder: Reminder, *, now: datetime) -> bool:
             "reader_timezone": zone,
             "within": offset_text(reminder.offset_minutes),
             "card_url": f"{settings.SITE_URL}{reverse('tasks:detail', kwargs={'task_id': task.pk})}",
+            "settings_url": f"{settings.SITE_URL}{reverse('accounts:notification_settings')}",
             "unsubscribe_url": unsubscribe_link(user=user, kind=MailKind.DUE),
         },
     )

@@ -17,6 +17,7 @@ from accounts.notification_preferences import (
     QuietHours,
 )
 from accounts.selectors import notification_settings_get
+from outbox.services import mail_cancel_pending_for
 
 _UNSET = object()
 
@@ -73,7 +74,13 @@ def notification_settings_update(
             for field_name, value in changes.items():
                 setattr(row, field_name, value)
             row.save()
-    return NotificationPreferences.of(user, row)
+        preferences = NotificationPreferences.of(user, row)
+        if switches or "digest" in changes:
+            # Turned off: what is already queued of the kind and not yet sent goes too.
+            off = [kind.outbox_kind for kind in MailKind if not preferences.mail_on(kind)]
+            if off:
+                mail_cancel_pending_for(recipient_id=user.pk, kinds=off)
+    return preferences
 
 
 def mail_kind_unsubscribe(*, user_id: int, kind: MailKind) -> bool:

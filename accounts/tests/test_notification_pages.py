@@ -58,6 +58,18 @@ def test_the_page_shows_the_settings_and_is_in_the_account_nav(client: Client) -
     assert re.search(r'<input type="checkbox" name="email_due"[^>]* checked', html)
 
 
+def test_the_page_says_what_is_mailed_and_when(client: Client) -> None:
+    client.force_login(UserFactory.create())
+
+    html = client.get(PAGE).content.decode()
+
+    assert "not mailed yet" not in html
+    assert "Mentions within 2 minutes of each other come as one mail." in html
+    assert "Assignments within 2 minutes of each other come as one mail." in html
+    assert "One mail at 08:00 in your time zone" in html
+    assert "Quiet hours: hold mail until they end" in html
+
+
 def test_anonymous_is_sent_to_log_in(client: Client) -> None:
     response = client.get(PAGE)
 

@@ -8,10 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from boards.models import Board, BoardList, Label, Membership, Role
+from boards.models import Board, BoardList, Invitation, Label, Membership, Role
 from boards.permissions import Action
 from boards.representations import board_representation, member_representation
 from live.publishing import publish_board_deleted_on_commit
+from outbox.services import mail_cancel_pending
 from taskboard.markdown_rendering import render_markdown
 from writes import (
     POSITION_STEP,
@@ -24,6 +25,7 @@ from writes import (
 )
 
 from .changes import apply_changes
+from .invitations import invitation_mail_key
 
 DEFAULT_LIST_TITLES = ("To do", "In progress", "Done")
 # Every new board starts with these labels, as Trello's do: one per colour, named after it
@@ -153,6 +155,12 @@ def board_delete(*, actor: User, board_id: int) -> Board:
     """Delete the board with everything on it (owner only); answers the board as it was."""
     with board_write(board_id=board_id, actor=actor) as write:
         write.require(Action.BOARD_DELETE)
+        # Its invitations go with it (cascade): their mails not yet sent go first, as a
+        # revoked invitation's do (the link would lead nowhere, and is not kept).
+        pending_invitations = Invitation.objects.filter(board_id=board_id, accepted_at__isnull=True)
+        mail_cancel_pending(
+            keys=[invitation_mail_key(pk) for pk in pending_invitations.values_list("pk", flat=True)]
+        )
         Board.objects.filter(pk=board_id).delete()
         publish_board_deleted_on_commit(board_id)
         # Nothing is left to save the counters on.

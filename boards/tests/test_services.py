@@ -546,6 +546,26 @@ def test_an_invitation_revoked_or_replaced_before_its_mail_went_out_is_not_maile
     assert mailoutbox == []
 
 
+def test_a_deleted_board_takes_its_unsent_invitation_mail_and_leaves_the_rest(mailoutbox: list[Any]) -> None:
+    given = board_with_roles()
+    other = board_with_roles()
+    doomed = services.member_add(
+        board_id=given.board.pk, actor=given.owner, email="new@example.com", role="member"
+    )
+    kept = services.member_add(
+        board_id=other.board.pk, actor=other.owner, email="new@example.com", role="member"
+    )
+    assert isinstance(doomed, Invitation)
+    assert isinstance(kept, Invitation)
+    doomed_mail = OutboxMail.objects.get(key=services.invitation_mail_key(doomed.pk))
+
+    services.board_delete(board_id=given.board.pk, actor=given.owner)
+
+    assert list(OutboxMail.objects.values_list("key", flat=True)) == [services.invitation_mail_key(kept.pk)]
+    assert outbox_services.mail_send(mail_id=doomed_mail.pk) == SendOutcome.SKIPPED
+    assert mailoutbox == []
+
+
 # Lists
 
 

@@ -19,6 +19,8 @@ def test_mail_tasks_go_to_the_mail_queue_and_the_rest_to_default() -> None:
         "outbox.purge": "default",
         "outbox.send_mail": "mail",
         "outbox.sweep": "default",
+        "reminders.digest": "reminders",
+        "reminders.purge_digest_records": "reminders",
         "reminders.scan": "reminders",
     }
     assert queue_of("reminders.scan") == "reminders"

@@ -1,14 +1,17 @@
-"""The scan as beat runs it: `reminders.scan` on the real worker (the `reminders` queue),
-the mail through the outbox and the real SMTP server. Both lanes (Redis or the on-disk
-broker)."""
+"""The scans as beat runs them: `reminders.scan` and `reminders.digest` on the real worker
+(the `reminders` queue), the mail through the outbox and the real SMTP server. Both lanes
+(Redis or the on-disk broker)."""
 
 import time
+from datetime import time as clock_time
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
+from accounts.models import Digest, NotificationSettings
 from outbox.models import OutboxMail
-from reminders.models import SentReminder
+from reminders.models import SentDigest, SentReminder
 from taskboard import celery_app
 from tests.plugins.celery_worker import CeleryWorker
 from tests.plugins.smtp_server import Mailbox
@@ -18,9 +21,9 @@ from .helpers import due_task, minutes, person
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
 
-def run_scan(worker: CeleryWorker) -> None:
+def run_scan(worker: CeleryWorker, name: str = "reminders.scan") -> None:
     """Queue the scan by name, as beat does, and wait until the worker ran it."""
-    task_id = celery_app.send_task("reminders.scan").id
+    task_id = celery_app.send_task(name).id
     deadline = time.monotonic() + 15
     while f"{task_id}] succeeded" not in worker.log_file.read_text():
         assert time.monotonic() < deadline, "the scan did not run"
@@ -46,3 +49,31 @@ def test_the_scan_on_the_worker_mails_a_reminder_once(celery_worker: CeleryWorke
     assert f"/tasks/{task.pk}/" in html.get_content()
     assert SentReminder.objects.filter(task=task, user=ada).count() == 2  # 24 h and 1 h
     assert OutboxMail.objects.get().state == OutboxMail.State.SENT
+
+
+def zone_in_the_morning() -> str:
+    """A zone where it is now between 08:30 and 11:30: digest time, whenever the test runs."""
+    now = timezone.now()
+    for hours in range(-12, 15):
+        name = f"Etc/GMT{-hours:+d}" if hours else "UTC"  # Etc/GMT-3 is UTC+3
+        local = now.astimezone(ZoneInfo(name))
+        if clock_time(8, 30) <= local.time() < clock_time(11, 30):
+            return name
+    raise AssertionError("some whole-hour zone is always in the morning")
+
+
+def test_the_digest_on_the_worker_mails_once(celery_worker: CeleryWorker, mailbox: Mailbox) -> None:
+    ada = person(name="Ada", timezone=zone_in_the_morning())
+    NotificationSettings.objects.filter(user=ada).update(digest=Digest.DAILY)
+    due_task(at=timezone.now() - minutes(90), creator=ada, title="Ship the release")
+
+    run_scan(celery_worker, "reminders.digest")
+    [message] = mailbox.wait_for(1)
+    run_scan(celery_worker, "reminders.digest")  # a second run the same morning: nothing more
+
+    assert message["To"] == ada.email
+    assert str(message["Subject"]).endswith(": 1 overdue")
+    assert "Ship the release" in mailbox.body(message)
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert SentDigest.objects.filter(user=ada).count() == 1
+    assert len(mailbox.messages) == 1

@@ -72,9 +72,16 @@ REMINDERS_SCAN_SECONDS = env.float("REMINDERS_SCAN_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "outbox-sweep": {"task": "outbox.sweep", "schedule": timedelta(seconds=OUTBOX_SWEEP_SECONDS)},
     "reminders-scan": {"task": "reminders.scan", "schedule": timedelta(seconds=REMINDERS_SCAN_SECONDS)},
+    # The daily digest's scan (reminders/digests.py): each user's 08:00 comes around in their
+    # own zone, so it runs as often as the reminders' scan; most runs read one query.
+    "reminders-digest": {"task": "reminders.digest", "schedule": timedelta(seconds=REMINDERS_SCAN_SECONDS)},
     "outbox-purge": {"task": "outbox.purge", "schedule": timedelta(seconds=HOUSEKEEPING_SECONDS)},
     "accounts-flush-expired-tokens": {
         "task": "accounts.flush_expired_tokens",
+        "schedule": timedelta(seconds=HOUSEKEEPING_SECONDS),
+    },
+    "reminders-purge-digest-records": {
+        "task": "reminders.purge_digest_records",
         "schedule": timedelta(seconds=HOUSEKEEPING_SECONDS),
     },
     "boards-delete-expired-invitations": {

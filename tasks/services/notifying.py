@@ -5,6 +5,7 @@ from collections.abc import Iterable, Mapping
 
 from accounts.models import User
 from activity.models import NotificationKind
+from activity.notification_mail import notification_mail_queue
 from activity.services import notifications_create
 from writes import BoardWrite
 
@@ -15,13 +16,14 @@ from ..models import Task
 def notify_assigned(write: BoardWrite, task: Task, users: Iterable[User]) -> None:
     others = [user for user in users if user.pk != write.actor.pk]
     if others:
-        notifications_create(
+        notified = notifications_create(
             users=others,
             kind=NotificationKind.ASSIGNED,
             board=write.board,
             task_id=task.pk,
             text=f"{write.actor.name or write.actor.email} assigned you to “{task.title}”",
         )
+        notification_mail_queue(notifications=notified, task=task)
 
 
 def newly_mentioned(mentioned: Mapping[str, User], previous: str) -> dict[str, User]:
@@ -42,4 +44,5 @@ def notify_mentions(write: BoardWrite, task: Task, mentioned: Mapping[str, User]
         task_id=task.pk,
         text=f"{write.actor.name or write.actor.email} mentioned you on “{task.title}”",
     )
+    notification_mail_queue(notifications=notified, task=task)
     return {notification.user_id for notification in notified}

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from accounts.notification_preferences import QuietHours
-from reminders.quiet_hours import quiet_hours_end
+from accounts.quiet_hours import quiet_hours_end
 
 NIGHT = QuietHours(start=time(22), end=time(7))
 BERLIN = ZoneInfo("Europe/Berlin")

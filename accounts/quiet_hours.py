@@ -11,7 +11,7 @@ it with the offset before the change, which lands the same distance past the gap
 import datetime
 from zoneinfo import ZoneInfo
 
-from accounts.notification_preferences import QuietHours
+from .notification_preferences import QuietHours
 
 
 def quiet_hours_end(
