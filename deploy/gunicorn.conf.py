@@ -6,6 +6,8 @@ faster than Django's ASGI handler under uvicorn (docs/design.md "Why two servers
 import multiprocessing
 import os
 
+from taskboard.logs.config import gunicorn_logconfig_dict
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "sync"
@@ -24,6 +26,9 @@ keepalive = 5
 # cost about 11 % of the CPU of a trivial request (docs/benchmarks.md). Set
 # GUNICORN_ACCESS_LOG=- (stdout) or a path when running gunicorn without nginx.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+# gunicorn's own lines (boot, worker timeouts, the access log when on) as JSON on stdout
+# like the app's (LOG_FORMAT; json unless set: this file runs production's server).
+logconfig_dict = gunicorn_logconfig_dict(os.environ.get("LOG_FORMAT", "json"))
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # nginx (deploy/nginx/taskboard.conf) is the one proxy in front of this pool and appends the
 # client's address to X-Forwarded-For: the app takes that last hop as the client for its

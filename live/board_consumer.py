@@ -39,6 +39,7 @@ from live.socket_auth import (
     credential_recheck,
 )
 from taskboard import bounded_json
+from taskboard.logs.context import bind_board, bind_user
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if not await self._scope_user_taken():
             return
         self.board_id = int(self.scope["url_route"]["kwargs"]["board_id"])
+        bind_board(self.board_id)
         async with live_process().slots:
             # Join before reading the latest seq: every event after the one `hello` names
             # reaches this socket (the ones up to it may come twice; clients skip those).
@@ -160,6 +162,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             return False
         self.user_id = user.pk
         self.credential = self.scope["credential"]
+        bind_user(self.user_id)  # on every line this socket logs (taskboard.logs.asgi)
         return True
 
     async def _accept_watched(self) -> None:

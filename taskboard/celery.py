@@ -3,7 +3,9 @@
 import os
 from typing import Any
 
-from celery import Celery, Task
+from celery import Celery, Task, signals
+
+from taskboard.logs import celery_context
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taskboard.settings.local")
 
@@ -24,3 +26,19 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Beat's housekeeping tasks of an app live in its housekeeping.py (issue 15).
 app.autodiscover_tasks(related_name="housekeeping")
+
+
+@signals.setup_logging.connect
+def _django_logging(**kwargs: Any) -> None:
+    """Django's LOGGING (JSON or console: taskboard/logs/config.py) in the worker and beat
+    too, instead of Celery's own setup (which a receiver of this signal replaces)."""
+    from django.conf import settings
+
+    from taskboard.logs.config import configure
+
+    configure(settings.LOGGING)
+
+
+signals.before_task_publish.connect(celery_context.carry_request_id, weak=False)
+signals.task_prerun.connect(celery_context.enter_task, weak=False)
+signals.task_postrun.connect(celery_context.leave_task, weak=False)

@@ -27,6 +27,7 @@ from boards.permissions import Action
 from live.publishing import publish_on_commit
 from taskboard.db.board_lock import LockedBoard, lock_board, lock_board_of
 from taskboard.db.deferred_writes import DeferredWrites, defers_writes
+from taskboard.logs.context import bind_board
 
 
 @dataclass
@@ -108,6 +109,9 @@ def board_write(
         else:
             assert board_id is not None
             locked = lock_board(Board, Membership, board_id=board_id, user_id=actor.pk)
+        # The board on the log lines of the rest of the request or task (a write through a
+        # task learns it only here).
+        bind_board(locked.board.pk)
         alias = router.db_for_write(Board)
         write = BoardWrite(
             board=locked.board,

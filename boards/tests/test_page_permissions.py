@@ -148,7 +148,7 @@ NOT_ROLE_GATED = {
     "notifications/<int:notification_id>/open/": "the caller's own notification, by a link signed for them",
     "tasks/<int:task_id>/watch/": "any member may watch, viewers too (tasks/tests/test_watches.py)",
 }
-NOT_PAGES = ("api/", "^api/", "admin/", "accounts/", "healthz")
+NOT_PAGES = ("api/", "^api/", "admin/", "accounts/", "healthz", "readyz")
 
 
 def page_routes() -> set[str]:

@@ -20,6 +20,9 @@ if [ "$what" = test ]; then
   # promtool checks and unit-tests deploy/prometheus/ and the dashboard's queries
   # (tests/deploy/); the package also ships the server, which must not run (below).
   command -v promtool >/dev/null || need+=(prometheus)
+  # tests/test_json_logs.py runs the shipped nginx config in front of gunicorn (its own
+  # nginx on a free port: the package's service must not run, below).
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
 fi
 
 # make backup / restore-test: pg_basebackup, pg_receivewal, pg_verifybackup and the server
@@ -64,6 +67,9 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
         prometheus)
           systemctl disable --now prometheus >/dev/null 2>&1 || true
           systemctl disable --now prometheus-node-exporter >/dev/null 2>&1 || true
+          ;;
+        nginx)
+          systemctl disable --now nginx >/dev/null 2>&1 || true
           ;;
       esac
     done

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The request id and the log context, for every line logged after this point.
+    "taskboard.logs.middleware.RequestContextMiddleware",
     # Before WhiteNoise and every middleware that answers by itself: the policies go on
     # every response, static files and error pages included.
     "taskboard.content_security_policy.ContentSecurityPolicyMiddleware",
@@ -122,20 +124,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {
-        "client_errors_without_traceback": {"()": "taskboard.request_log.ClientErrorsWithoutTraceback"},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-        # An expected 403/404 is one line, not a traceback.
-        "django.request": {"filters": ["client_errors_without_traceback"]},
-    },
-}
+# LOGGING, LOG_FORMAT, the /readyz timeouts.
+from .operations import *  # noqa: E402, F403
 
 TASKBOARD_VAR_DIR = VAR_DIR

@@ -2,8 +2,10 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from taskboard.logs.config import JSON, logging_config
+
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, SIMPLE_JWT, env
+from .base import LOG_LEVEL, SECRET_KEY, SIMPLE_JWT, env
 
 DEBUG = False
 if len(SECRET_KEY) < 50:
@@ -24,3 +26,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+
+# One JSON object per line on stdout from every process kind (docs/operations.md "Logs").
+LOG_FORMAT = env.str("LOG_FORMAT", default=JSON)
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)

@@ -85,3 +85,43 @@ def test_a_forwarded_request_without_a_trusted_proxy_is_warned_about_once(
         record.getMessage() for record in caplog.records if "TRUSTED_PROXY_COUNT is 0" in record.getMessage()
     ]
     assert len(warnings) == 1
+
+
+def test_nginx_passes_one_request_id_to_both_pools_and_logs_it() -> None:
+    text = re.sub(r"#[^\n]*", "", NGINX.read_text())
+    # The client's (or an outer proxy's) id when it sent one, else nginx's own.
+    [mapping] = re.findall(r"map\s+\$http_x_request_id\s+\$(\w+)\s*\{(.*?)\}", text, flags=re.S)
+    variable, cases = mapping
+    assert re.search(r'""\s+\$request_id;', cases)
+    assert re.search(r"default\s+\$http_x_request_id;", cases)
+
+    for upstream in ("taskboard_wsgi", "taskboard_asgi"):
+        for block in _locations_proxying_to(upstream):
+            headers = re.findall(r"proxy_set_header\s+X-Request-ID\s+(\S+);", block, flags=re.I)
+            assert headers == [f"${variable}"], block
+    log_format = re.search(r"log_format\s+taskboard(.*?);", text, flags=re.S)
+    assert log_format is not None
+    assert f"rid=${variable}" in log_format.group(1)
+    # No query string in the access log: the WebSocket ticket travels there.
+    assert "$request " not in log_format.group(1)
+    assert "$request_uri" not in log_format.group(1)
+
+
+DOCKER_NGINX = ROOT / "deploy" / "docker" / "nginx.conf"
+FORWARDED = ("Host", "X-Forwarded-For", "X-Forwarded-Proto", "X-Request-ID")
+
+
+@pytest.mark.parametrize("config", [NGINX, DOCKER_NGINX], ids=["deploy/nginx", "deploy/docker"])
+def test_every_proxied_location_forwards_the_client_and_the_request_id(config: Path) -> None:
+    # nginx gives a location the server's proxy_set_header lines only when the location sets
+    # none itself: each location that sets any must set these too.
+    text = re.sub(r"#[^\n]*", "", config.read_text())
+    blocks = [
+        block for block in re.findall(r"location\s+[^{]*\{(.*?)\}", text, flags=re.S) if "proxy_pass" in block
+    ]
+
+    assert blocks
+    for block in blocks:
+        set_here = re.findall(r"proxy_set_header\s+(\S+)\s", block)
+        if set_here:
+            assert set(FORWARDED) <= set(set_here), block

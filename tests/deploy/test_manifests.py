@@ -340,7 +340,14 @@ def _settings_read_from_the_environment() -> set[str]:
 def test_the_config_map_sets_only_settings_the_app_reads() -> None:
     config = _one(_objects("overlays/small"), "ConfigMap", "taskboard-config")
     # Read by libraries or the metrics exporter (issue 16), not by a settings module.
-    elsewhere = {"DJANGO_SETTINGS_MODULE", "PROMETHEUS_MULTIPROC_DIR", "METRICS_PORT", "TASKBOARD_VAR_DIR"}
+    # CELERY_QUIET: Celery's command line (--quiet).
+    elsewhere = {
+        "DJANGO_SETTINGS_MODULE",
+        "PROMETHEUS_MULTIPROC_DIR",
+        "METRICS_PORT",
+        "TASKBOARD_VAR_DIR",
+        "CELERY_QUIET",
+    }
 
     unknown = set(config["data"]) - _settings_read_from_the_environment() - elsewhere
     assert unknown == set()

@@ -37,6 +37,8 @@ def asgi_servers(
         "LIVE_PRESENCE_DEBOUNCE_SECONDS": "0.2",
         "DB_READ_POOL_SIZE": "4",
         "DB_WRITE_POOL_SIZE": "4",
+        # As production writes them: tests read the request id and context off these lines.
+        "LOG_FORMAT": "json",
     }
     env.pop("PYTEST_CURRENT_TEST", None)
     log_dir = tmp_path_factory.mktemp("asgi")
