@@ -5,6 +5,10 @@ faster than Django's ASGI handler under uvicorn (docs/design.md "Why two servers
 
 import multiprocessing
 import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
@@ -32,3 +36,33 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # another proxy in front of nginx sets its own count. taskboard/tests/test_deploy.py checks
 # that this and the nginx config agree. Bind only where nginx alone can reach this pool.
 os.environ.setdefault("TRUSTED_PROXY_COUNT", "1")
+
+# Metrics (taskboard/metrics/, docs/operations.md "Metrics"): the workers write their values
+# to files in PROMETHEUS_MULTIPROC_DIR and /metrics, answered by any one worker, adds up all
+# of them. It must be set before the app is imported (prometheus_client reads it then); a
+# folder of this master's own when the environment names none, removed when it exits.
+_own_metrics_dir = None
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    _own_metrics_dir = str(Path(tempfile.gettempdir()) / f"taskboard-gunicorn-metrics-{os.getpid()}")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _own_metrics_dir
+
+
+def on_starting(server: Any) -> None:
+    """Empty the folder: files a previous master left would add its counts to ours."""
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for leftover in folder.glob("*.db"):
+        leftover.unlink(missing_ok=True)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker ended (recycled after max_requests, killed, crashed): its live gauges go;
+    its counters stay in the sums, as counters must."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    if _own_metrics_dir is not None:
+        shutil.rmtree(_own_metrics_dir, ignore_errors=True)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from .models import OutboxMail
 
@@ -20,3 +20,22 @@ def mail_ids_to_queue(*, now: datetime, requeue_before: datetime, limit: int) ->
 
 def mail_by_key(*, key: str) -> OutboxMail | None:
     return OutboxMail.objects.filter(key=key).first()
+
+
+# The states counted at every scrape of /metrics: the open ones (outbox_open_idx) and the
+# failed (outbox_failed_idx). Sent rows, most of the table, would cost a scan.
+COUNTED_STATES = (OutboxMail.State.PENDING, OutboxMail.State.SENDING, OutboxMail.State.FAILED)
+
+
+def mail_counts_by_state() -> dict[str, int]:
+    """Rows per state, for the states in COUNTED_STATES (0 for a state with none)."""
+    counts = dict.fromkeys((str(state) for state in COUNTED_STATES), 0)
+    rows = (
+        OutboxMail.objects.filter(state__in=COUNTED_STATES)
+        .order_by()
+        .values_list("state")
+        .annotate(rows=Count("id"))
+    )
+    for state, rows_in_state in rows:
+        counts[str(state)] = rows_in_state
+    return counts

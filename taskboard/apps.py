@@ -7,5 +7,8 @@ class TaskboardConfig(AppConfig):
 
     def ready(self) -> None:
         from .db.checks import check_database_routing
+        from .metrics import database as metrics_database
 
         checks.register(check_database_routing)
+        # Every SQL statement counted per alias, the pools sampled (taskboard/metrics/).
+        metrics_database.connect()

@@ -5,6 +5,8 @@ from typing import Any
 
 from celery import Celery, Task
 
+from taskboard.metrics import jobs as metrics_jobs
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taskboard.settings.local")
 
 
@@ -24,3 +26,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Beat's housekeeping tasks of an app live in its housekeeping.py (issue 15).
 app.autodiscover_tasks(related_name="housekeeping")
+# Task counts and times, and the worker's and beat's /metrics (taskboard/metrics/jobs.py):
+# connected here, before the worker's first signal, which comes before Django's setup.
+metrics_jobs.connect()

@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 class ReadScope:
     # Replicas may serve this scope's reads (web requests that did not just write).
     allow_replicas: bool
+    # Why reads go to the primary when replicas are not allowed (for the metrics):
+    # primary_after_write (a write request, a client that just wrote), replica_lagging (a
+    # replica failed mid-request), primary_forced (tasks reading back a commit).
+    primary_reason: str = "primary_forced"
     # Set by the router on the first write: later reads in the scope use the primary.
     wrote: bool = False
     # The replica this scope reads from: one per scope, so two reads of a request never
@@ -33,8 +37,8 @@ def current_scope() -> ReadScope | None:
 
 
 @contextmanager
-def read_scope(*, allow_replicas: bool) -> Iterator[ReadScope]:
-    scope = ReadScope(allow_replicas=allow_replicas)
+def read_scope(*, allow_replicas: bool, primary_reason: str = "primary_forced") -> Iterator[ReadScope]:
+    scope = ReadScope(allow_replicas=allow_replicas, primary_reason=primary_reason)
     token = _scope.set(scope)
     try:
         yield scope

@@ -7,6 +7,7 @@ from .database import *  # noqa: F403
 from .email import *  # noqa: F403
 from .environment import BASE_DIR, VAR_DIR, env
 from .live import *  # noqa: F403
+from .metrics import *  # noqa: F403
 from .security import *  # noqa: F403
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "channels",
+    "django_prometheus",
     "taskboard",
     "accounts",
     "outbox",
@@ -46,6 +48,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: django-prometheus' HTTP metrics (taskboard/metrics/, docs/operations.md).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before WhiteNoise and every middleware that answers by itself: the policies go on
     # every response, static files and error pages included.
@@ -62,6 +66,8 @@ MIDDLEWARE = [
     "taskboard.lazy_messages.LazyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.active_users.ActiveUsersMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "taskboard.urls"
