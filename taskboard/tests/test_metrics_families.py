@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from prometheus_client import REGISTRY
@@ -15,8 +15,8 @@ from prometheus_client import REGISTRY
 from accounts.tests.factories import UserFactory
 from boards.models import Board
 from boards.tests.factories import BoardListFactory, board_with_roles
-from tasks.board_cache import local_bodies
 from taskboard.metrics.cache import CountingRedisCache
+from tasks.board_cache import local_bodies
 from tests.api.http import Api
 
 PASSWORD = "a-long-passphrase-4-tests"
@@ -86,7 +86,7 @@ def test_every_statement_of_a_request_is_counted_on_its_alias() -> None:
 @pytest.mark.django_db
 def test_a_failing_statement_is_counted_as_an_error() -> None:
     def fail() -> None:
-        with pytest.raises(Exception), transaction.atomic(), connection.cursor() as cursor:
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT * FROM no_such_table_here")
 
     assert moved("taskboard_db_query_errors_total", fail, alias="default") == 1
@@ -268,10 +268,14 @@ def test_a_rolled_back_write_is_not_counted() -> None:
 
     owner = UserFactory.create()
 
-    def rolled_back() -> None:
-        with pytest.raises(RuntimeError), transaction.atomic():
+    def create_then_fail() -> None:
+        with transaction.atomic():
             board_services.board_create(actor=owner, title="Never")
             raise RuntimeError
+
+    def rolled_back() -> None:
+        with pytest.raises(RuntimeError):
+            create_then_fail()
 
     assert moved("taskboard_boards_created_total", rolled_back) == 0
 
