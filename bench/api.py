@@ -45,6 +45,7 @@ import signal
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 # The modules beside this script hold its parts (bench/ is first on sys.path): the stack it
@@ -54,7 +55,7 @@ from api_measurement import Result, judge, measure
 from api_profiling import profile, summarize_profile
 from api_report import figures, machine, table
 from api_scenarios import Scenario, scenarios
-from api_stack import Stack
+from api_stack import METRICS_TOKEN, Stack, opener
 
 
 def serve(stack: Stack) -> None:
@@ -71,6 +72,24 @@ def serve(stack: Stack) -> None:
             time.sleep(3600)
     except KeyboardInterrupt:
         pass
+
+
+def scrape_cost(stack: Stack, scrapes: int = 30) -> str:
+    """What one scrape of /metrics costs the worker that answers it, after the scenarios'
+    traffic (every family has values): the median time and the size of the answer."""
+    stack.start_gunicorn()
+    fixture(stack.base_url)  # some traffic: logins, a board read
+    request = urllib.request.Request(
+        f"{stack.base_url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+    )
+    times, size = [], 0
+    for _ in range(scrapes):
+        started = time.perf_counter()
+        with opener.open(request, timeout=10) as response:
+            size = len(response.read())
+        times.append(time.perf_counter() - started)
+    times.sort()
+    return f"/metrics: median {times[len(times) // 2] * 1000:.1f} ms per scrape, {size / 1024:.0f} KiB"
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -192,6 +211,7 @@ def main() -> None:
     base_dir = Path(tempfile.mkdtemp(prefix="tb-api-bench-"))
     stack = Stack(base_dir, workers=args.workers, gunicorn_args=args.gunicorn_args, durable=not args.fast_db)
     results: dict[str, Result] = {}
+    scrape = ""
     try:
         stack.start()
         print(f"stack in {base_dir}: PostgreSQL {stack.postgres.port}, Redis {stack.redis.port}", flush=True)
@@ -200,6 +220,8 @@ def main() -> None:
             serve(stack)
             return
         results = _run_scenarios(stack, chosen, args, profile_dir)
+        scrape = scrape_cost(stack)
+        print(scrape, flush=True)
     finally:
         stack.stop()
         if args.keep:
@@ -211,6 +233,7 @@ def main() -> None:
     load_end = os.getloadavg()
     print()
     print(table(results, results.get("healthz")))
+    print(scrape)
     print()
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in load_end)}")
     if args.json:

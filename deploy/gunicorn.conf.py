@@ -39,25 +39,33 @@ os.environ.setdefault("TRUSTED_PROXY_COUNT", "1")
 
 # Metrics (taskboard/metrics/, docs/operations.md "Metrics"): the workers write their values
 # to files in PROMETHEUS_MULTIPROC_DIR and /metrics, answered by any one worker, adds up all
-# of them. It must be set before the app is imported (prometheus_client reads it then); a
+# of them. It must be set, and the folder exist, before the app is imported (prometheus_client
+# reads it then, and preload_app imports the app before gunicorn's on_starting hook runs): a
 # folder of this master's own when the environment names none, removed when it exits.
+# METRICS_ENABLED=false (bench/api.py's baseline) leaves it unset: values in memory only.
 _own_metrics_dir = None
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+_metrics_enabled = os.environ.get("METRICS_ENABLED", "true").lower() not in ("false", "0", "no", "off")
+if _metrics_enabled and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     _own_metrics_dir = str(Path(tempfile.gettempdir()) / f"taskboard-gunicorn-metrics-{os.getpid()}")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _own_metrics_dir
-
-
-def on_starting(server: Any) -> None:
-    """Empty the folder: files a previous master left would add its counts to ours."""
-    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    for leftover in folder.glob("*.db"):
-        leftover.unlink(missing_ok=True)
+# Emptied on start, before the app writes anything: a previous master's files would add its
+# counts to ours. Once per master: gunicorn reads this file again on a reload (HUP), when the
+# running workers' files must stay.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR") and os.environ.get("TASKBOARD_METRICS_DIR_OF") != str(
+    os.getpid()
+):
+    os.environ["TASKBOARD_METRICS_DIR_OF"] = str(os.getpid())
+    _folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    _folder.mkdir(parents=True, exist_ok=True)
+    for _leftover in _folder.glob("*.db"):
+        _leftover.unlink(missing_ok=True)
 
 
 def child_exit(server: Any, worker: Any) -> None:
     """A worker ended (recycled after max_requests, killed, crashed): its live gauges go;
     its counters stay in the sums, as counters must."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)

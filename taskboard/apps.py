@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.core import checks
 
 
@@ -10,5 +11,6 @@ class TaskboardConfig(AppConfig):
         from .metrics import database as metrics_database
 
         checks.register(check_database_routing)
-        # Every SQL statement counted per alias, the pools sampled (taskboard/metrics/).
-        metrics_database.connect()
+        if settings.METRICS_ENABLED:
+            # Every SQL statement counted per alias, the pools sampled (taskboard/metrics/).
+            metrics_database.connect()

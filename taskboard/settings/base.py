@@ -8,6 +8,7 @@ from .email import *  # noqa: F403
 from .environment import BASE_DIR, VAR_DIR, env
 from .live import *  # noqa: F403
 from .metrics import *  # noqa: F403
+from .metrics import METRICS_ENABLED
 from .security import *  # noqa: F403
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -48,8 +49,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First and last: django-prometheus' HTTP metrics (taskboard/metrics/, docs/operations.md).
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before WhiteNoise and every middleware that answers by itself: the policies go on
     # every response, static files and error pages included.
@@ -66,9 +65,16 @@ MIDDLEWARE = [
     "taskboard.lazy_messages.LazyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "accounts.active_users.ActiveUsersMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+if METRICS_ENABLED:
+    # First and last: django-prometheus' HTTP metrics (taskboard/metrics/, docs/operations.md);
+    # who was active, once the view has authenticated the user (accounts/active_users.py).
+    MIDDLEWARE = [
+        "django_prometheus.middleware.PrometheusBeforeMiddleware",
+        *MIDDLEWARE,
+        "accounts.active_users.ActiveUsersMiddleware",
+        "django_prometheus.middleware.PrometheusAfterMiddleware",
+    ]
 
 ROOT_URLCONF = "taskboard.urls"
 WSGI_APPLICATION = "taskboard.wsgi.application"
