@@ -67,13 +67,14 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 if METRICS_ENABLED:
-    # First and last: django-prometheus' HTTP metrics (taskboard/metrics/, docs/operations.md);
-    # who was active, once the view has authenticated the user (accounts/active_users.py).
+    # First and last: django-prometheus' HTTP metrics, the families the rules read
+    # (taskboard/metrics/http.py, docs/operations.md); who was active, once the view has
+    # authenticated the user (accounts/active_users.py).
     MIDDLEWARE = [
-        "django_prometheus.middleware.PrometheusBeforeMiddleware",
+        "taskboard.metrics.http.BeforeMiddleware",
         *MIDDLEWARE,
         "accounts.active_users.ActiveUsersMiddleware",
-        "django_prometheus.middleware.PrometheusAfterMiddleware",
+        "taskboard.metrics.http.AfterMiddleware",
     ]
 
 ROOT_URLCONF = "taskboard.urls"

@@ -17,7 +17,6 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from taskboard.site_address import local_address
 
-
 # Set once run_local has started again with the metrics folder in its environment.
 RUN_LOCAL_METRICS_MARK = "TASKBOARD_RUN_LOCAL_METRICS"
 
@@ -77,7 +76,8 @@ class Command(BaseCommand):
         os.environ[RUN_LOCAL_METRICS_MARK] = "1"
         sys.stdout.flush()
         sys.stderr.flush()
-        os.execv(sys.executable, [sys.executable, *sys.argv])
+        # This same command again, no shell involved.
+        os.execv(sys.executable, [sys.executable, *sys.argv])  # noqa: S606
 
     def _start_worker(self) -> subprocess.Popen[bytes]:
         for option in ("data_folder_in", "data_folder_out"):
