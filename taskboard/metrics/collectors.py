@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from prometheus_client import REGISTRY, CollectorRegistry, multiprocess
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,27 @@ class ScrapeCollectors:
                 logger.warning("The %s metrics could not be collected", name, exc_info=True)
 
 
+class WithQueryCounts:
+    """The collected families, and `taskboard_db_queries_total{alias}` made from the count
+    of the statement-time histogram: the same number, so each statement writes one value
+    less (in multiprocess mode a write to a memory-mapped file under a lock)."""
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+
+    def collect(self) -> Iterator[Metric]:
+        for family in self.source.collect():
+            yield family
+            if family.name == "taskboard_db_query_seconds":
+                queries = CounterMetricFamily(
+                    "taskboard_db_queries", "SQL statements run, per database alias.", labels=["alias"]
+                )
+                for sample in family.samples:
+                    if sample.name == "taskboard_db_query_seconds_count":
+                        queries.add_metric([sample.labels["alias"]], sample.value)
+                yield queries
+
+
 def multiprocess_dir() -> str | None:
     """The multiprocess directory of this process, if it runs in multiprocess mode."""
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
@@ -59,10 +80,9 @@ def registry(*, scrape: bool = True) -> CollectorRegistry:
     if found is None:
         found = CollectorRegistry(auto_describe=False)
         path = multiprocess_dir()
-        if path:
-            multiprocess.MultiProcessCollector(found, path=path)
-        else:
-            found.register(REGISTRY)  # a registry is a collector too
+        # Every process's values (each writes its own files), or this process's registry.
+        source: Any = multiprocess.MultiProcessCollector(None, path=path) if path else REGISTRY
+        found.register(WithQueryCounts(source))
         if scrape:
             found.register(ScrapeCollectors())
         found = _registries.setdefault(key, found)

@@ -3,8 +3,8 @@
 Statements are counted by an execute wrapper installed on each connection as it is created
 (the `connection_created` signal): it sees every statement that goes through Django's
 cursor, the ORM's, the compiled reads' and the deferred writes' alike (taskboard/db/), on
-whatever backend. Its cost is two clock reads, a counter and a histogram per statement
-(docs/benchmarks.md "Metrics").
+whatever backend. Its cost is two clock reads and a histogram observation per statement
+(docs/benchmarks.md "Metrics' cost").
 
 Pool gauges are sampled per process at most once a second, when a request or a task ends
 (a pool's state in the middle of one would count the caller's own connection), and by the
@@ -22,7 +22,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from prometheus_client import Counter
 
-from .families import db_pool_connections, db_queries, db_query_errors, db_query_seconds, db_reads_routed
+from .families import db_pool_connections, db_query_errors, db_query_seconds, db_reads_routed
 
 POOL_SAMPLE_SECONDS = 1.0
 
@@ -32,7 +32,6 @@ class QueryMetrics:
 
     def __init__(self, alias: str) -> None:
         self.alias = alias
-        self.queries = db_queries.labels(alias)
         self.errors = db_query_errors.labels(alias)
         self.seconds = db_query_seconds.labels(alias)
 
@@ -44,8 +43,8 @@ class QueryMetrics:
             self.errors.inc()
             raise
         finally:
+            # Its count is also taskboard_db_queries_total (collectors.WithQueryCounts).
             self.seconds.observe(time.perf_counter() - started)
-            self.queries.inc()
 
 
 _wrappers: dict[str, QueryMetrics] = {}

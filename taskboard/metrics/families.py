@@ -18,7 +18,8 @@ BUILD_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2
 TASK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 # -- database ------------------------------------------------------------------------------
-db_queries = Counter("taskboard_db_queries", "SQL statements run, per database alias.", ["alias"])
+# taskboard_db_queries_total{alias} is this histogram's count, exported under its own name
+# when /metrics is read (taskboard.metrics.collectors.WithQueryCounts).
 db_query_errors = Counter(
     "taskboard_db_query_errors", "SQL statements that raised a database error, per alias.", ["alias"]
 )

@@ -1,7 +1,7 @@
 """The metric families move with real traffic (taskboard/metrics/, docs/operations.md
 "Metrics"): requests through the test client and the real services, counted by the same
 code the servers run. This process is not in multiprocess mode: the values are read from
-prometheus_client's default registry, as before/after differences."""
+what /metrics answers with (taskboard.metrics.collectors.registry), as differences."""
 
 from collections.abc import Callable
 from typing import Any
@@ -10,12 +10,12 @@ import pytest
 from django.db import DatabaseError, connection, connections, transaction
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
-from prometheus_client import REGISTRY
 
 from accounts.tests.factories import UserFactory
 from boards.models import Board
 from boards.tests.factories import BoardListFactory, board_with_roles
 from taskboard.metrics.cache import CountingRedisCache
+from taskboard.metrics.collectors import registry
 from tasks.board_cache import local_bodies
 from tests.api.http import Api
 
@@ -23,7 +23,7 @@ PASSWORD = "a-long-passphrase-4-tests"
 
 
 def value(name: str, **labels: str) -> float:
-    return REGISTRY.get_sample_value(name, labels) or 0.0
+    return registry(scrape=False).get_sample_value(name, labels) or 0.0
 
 
 def moved(name: str, action: Callable[[], Any], **labels: str) -> float:
@@ -135,7 +135,10 @@ def test_a_read_request_is_routed_to_the_replica_and_its_lag_is_measured(pg_clus
         # Its probe connections to the test database would keep the database from being dropped.
         reset_monitor()
     assert value("taskboard_db_replica_lag_seconds", alias="replica1") >= 0
-    assert REGISTRY.get_sample_value("taskboard_db_replica_lag_seconds", {"alias": "replica1"}) is not None
+    assert (
+        registry(scrape=False).get_sample_value("taskboard_db_replica_lag_seconds", {"alias": "replica1"})
+        is not None
+    )
 
 
 @pytest.mark.postgresql  # psycopg's pools

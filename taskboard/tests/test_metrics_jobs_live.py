@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from celery import signals
 from django.test import Client, override_settings
-from prometheus_client import REGISTRY
 
 from live.channel_layer import SharedDecodePubSubChannelLayer
 from live.open_sockets import LiveProcess
@@ -23,13 +22,13 @@ from outbox import services as outbox_services
 from outbox import tasks as outbox_tasks
 from reminders.services import reminders_due
 from reminders.tests.helpers import due_task, person
-from taskboard.metrics.collectors import queue_depths
+from taskboard.metrics.collectors import queue_depths, registry
 
 NOW = datetime(2030, 1, 10, 12, 0, tzinfo=UTC)
 
 
 def value(name: str, **labels: str) -> float:
-    return REGISTRY.get_sample_value(name, labels) or 0.0
+    return registry(scrape=False).get_sample_value(name, labels) or 0.0
 
 
 def moved(name: str, action: Callable[[], Any], **labels: str) -> float:
