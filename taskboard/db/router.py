@@ -20,10 +20,13 @@ class PrimaryReplicaRouter:
 
     def db_for_read(self, model: Any, **hints: Any) -> str:
         alias, reason = self._read_alias(model)
-        count_read_routed(alias, reason)
         scope = current_scope()
-        if scope is not None:
+        if scope is None:
+            count_read_routed(alias, reason)
+        else:
             scope.read_aliases.add(alias)
+            # Counted when the scope ends (taskboard.db.routing.read_scope).
+            scope.routed[(alias, reason)] = scope.routed.get((alias, reason), 0) + 1
         return alias
 
     def db_for_write(self, model: Any, **hints: Any) -> str:

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from taskboard.metrics.database import count_read_routed
+
 
 @dataclass
 class ReadScope:
@@ -27,6 +29,9 @@ class ReadScope:
     replicas_used: set[str] = field(default_factory=set)
     # Every alias the router sent a read to, primary included (for X-Taskboard-Read-From).
     read_aliases: set[str] = field(default_factory=set)
+    # (alias, reason) -> reads routed so: counted once when the scope ends, one write to the
+    # metrics per kind instead of one per read (taskboard_db_reads_routed_total).
+    routed: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 _scope: ContextVar[ReadScope | None] = ContextVar("taskboard_read_scope", default=None)
@@ -44,6 +49,8 @@ def read_scope(*, allow_replicas: bool, primary_reason: str = "primary_forced") 
         yield scope
     finally:
         _scope.reset(token)
+        for (alias, reason), reads in scope.routed.items():
+            count_read_routed(alias, reason, reads)
 
 
 @contextmanager

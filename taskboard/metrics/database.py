@@ -64,11 +64,11 @@ def install_query_metrics(sender: Any, connection: BaseDatabaseWrapper, **kwargs
 _routed: dict[tuple[str, str], Counter] = {}
 
 
-def count_read_routed(alias: str, reason: str) -> None:
+def count_read_routed(alias: str, reason: str, reads: int = 1) -> None:
     child = _routed.get((alias, reason))
     if child is None:
         child = _routed.setdefault((alias, reason), db_reads_routed.labels(alias, reason))
-    child.inc()
+    child.inc(reads)
 
 
 class PoolSampler:
