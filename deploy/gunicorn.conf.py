@@ -39,9 +39,9 @@ os.environ.setdefault("TRUSTED_PROXY_COUNT", "1")
 
 # Metrics (taskboard/metrics/, docs/operations.md "Metrics"): the workers write their values
 # to files in PROMETHEUS_MULTIPROC_DIR and /metrics, answered by any one worker, adds up all
-# of them. It must be set, and the folder exist, before the app is imported (prometheus_client
-# reads it then, and preload_app imports the app before gunicorn's on_starting hook runs): a
-# folder of this master's own when the environment names none, removed when it exits.
+# of them. It must be set before the app is imported (prometheus_client reads it then, and
+# preload_app imports the app before gunicorn's on_starting hook runs): a folder of this
+# master's own when the environment names none, removed when it exits.
 # METRICS_ENABLED=false (bench/api.py's baseline) leaves it unset: values in memory only.
 _own_metrics_dir = None
 _metrics_enabled = os.environ.get("METRICS_ENABLED", "true").lower() not in ("false", "0", "no", "off")
@@ -55,9 +55,8 @@ if os.environ.get("PROMETHEUS_MULTIPROC_DIR") and os.environ.get("TASKBOARD_METR
     os.getpid()
 ):
     os.environ["TASKBOARD_METRICS_DIR_OF"] = str(os.getpid())
-    _folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
-    _folder.mkdir(parents=True, exist_ok=True)
-    for _leftover in _folder.glob("*.db"):
+    # (taskboard.metrics creates the folder when it is missing.)
+    for _leftover in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
         _leftover.unlink(missing_ok=True)
 
 

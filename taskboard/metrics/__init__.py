@@ -34,6 +34,8 @@ def _use_a_remembered_pid() -> None:
 
 
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Each process writes its files there from its first metric on.
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
     _use_a_remembered_pid()
 
 # The _created series (each counter's start time) double the output and nothing reads them.
