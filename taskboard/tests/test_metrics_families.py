@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 from django.db import DatabaseError, connection, connections, transaction
+from django.http import HttpRequest, HttpResponse
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.urls import path
 
 from accounts.tests.factories import UserFactory
 from boards.models import Board
@@ -58,6 +60,30 @@ def test_requests_are_counted_by_view_and_status(client: Client) -> None:
             method="GET",
         )
         >= 3
+    )
+
+
+def boom(request: HttpRequest) -> HttpResponse:
+    raise RuntimeError("a view that crashes")
+
+
+urlpatterns = [path("boom", boom, name="boom")]
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_an_exception_in_a_view_is_counted_by_type_and_view_with_its_500() -> None:
+    client = Client(raise_request_exception=False)
+
+    def crash() -> None:
+        assert client.get("/boom").status_code == 500
+
+    assert moved("django_http_exceptions_total_by_type_total", crash, type="RuntimeError") == 1
+    assert value("django_http_exceptions_total_by_view_total", view="boom") >= 1
+    assert (
+        value(
+            "django_http_responses_total_by_status_view_method_total", status="500", view="boom", method="GET"
+        )
+        >= 1
     )
 
 
