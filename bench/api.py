@@ -19,7 +19,11 @@ Scenarios, in this order:
    detail warm (200 tasks, 32 connections), board detail answered 304 to If-None-Match (the
    floor of an authenticated board read: token, user and board rows, no body), a board's
    tasks with a filter, board detail warm for 5,000 tasks (8 connections), POST task and
-   POST move (32 connections, one board).
+   POST move (32 connections, one board);
+3. among them, warm board detail and POST task once more with `METRICS_ENABLED=false`, each
+   right after the same scenario with the metrics: their cost, printed as a difference
+   (issue 16; with --profile also the share of the workers' samples in the metrics' code).
+   After the scenarios, the median time of one scrape of /metrics.
 
 gunicorn is restarted before each scenario, so no scenario pays for the worker restarts
 (max_requests) that an earlier one's requests ran up. Besides requests/s and latencies it
