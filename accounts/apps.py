@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "accounts"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from taskboard.metrics import scrape_collector
+
+        from .active_users import collect_active_users
+
+        scrape_collector("active_users", collect_active_users)

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 
+from taskboard.metrics.families import lockouts, login_failures
+
 logger = logging.getLogger(__name__)
 # Security events (failures, lockouts) at WARNING; never a password, token or raw email.
 security_log = logging.getLogger("taskboard.security")
@@ -106,8 +108,9 @@ def _reserve_all(*, entry: str, limits: list[tuple[str, str, int]]) -> LoginAtte
             # already blocked; the slots taken are given back (a refusal is not a failure).
             attempt.release()
             if cache.add(f"{key}:logged", 1, timeout=window):
-                # Logged once a window: later refusals would only repeat it (and let a
-                # flood fill the logs).
+                # Logged (and counted) once a window: later refusals would only repeat it
+                # (and let a flood fill the logs).
+                lockouts.inc()
                 security_log.warning(
                     "Authentication locked: entry=%s %s=%s for up to %ss",
                     entry,
@@ -128,6 +131,7 @@ def reserve_address_attempt(*, address: str, entry: str) -> LoginAttempt:
 
 def log_failure(*, entry: str, address: str, account: str | None = None) -> None:
     """The security event of one failed authentication (the password or token never)."""
+    login_failures.inc()
     if account is None:
         security_log.warning("Authentication failed: entry=%s address=%s", entry, address)
     else:

@@ -19,7 +19,11 @@ Scenarios, in this order:
    detail warm (200 tasks, 32 connections), board detail answered 304 to If-None-Match (the
    floor of an authenticated board read: token, user and board rows, no body), a board's
    tasks with a filter, board detail warm for 5,000 tasks (8 connections), POST task and
-   POST move (32 connections, one board).
+   POST move (32 connections, one board);
+3. among them, warm board detail and POST task once more with `METRICS_ENABLED=false`, each
+   right after the same scenario with the metrics: their cost, printed as a difference
+   (issue 16; with --profile also the share of the workers' samples in the metrics' code).
+   After the scenarios, the median time of one scrape of /metrics.
 
 gunicorn is restarted before each scenario, so no scenario pays for the worker restarts
 (max_requests) that an earlier one's requests ran up. Besides requests/s and latencies it
@@ -45,16 +49,27 @@ import signal
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 # The modules beside this script hold its parts (bench/ is first on sys.path): the stack it
 # starts, the data, the scenarios, the measurements, the profiles and the report.
-from api_fixture import LARGE_BOARD_TASKS, SMALL_BOARD_TASKS, Fixture, fixture, remove_posted_tasks, seed
+from api_fixture import (
+    LARGE_BOARD_TASKS,
+    OWNER_EMAIL,
+    OWNER_PASSWORD,
+    SMALL_BOARD_TASKS,
+    Fixture,
+    fixture,
+    http_json,
+    remove_posted_tasks,
+    seed,
+)
 from api_measurement import Result, judge, measure
 from api_profiling import profile, summarize_profile
 from api_report import figures, machine, table
 from api_scenarios import Scenario, scenarios
-from api_stack import Stack
+from api_stack import METRICS_TOKEN, Stack, opener
 
 
 def serve(stack: Stack) -> None:
@@ -71,6 +86,28 @@ def serve(stack: Stack) -> None:
             time.sleep(3600)
     except KeyboardInterrupt:
         pass
+
+
+def scrape_cost(stack: Stack, scrapes: int = 30) -> str:
+    """What one scrape of /metrics costs the worker that answers it, after the scenarios'
+    traffic (every family has values): the median time and the size of the answer."""
+    stack.start_gunicorn()
+    # Some traffic first, so that the families have values: a login, board lists and reads.
+    api = f"{stack.base_url}/api/v1"
+    token = http_json(f"{api}/auth/token/", body={"email": OWNER_EMAIL, "password": OWNER_PASSWORD})["access"]
+    for board in http_json(f"{api}/boards/?page_size=100", token=token)["results"]:
+        http_json(f"{api}/boards/{board['id']}/", token=token)
+    request = urllib.request.Request(
+        f"{stack.base_url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+    )
+    times, size = [], 0
+    for _ in range(scrapes):
+        started = time.perf_counter()
+        with opener.open(request, timeout=10) as response:
+            size = len(response.read())
+        times.append(time.perf_counter() - started)
+    times.sort()
+    return f"/metrics: median {times[len(times) // 2] * 1000:.1f} ms per scrape, {size / 1024:.0f} KiB"
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -192,6 +229,7 @@ def main() -> None:
     base_dir = Path(tempfile.mkdtemp(prefix="tb-api-bench-"))
     stack = Stack(base_dir, workers=args.workers, gunicorn_args=args.gunicorn_args, durable=not args.fast_db)
     results: dict[str, Result] = {}
+    scrape = ""
     try:
         stack.start()
         print(f"stack in {base_dir}: PostgreSQL {stack.postgres.port}, Redis {stack.redis.port}", flush=True)
@@ -200,6 +238,8 @@ def main() -> None:
             serve(stack)
             return
         results = _run_scenarios(stack, chosen, args, profile_dir)
+        scrape = scrape_cost(stack)
+        print(scrape, flush=True)
     finally:
         stack.stop()
         if args.keep:
@@ -211,6 +251,7 @@ def main() -> None:
     load_end = os.getloadavg()
     print()
     print(table(results, results.get("healthz")))
+    print(scrape)
     print()
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in load_end)}")
     if args.json:

@@ -46,6 +46,10 @@ def profile(
     return out
 
 
+# Where the metrics run (issue 16): prometheus_client, django-prometheus, ours.
+METRICS_CODE = ("prometheus_client/", "django_prometheus/", "taskboard/metrics/", "accounts/active_users.py")
+
+
 # Frames every request passes through (server, handler, middleware, DRF dispatch): they
 # are in nearly all samples and say nothing about where an endpoint's time goes.
 _TRUNK_SHARE = 0.8
@@ -56,7 +60,7 @@ def summarize_profile(path: Path, *, top: int = 22) -> str:
     through) and spend their own time in (self)."""
     inclusive: collections.Counter[str] = collections.Counter()
     own: collections.Counter[str] = collections.Counter()
-    total = 0
+    total = metrics = 0
     for line in path.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not stack or not count_text.isdigit():
@@ -64,17 +68,34 @@ def summarize_profile(path: Path, *, top: int = 22) -> str:
         count = int(count_text)
         frames = [_short_frame(frame) for frame in stack.split(";")]
         total += count
+        if _in_metrics(stack.split(";")):
+            metrics += count
         for frame in set(frames):
             inclusive[frame] += count
         own[frames[-1]] += count
     if not total:
         return "  (no samples)\n"
     below_trunk = [(frame, count) for frame, count in inclusive.most_common() if count < _TRUNK_SHARE * total]
-    lines = [f"  {total} samples holding the GIL; inclusive (below the request trunk):"]
+    lines = [f"  {total} samples holding the GIL; {metrics / total:.1%} in the metrics' code"]
+    lines.append("  inclusive (below the request trunk):")
     lines += [f"    {count / total:6.1%}  {frame}" for frame, count in below_trunk[:top]]
     lines.append("  self:")
     lines += [f"    {count / total:6.1%}  {frame}" for frame, count in own.most_common(top // 2)]
     return "\n".join(lines) + "\n"
+
+
+def _in_metrics(frames: list[str]) -> bool:
+    """A sample spent in the metrics: below its innermost metrics frame there is only metrics
+    code or the standard library (a lock, struct). The statement wrapper and the active-users
+    middleware wrap whole statements and requests: what runs inside them is not theirs."""
+    marks = [i for i, frame in enumerate(frames) if any(code in frame for code in METRICS_CODE)]
+    if not marks:
+        return False
+    return all(
+        any(code in frame for code in METRICS_CODE)
+        or ("/lib/python3" in frame and "site-packages" not in frame)
+        for frame in frames[marks[-1] + 1 :]
+    )
 
 
 def _short_frame(frame: str) -> str:

@@ -26,6 +26,25 @@ def machine() -> dict[str, Any]:
     }
 
 
+# (with, without): the metrics' cost, issue 16's budget 5 %.
+METRICS_PAIRS = (("detail_warm_200", "detail_warm_200_nometrics"), ("post_task", "post_task_nometrics"))
+
+
+def metrics_cost(results: dict[str, Result]) -> list[str]:
+    rows = []
+    for with_name, without_name in METRICS_PAIRS:
+        if with_name in results and without_name in results:
+            on, off = results[with_name], results[without_name]
+            rps_cost = 1 - on.rps / off.rps
+            cpu_cost = on.cpu_ms["app"] / off.cpu_ms["app"] - 1
+            rows.append(
+                f"metrics' cost on {with_name}: **{rps_cost:+.1%}** req/s "
+                f"({on.rps:,.0f} with, {off.rps:,.0f} without), app CPU per request {cpu_cost:+.1%} "
+                f"({on.cpu_ms['app']:.3f} ms with, {off.cpu_ms['app']:.3f} ms without)"
+            )
+    return ["", *rows] if rows else []
+
+
 def table(results: dict[str, Result], healthz: Result | None) -> str:
     rows = [
         "| scenario | conns | req/s | p50 ms | p99 ms | KiB/resp | other work (cores) | target | met |",
@@ -53,6 +72,7 @@ def table(results: dict[str, Result], healthz: Result | None) -> str:
         ratio = results["detail_warm_200"].rps / healthz.rps
         rows.append("")
         rows.append(f"warm board detail (200 tasks) / healthz: **{ratio:.0%}**")
+    rows += metrics_cost(results)
     rows += [
         "",
         "CPU per request (ms) and the rate the cores could sustain at that cost:",

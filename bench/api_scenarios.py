@@ -53,6 +53,8 @@ def move_args(f: Fixture, board: dict[str, Any]) -> list[str]:
 
 def scenarios(connections: int, large_connections: int) -> list[Scenario]:
     cache_off = (("BOARD_CACHE", "false"),)
+    # The metrics' cost (issue 16: at most 5 %): the same scenario once more without them.
+    metrics_off = (("METRICS_ENABLED", "false"),)
     return [
         Scenario(
             "detail_nocache_200",
@@ -79,6 +81,14 @@ def scenarios(connections: int, large_connections: int) -> list[Scenario]:
             lambda f: [f"/api/v1/boards/{f.small_board_id}/", f.token],
             connections,
             target=Target(min_rps=1000, max_p99_ms=50, min_ratio=0.35, ratio_of="healthz"),
+        ),
+        Scenario(
+            "detail_warm_200_nometrics",
+            "GET board detail, warm (200 tasks), METRICS_ENABLED=false",
+            "get.lua",
+            lambda f: [f"/api/v1/boards/{f.small_board_id}/", f.token],
+            connections,
+            metrics_off,
         ),
         Scenario(
             "detail_304_200",
@@ -109,6 +119,14 @@ def scenarios(connections: int, large_connections: int) -> list[Scenario]:
             lambda f: [f.token, str(f.small_board_id), ",".join(map(str, f.list_ids(f.small_board)))],
             connections,
             target=Target(min_rps=300, max_p99_ms=200),
+        ),
+        Scenario(
+            "post_task_nometrics",
+            "POST task (200-task board), METRICS_ENABLED=false",
+            "post_task.lua",
+            lambda f: [f.token, str(f.small_board_id), ",".join(map(str, f.list_ids(f.small_board)))],
+            connections,
+            metrics_off,
         ),
         Scenario(
             "move_task",

@@ -18,6 +18,7 @@ from tests.plugins.processes import RunAs, free_port, log_tail, wait_until  # no
 from tests.plugins.redis_server import RedisServer  # noqa: E402
 
 DATABASE = "taskboard_bench"
+METRICS_TOKEN = "bench-metrics-token-0123456789"
 # The test cluster is tuned for speed over durability; production commits are durable.
 DURABLE_POSTGRES_SETTINGS = (
     "\n# bench/api.py: production durability\n"
@@ -95,6 +96,8 @@ class Stack:
             "API_THROTTLE_USER": "100000000/min",
             "API_THROTTLE_ANON": "100000000/min",
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            # bench/api.py scrapes /metrics once the scenarios are done (its cost per scrape).
+            "METRICS_TOKEN": METRICS_TOKEN,
         }
         if self.workers is not None:
             env["GUNICORN_WORKERS"] = str(self.workers)

@@ -5,6 +5,10 @@ faster than Django's ASGI handler under uvicorn (docs/design.md "Why two servers
 
 import multiprocessing
 import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
 
 from taskboard.logs.config import gunicorn_logconfig_dict
 
@@ -37,3 +41,40 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # another proxy in front of nginx sets its own count. taskboard/tests/test_deploy.py checks
 # that this and the nginx config agree. Bind only where nginx alone can reach this pool.
 os.environ.setdefault("TRUSTED_PROXY_COUNT", "1")
+
+# Metrics (taskboard/metrics/, docs/operations.md "Metrics"): the workers write their values
+# to files in PROMETHEUS_MULTIPROC_DIR and /metrics, answered by any one worker, adds up all
+# of them. It must be set before the app is imported (prometheus_client reads it then, and
+# preload_app imports the app before gunicorn's on_starting hook runs): a folder of this
+# master's own when the environment names none, removed when it exits.
+# METRICS_ENABLED=false (bench/api.py's baseline) leaves it unset: values in memory only.
+_own_metrics_dir = None
+_metrics_enabled = os.environ.get("METRICS_ENABLED", "true").lower() not in ("false", "0", "no", "off")
+if _metrics_enabled and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    _own_metrics_dir = str(Path(tempfile.gettempdir()) / f"taskboard-gunicorn-metrics-{os.getpid()}")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _own_metrics_dir
+# Emptied on start, before the app writes anything: a previous master's files would add its
+# counts to ours. Once per master: gunicorn reads this file again on a reload (HUP), when the
+# running workers' files must stay.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR") and os.environ.get("TASKBOARD_METRICS_DIR_OF") != str(
+    os.getpid()
+):
+    os.environ["TASKBOARD_METRICS_DIR_OF"] = str(os.getpid())
+    # (taskboard.metrics creates the folder when it is missing.)
+    for _leftover in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
+        _leftover.unlink(missing_ok=True)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker ended (recycled after max_requests, killed, crashed): its live gauges go;
+    its counters stay in the sums, as counters must."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    if _own_metrics_dir is not None:
+        shutil.rmtree(_own_metrics_dir, ignore_errors=True)

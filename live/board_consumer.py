@@ -40,6 +40,7 @@ from live.socket_auth import (
 )
 from taskboard import bounded_json
 from taskboard.logs.context import bind_board, bind_user
+from taskboard.metrics.families import live_events_delivered, live_resyncs
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,9 @@ FORWARDED = frozenset({"board.event", "board.presence", "user.notification", "us
 REDIS_TIMEOUT_SECONDS = 5.0
 # Where board_event() keeps the encoded frame in a (shared) group message.
 FRAME_TEXT = "_frame_text"
+RESET_FRAME = {"type": "reset"}
+RESYNCS = live_resyncs.labels("resync")
+RESETS = live_resyncs.labels("reset")
 
 
 class BoardConsumer(AsyncWebsocketConsumer):
@@ -224,6 +228,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if frames is None:
             await self._close_with(NOT_FOUND)
             return
+        (RESETS if frames == [RESET_FRAME] else RESYNCS).inc()
         for frame in frames:
             await self._send_frame(frame)
 
@@ -245,6 +250,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             text = message[FRAME_TEXT] = json.dumps(event_frame(message))
         if not self.closing:
             await self.send(text_data=text)
+            live_events_delivered.inc()
 
     async def board_presence(self, message: dict[str, Any]) -> None:
         await self._send_frame({"type": "presence", "users": message["users"], "count": message["count"]})

@@ -13,6 +13,7 @@ Without Redis (the embedded default) there is nothing to watch and the task isn'
 """
 
 import asyncio
+import collections
 import logging
 import time
 from typing import Protocol
@@ -21,6 +22,7 @@ from django.conf import settings
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from live.presence import presence_entry, presence_store, redis_client
+from taskboard.metrics.families import live_presence_users, ws_open_sockets
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ class LiveProcess:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.sockets: set[LiveSocket] = set()
+        # (board, user) -> this process's sockets of that viewer (taskboard_live_presence_users).
+        self.viewers: collections.Counter[tuple[int, int]] = collections.Counter()
         self.task: asyncio.Task[None] | None = None
         # Sockets joining or leaving at once (a thousand clients reconnecting after a
         # restart) take turns for their Redis round trips: redis-py's pool refuses a 101st
@@ -48,12 +52,25 @@ class LiveProcess:
         self.slots = asyncio.Semaphore(JOIN_CONCURRENCY)
 
     def add(self, socket: LiveSocket) -> None:
-        self.sockets.add(socket)
+        if socket not in self.sockets:
+            self.sockets.add(socket)
+            self.viewers[(socket.board_id, socket.user_id)] += 1
+            self._gauge()
         if self.task is None and settings.REDIS_URL:
             self.task = self.loop.create_task(self._watch(), name="live-watch")
 
     def discard(self, socket: LiveSocket) -> None:
-        self.sockets.discard(socket)
+        if socket in self.sockets:
+            self.sockets.discard(socket)
+            viewer = (socket.board_id, socket.user_id)
+            self.viewers[viewer] -= 1
+            if self.viewers[viewer] <= 0:
+                del self.viewers[viewer]
+            self._gauge()
+
+    def _gauge(self) -> None:
+        ws_open_sockets.set(len(self.sockets))
+        live_presence_users.set(len(self.viewers))
 
     async def _watch(self) -> None:
         client = redis_client()
@@ -97,6 +114,8 @@ class LiveProcess:
     async def _close_all(self, reason: str) -> None:
         sockets = list(self.sockets)
         self.sockets.clear()
+        self.viewers.clear()
+        self._gauge()
         if not sockets:
             return
         logger.warning("%s: closing %d live sockets so that they reconnect", reason, len(sockets))

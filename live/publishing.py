@@ -26,10 +26,12 @@ from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import transaction
+from prometheus_client import Counter
 
 from accounts.models import User
 from activity.models import Activity
 from boards.representations import format_datetime, user_brief
+from taskboard.metrics.families import live_events_lost, live_events_published
 
 logger = logging.getLogger(__name__)
 
@@ -80,10 +82,18 @@ def _send(group: str, message: dict[str, Any]) -> None:
             # Its queues belong to the ASGI server's event loop; async_to_sync, called from
             # a view's thread, runs the send on that loop.
             async_to_sync(layer.group_send)(group, message)
+            _count(message, live_events_published)
         else:
             _publisher().send(layer, group, message)
     except Exception:
+        _count(message, live_events_lost)
         logger.exception("Could not publish %s to %s", _what(message), group)
+
+
+def _count(message: dict[str, Any], counter: Counter) -> None:
+    """Board events only: the frames clients resync from (not presence, closes, ...)."""
+    if message.get("type") == "board.event":
+        counter.inc()
 
 
 class _Publisher:
@@ -126,7 +136,9 @@ class _Publisher:
             timeout: float = getattr(settings, "LIVE_PUBLISH_TIMEOUT_SECONDS", 1.0)
             try:
                 await asyncio.wait_for(layer.group_send(group, message), timeout)
+                _count(message, live_events_published)
             except Exception:
+                _count(message, live_events_lost)
                 logger.exception("Could not publish %s to %s", _what(message), group)
             finally:
                 queue.task_done()
@@ -140,6 +152,7 @@ class _Publisher:
             try:
                 queue.put_nowait((layer, group, message))
             except asyncio.QueueFull:
+                _count(message, live_events_lost)
                 logger.error(
                     "Could not publish %s to %s: %d events are already waiting",
                     _what(message),

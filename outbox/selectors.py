@@ -3,7 +3,7 @@
 from collections.abc import Collection
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from .models import OutboxMail
 
@@ -36,3 +36,22 @@ def pending_keys_locked(*, kind: str, recipient_ids: Collection[int]) -> dict[in
         .values_list("recipient_id", "key")
     )
     return {recipient_id: key for recipient_id, key in rows if recipient_id is not None}
+
+
+# The states counted at every scrape of /metrics: the open ones (outbox_open_idx) and the
+# failed (outbox_failed_idx). Sent rows, most of the table, would cost a scan.
+COUNTED_STATES = (OutboxMail.State.PENDING, OutboxMail.State.SENDING, OutboxMail.State.FAILED)
+
+
+def mail_counts_by_state() -> dict[str, int]:
+    """Rows per state, for the states in COUNTED_STATES (0 for a state with none)."""
+    counts = dict.fromkeys((str(state) for state in COUNTED_STATES), 0)
+    rows = (
+        OutboxMail.objects.filter(state__in=COUNTED_STATES)
+        .order_by()
+        .values_list("state")
+        .annotate(rows=Count("id"))
+    )
+    for state, rows_in_state in rows:
+        counts[str(state)] = rows_in_state
+    return counts

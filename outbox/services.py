@@ -34,6 +34,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from taskboard.metrics.families import mail_failed, mail_sent
+
 from . import selectors
 from .messages import build_message, describe_error
 from .models import OutboxMail
@@ -141,6 +143,7 @@ def mail_send(*, mail_id: int) -> SendOutcome:
     OutboxMail.objects.filter(pk=mail_id, state=State.SENDING, claimed_at=claimed_at).update(
         state=State.SENT, sent_at=timezone.now(), **_finished_bodies(mail)
     )
+    mail_sent.labels(mail.kind).inc()
     return SendOutcome.SENT
 
 
@@ -157,6 +160,7 @@ def retry_delay(*, attempts: int) -> timedelta:
 
 def _record_failure(*, mail: OutboxMail, claimed_at: datetime, exc: BaseException) -> SendOutcome:
     error = describe_error(exc)
+    mail_failed.labels(mail.kind).inc()
     changes: dict[str, object]
     if mail.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
         outcome, changes = SendOutcome.FAILED, {"state": State.FAILED, **_finished_bodies(mail)}

@@ -33,6 +33,8 @@ from activity.models import Notification, NotificationKind
 from live.notifications import publish_notifications_on_commit
 from outbox.rendering import mail_render
 from outbox.services import mail_enqueue
+from taskboard.metrics import count_on_commit
+from taskboard.metrics.families import reminders_sent
 
 from . import selectors
 from .records import Claim, claim
@@ -75,6 +77,7 @@ def reminders_due(*, now: datetime) -> ScanResult:
                 reminders.append(Reminder(due=item, offset_minutes=min(ours)))
         _notify(reminders)
         mailed = sum(_mail(reminder, now=now) for reminder in reminders)
+        count_on_commit(reminders_sent, len(reminders))
     return ScanResult(reminded=len(reminders), mailed=mailed)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 from celery import Celery, Task, signals
 
 from taskboard.logs import celery_context
+from taskboard.metrics import jobs as metrics_jobs
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taskboard.settings.local")
 
@@ -42,3 +43,7 @@ def _django_logging(**kwargs: Any) -> None:
 signals.before_task_publish.connect(celery_context.carry_request_id, weak=False)
 signals.task_prerun.connect(celery_context.enter_task, weak=False)
 signals.task_postrun.connect(celery_context.leave_task, weak=False)
+
+# Task counts and times, and the worker's and beat's /metrics (taskboard/metrics/jobs.py):
+# connected here, before the worker's first signal, which comes before Django's setup.
+metrics_jobs.connect()

@@ -6,11 +6,13 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from taskboard.api.errors import api_not_found
+from taskboard.metrics.views import metrics
 from taskboard.ops.views import healthz, readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("api/v1/", include(("taskboard.api.urls", "api"), namespace="api")),
     re_path(r"^api/", api_not_found),
     path("admin/login/", include("accounts.admin_urls")),  # through the login limiter

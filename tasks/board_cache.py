@@ -37,6 +37,7 @@ from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
 from boards.models import Board
+from taskboard.metrics.families import board_cache_build_seconds, board_cache_requests, cache_errors
 from tasks.board_detail import board_detail
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,12 @@ logger = logging.getLogger(__name__)
 # Entries of old versions are never read again; the TTL only bounds the memory they hold.
 DEFAULT_TTL_SECONDS = 60 * 60
 MAX_BUILDS = 3
+# The layers (taskboard_board_cache_requests_total): this process's memory, then the shared
+# cache ("redis": the local-memory cache in the embedded default).
+MEMORY_HIT = board_cache_requests.labels("memory", "hit")
+MEMORY_MISS = board_cache_requests.labels("memory", "miss")
+REDIS_HIT = board_cache_requests.labels("redis", "hit")
+REDIS_MISS = board_cache_requests.labels("redis", "miss")
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,7 @@ def cache_get(key: str) -> bytes | None:
         value = client.get(cache.make_key(key))
     except (RedisError, OSError):
         # Redis down or slow: a miss; the board is built from the database.
+        cache_errors.inc()
         logger.warning("Board cache unavailable (get %s)", key, exc_info=True)
         return None
     return value if isinstance(value, bytes) else None
@@ -106,6 +114,7 @@ def cache_set(key: str, body: bytes) -> None:
     try:
         client.set(cache.make_key(key), body, ex=_ttl())
     except (RedisError, OSError):
+        cache_errors.inc()
         logger.warning("Board cache unavailable (set %s)", key, exc_info=True)
 
 
@@ -155,15 +164,20 @@ def board_detail_body(*, board: Board) -> BoardDetailBody:
     key = board_detail_key(board)
     local = local_bodies()
     cached = local.get(key)
-    if cached is None:
-        cached = cache_get(key)
-        if cached is not None:
-            local.put(key, cached)
     if cached is not None:
+        MEMORY_HIT.inc()
         return BoardDetailBody(board.pk, board.version, cached)
+    MEMORY_MISS.inc()
+    cached = cache_get(key)
+    if cached is not None:
+        REDIS_HIT.inc()
+        local.put(key, cached)
+        return BoardDetailBody(board.pk, board.version, cached)
+    REDIS_MISS.inc()
     body = b""
     for _ in range(MAX_BUILDS):
-        body = encode(board_detail(board=board))
+        with board_cache_build_seconds.time():
+            body = encode(board_detail(board=board))
         current = Board.objects.filter(pk=board.pk).values_list("version", "updated_at").first()
         if current is None:
             raise Board.DoesNotExist("Board not found.")

@@ -9,6 +9,8 @@ from accounts import selectors
 from accounts.login_limiter import log_failure, reserve_login_attempt
 from accounts.mail_limits import account_mail_allowed
 from accounts.models import User, normalize_email, validate_timezone
+from taskboard.metrics import count_on_commit
+from taskboard.metrics.families import logins, registrations
 
 from .account_mail import welcome_mail_enqueue
 
@@ -54,6 +56,7 @@ def user_register(*, email: str, password: str, name: str, timezone: str = "UTC"
             raise ValidationError({"email": ["An account with this email address already exists."]}) from exc
         if account_mail_allowed(address=email):
             welcome_mail_enqueue(user=user)
+        count_on_commit(registrations)
     return user
 
 
@@ -76,4 +79,5 @@ def user_authenticate(*, email: str, password: str, client_address: str, entry: 
         raise InvalidCredentials()  # the slot stays taken: this failure counts
     attempt.release()
     assert isinstance(user, User)
+    logins.inc()
     return user

@@ -14,6 +14,8 @@ from boards.representations import board_representation, member_representation
 from live.publishing import publish_board_deleted_on_commit
 from outbox.services import mail_cancel_pending
 from taskboard.markdown_rendering import render_markdown
+from taskboard.metrics import count_on_commit
+from taskboard.metrics.families import boards_created
 from writes import (
     POSITION_STEP,
     BoardWrite,
@@ -84,6 +86,7 @@ def board_create(
             data=board_representation(board),
         )
         write.save()
+        count_on_commit(boards_created)
     return board
 
 

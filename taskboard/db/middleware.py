@@ -47,7 +47,7 @@ class ReadYourWritesMiddleware:
         # Unsafe methods write: their reads (validation, the object they change) must see
         # the latest rows, so they never read from a replica.
         allow_replicas = request.method in SAFE_METHODS and not wrote_recently(request, now=time.time())
-        with read_scope(allow_replicas=allow_replicas) as scope:
+        with read_scope(allow_replicas=allow_replicas, primary_reason="primary_after_write") as scope:
             response = self.get_response(request)
         if scope.wrote:
             self._remember_write(response, now=time.time())
@@ -102,6 +102,7 @@ class ReadYourWritesMiddleware:
                 logger.debug("Closing the failed connection to %s failed", alias, exc_info=True)
             monitor.mark_down(alias, str(exception).strip() or type(exception).__name__)
         scope.allow_replicas = False
+        scope.primary_reason = "replica_lagging"
         scope.replica = None
         scope.read_aliases.clear()
 

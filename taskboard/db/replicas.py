@@ -25,6 +25,8 @@ import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from taskboard.metrics.families import db_replica_lag
+
 logger = logging.getLogger(__name__)
 
 # libpq's shortest connect timeout (psycopg rounds 1 up to 2).
@@ -236,6 +238,8 @@ class ReplicaMonitor:
                     continue
                 previous = self._states[alias]
                 self._states[alias] = state
+            if state.lag_seconds is not None:
+                db_replica_lag.labels(alias).set(state.lag_seconds)
             if state.reason.startswith(UNREACHABLE):
                 discard_pool(alias)
             if state.healthy != previous.healthy:

@@ -7,6 +7,8 @@ from .database import *  # noqa: F403
 from .email import *  # noqa: F403
 from .environment import BASE_DIR, VAR_DIR, env
 from .live import *  # noqa: F403
+from .metrics import *  # noqa: F403
+from .metrics import METRICS_ENABLED
 from .security import *  # noqa: F403
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -35,6 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "channels",
+    "django_prometheus",
     "taskboard",
     "accounts",
     "outbox",
@@ -65,6 +68,16 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+if METRICS_ENABLED:
+    # First and last: django-prometheus' HTTP metrics, the families the rules read
+    # (taskboard/metrics/http.py, docs/operations.md); who was active, once the view has
+    # authenticated the user (accounts/active_users.py).
+    MIDDLEWARE = [
+        "taskboard.metrics.http.BeforeMiddleware",
+        *MIDDLEWARE,
+        "accounts.active_users.ActiveUsersMiddleware",
+        "taskboard.metrics.http.AfterMiddleware",
+    ]
 
 ROOT_URLCONF = "taskboard.urls"
 WSGI_APPLICATION = "taskboard.wsgi.application"

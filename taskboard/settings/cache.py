@@ -10,7 +10,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "taskboard.metrics.cache.CountingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "tb",
             "OPTIONS": {

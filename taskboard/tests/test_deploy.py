@@ -42,6 +42,8 @@ def test_the_gunicorn_config_makes_the_app_trust_that_one_proxy() -> None:
         DJANGO_SETTINGS_MODULE="taskboard.settings.production",
         SECRET_KEY=STRONG_SECRET,
         JWT_SIGNING_KEY="another-" + STRONG_SECRET,
+        # No metrics folder left behind by a gunicorn config that never starts gunicorn.
+        METRICS_ENABLED="false",
     )
     script = (
         f"import runpy; runpy.run_path({str(GUNICORN)!r}); "

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -15,6 +16,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from taskboard.site_address import local_address
+
+# Set once run_local has started again with the metrics folder in its environment.
+RUN_LOCAL_METRICS_MARK = "TASKBOARD_RUN_LOCAL_METRICS"
 
 
 class Command(BaseCommand):
@@ -30,6 +34,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self._metrics_together()
         worker = None if options["no_worker"] else self._start_worker()
         beat = None if options["no_worker"] else self._start_beat()
         try:
@@ -53,6 +58,26 @@ class Command(BaseCommand):
                         process.wait(timeout=10)
                     except subprocess.TimeoutExpired:
                         process.kill()
+
+    def _metrics_together(self) -> None:
+        """One /metrics for the server, the worker and beat: all three write their values to
+        var/metrics/ (prometheus_client's multiprocess mode), which the server's /metrics
+        reads. The mode is chosen when prometheus_client is imported, which Django's setup
+        has done by now: so the folder is emptied (counts of an earlier run would add up)
+        and this command starts again, once, in the same process, with it in its
+        environment."""
+        if os.environ.get(RUN_LOCAL_METRICS_MARK) == "1":
+            return
+        folder = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or settings.TASKBOARD_VAR_DIR / "metrics")
+        folder.mkdir(parents=True, exist_ok=True)
+        for leftover in folder.glob("*.db"):
+            leftover.unlink(missing_ok=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+        os.environ[RUN_LOCAL_METRICS_MARK] = "1"
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # This same command again, no shell involved.
+        os.execv(sys.executable, [sys.executable, *sys.argv])  # noqa: S606
 
     def _start_worker(self) -> subprocess.Popen[bytes]:
         for option in ("data_folder_in", "data_folder_out"):

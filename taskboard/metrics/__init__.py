@@ -1,0 +1,52 @@
+"""Prometheus metrics of every process kind (docs/operations.md "Metrics").
+
+The bottom layer: apps import the families from taskboard.metrics.families to count, and
+register their scrape-time gauges with `scrape_collector` from their AppConfig.ready()
+(the project package imports no app). In multiprocess mode (PROMETHEUS_MULTIPROC_DIR set in
+the environment before the process starts) the values of every process of a server (gunicorn
+workers, Celery's prefork children, and under `make run` the worker and beat too) are
+written to files there and read together by /metrics.
+"""
+
+import os
+
+import prometheus_client
+from django.db import transaction
+from prometheus_client import Counter, values
+
+from .collectors import scrape_collector
+
+
+def _use_a_remembered_pid() -> None:
+    """In multiprocess mode every increment first asks the kernel for the process id (to
+    notice a fork): a system call per write, a third of a counter's cost in the profiles of
+    bench/api.py. The id is remembered instead and renewed in a forked child (gunicorn's
+    workers, Celery's prefork children), through prometheus_client's documented
+    `process_identifier`. Runs before any metric exists: the project package is imported
+    before anything that defines one."""
+    remembered = [os.getpid()]
+
+    def forked() -> None:
+        remembered[0] = os.getpid()
+
+    os.register_at_fork(after_in_child=forked)
+    values.ValueClass = values.MultiProcessValue(process_identifier=lambda: remembered[0])
+
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Each process writes its files there from its first metric on.
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+    _use_a_remembered_pid()
+
+# The _created series (each counter's start time) double the output and nothing reads them.
+prometheus_client.disable_created_metrics()
+
+__all__ = ["count_on_commit", "scrape_collector"]
+
+
+def count_on_commit(counter: Counter, amount: float = 1) -> None:
+    """Count a business event once the transaction that made it commits (at once outside a
+    transaction): a rolled-back write is not a task created. `counter` may be a labelled
+    child (`family.labels(...)`)."""
+    if amount > 0:
+        transaction.on_commit(lambda: counter.inc(amount))

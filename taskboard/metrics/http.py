@@ -1,0 +1,101 @@
+"""HTTP metrics: django-prometheus' families and names, recorded by two lean middlewares.
+
+In multiprocess mode every increment is a write to a memory-mapped file under a lock (about
+2 µs on the 2-core machine; a labelled one looks its child up first; a histogram observation
+is two writes), and django-prometheus' own middlewares make 14 of them per request, in
+MiddlewareMixin's hooks: by method, by transport, request and response body sizes, charset,
+status without the view, a second latency histogram, ... On a warm board read that was most
+of the metrics' cost (docs/benchmarks.md "Metrics' cost"). These two keep django-prometheus'
+registry (`Metrics.get_instance()`: every family, every name) and record what the rules and
+dashboards read:
+
+- first in MIDDLEWARE: `django_http_requests_before_middlewares_total` and
+  `django_http_responses_before_middlewares_total` (their difference: requests in flight);
+- last: `django_http_requests_total_by_view_transport_method_total`,
+  `django_http_responses_total_by_status_view_method_total`,
+  `django_http_requests_latency_seconds_by_view_method` (the view and the middlewares after
+  this one), and on an exception `django_http_exceptions_total_by_type` / `_by_view`;
+
+each labelled child looked up once per process and label values, then kept. Not recorded:
+`django_http_requests_latency_including_middlewares_seconds` and the by-method, by-transport,
+body-size, charset, streaming and template families (their names stay registered, empty).
+"""
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponseBase
+from django_prometheus.middleware import Metrics
+from prometheus_client import Counter, Histogram
+
+UNNAMED = "<unnamed view>"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "OPTIONS", "CONNECT", "PATCH"})
+GetResponse = Callable[[HttpRequest], HttpResponseBase]
+
+
+class _Children:
+    """A family's labelled children by label values, looked up once each."""
+
+    def __init__(self, family: Counter | Histogram) -> None:
+        self.family = family
+        self.children: dict[tuple[str, ...], Any] = {}
+
+    def __call__(self, *values: str) -> Any:
+        child = self.children.get(values)
+        if child is None:
+            child = self.children.setdefault(values, self.family.labels(*values))
+        return child
+
+
+class BeforeMiddleware:
+    """First in MIDDLEWARE: every request and every response, before routing."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+        metrics = Metrics.get_instance()
+        self.requests = metrics.requests_total
+        self.responses = metrics.responses_total
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        self.requests.inc()
+        response = self.get_response(request)
+        self.responses.inc()
+        return response
+
+
+class AfterMiddleware:
+    """Last in MIDDLEWARE: by view, method and status, and the time the view took."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+        metrics = Metrics.get_instance()
+        # Label order: view, transport, method; status, view, method; view, method; type; view.
+        self.by_view = _Children(metrics.requests_by_view_transport_method)
+        self.by_status = _Children(metrics.responses_by_status_view_method)
+        self.latency = _Children(metrics.requests_latency_by_view_method)
+        self.exceptions_by_type = _Children(metrics.exceptions_by_type)
+        self.exceptions_by_view = _Children(metrics.exceptions_by_view)
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        view = _view(request)
+        method = request.method or ""
+        self.by_view(view, "https" if request.is_secure() else "http", _method(method)).inc()
+        self.by_status(str(response.status_code), view, _method(method)).inc()
+        self.latency(view, method).observe(time.perf_counter() - started)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        self.exceptions_by_type(type(exception).__name__).inc()
+        self.exceptions_by_view(_view(request)).inc()
+
+
+def _view(request: HttpRequest) -> str:
+    match = getattr(request, "resolver_match", None)
+    return (match.view_name if match is not None else None) or UNNAMED
+
+
+def _method(method: str) -> str:
+    return method if method in METHODS else "<invalid method>"
