@@ -34,7 +34,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.notification_preferences import MailKind
-from accounts.unsubscribe_links import unsubscribe_headers, unsubscribe_link
+from accounts.unsubscribe_links import unsubscribe_headers
 from activity.models import Notification, NotificationKind
 from live.notifications import publish_notifications_on_commit
 from outbox.batches import MailDraft, mail_enqueue_many
@@ -148,6 +148,8 @@ def _mail(reminder: Reminder, *, now: datetime) -> MailDraft | None:
         return None
     task, due_at = reminder.due.task, _due_at(reminder.due)
     zone = ZoneInfo(user.timezone)
+    # The link in the mail is the headers' one (RFC 8058): signed once, not twice.
+    headers = unsubscribe_headers(user=user, kind=MailKind.DUE)
     rendered = mail_render(
         template=TEMPLATE,
         context={
@@ -158,7 +160,7 @@ def _mail(reminder: Reminder, *, now: datetime) -> MailDraft | None:
             "reader_timezone": zone,
             "within": offset_text(reminder.offset_minutes),
             "card_url": f"{settings.SITE_URL}{reverse('tasks:detail', kwargs={'task_id': task.pk})}",
-            "unsubscribe_url": unsubscribe_link(user=user, kind=MailKind.DUE),
+            "unsubscribe_url": headers["List-Unsubscribe"][1:-1],
         },
     )
     return MailDraft(
@@ -169,6 +171,6 @@ def _mail(reminder: Reminder, *, now: datetime) -> MailDraft | None:
         text=rendered.text,
         html=rendered.html,
         recipient_id=user.pk,
-        headers=unsubscribe_headers(user=user, kind=MailKind.DUE),
+        headers=headers,
         send_after=quiet_hours_end(at=now, zone=zone, quiet=preferences.quiet_hours),
     )
