@@ -41,6 +41,7 @@ from outbox.batches import MailDraft, mail_enqueue_many
 from outbox.rendering import mail_render
 
 from . import selectors
+from .held_mail import held_reminders_cancel
 from .quiet_hours import quiet_hours_end
 from .records import Claim, claim
 from .selectors import DueReminder
@@ -55,6 +56,7 @@ class ScanResult:
     mailed: int  # mails enqueued (some may wait for the end of quiet hours)
     # The last task a chunk read (due_at, id): where the next chunk starts. None: the end.
     resume_after: tuple[datetime, int] | None = None
+    cancelled: int = 0  # held mails deleted: their task was completed, deleted or moved
 
 
 @dataclass(frozen=True)
@@ -98,12 +100,14 @@ def reminders_scan(
     result's resume_after is where a continuation starts (None: done)."""
     chunk = chunk or settings.REMINDERS_SCAN_CHUNK
     deadline = monotonic() + settings.REMINDERS_SCAN_BUDGET_SECONDS
+    # Once per scan (not per continuation): held mails of reminders that no longer hold.
+    cancelled = held_reminders_cancel(now=now, kind=MAIL_KIND) if after is None else 0
     reminded = mailed = 0
     while True:
         result = reminders_due(now=now, after=after, limit=chunk)
         reminded, mailed, after = reminded + result.reminded, mailed + result.mailed, result.resume_after
         if after is None or monotonic() > deadline:
-            return ScanResult(reminded=reminded, mailed=mailed, resume_after=after)
+            return ScanResult(reminded=reminded, mailed=mailed, resume_after=after, cancelled=cancelled)
 
 
 def _due_at(item: DueReminder) -> datetime:

@@ -18,4 +18,9 @@ def scan(*, after: list[object] | None = None) -> dict[str, object]:
         due_at, task_id = result.resume_after
         scan.apply_async(kwargs={"after": [due_at.isoformat(), task_id]})
     continued = result.resume_after is not None
-    return {"reminded": result.reminded, "mailed": result.mailed, "continued": continued}
+    return {
+        "reminded": result.reminded,
+        "mailed": result.mailed,
+        "cancelled": result.cancelled,
+        "continued": continued,
+    }

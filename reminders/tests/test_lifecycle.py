@@ -85,3 +85,27 @@ def test_a_scan_that_fails_after_its_claim_leaves_nothing_and_the_next_one_remin
     left = (SentReminder.objects.count(), Notification.objects.count(), OutboxMail.objects.count())
     assert left == (0, 0, 0)
     assert reminders_due(now=NOW + minutes(1)).reminded == 1
+
+
+@pytest.mark.parametrize("change", ["complete", "move", "delete"])
+def test_a_mail_held_for_quiet_hours_is_cancelled_when_its_reminder_no_longer_holds(change: str) -> None:
+    night = datetime(2030, 1, 10, 23, 0, tzinfo=UTC)  # inside the default 22:00-07:00 (UTC)
+    ada, bea = person(quiet=True), person(quiet=True)
+    task = due_task(at=night + minutes(30), creator=ada)
+    kept = due_task(at=night + minutes(30), creator=bea)
+    reminders_due(now=night)
+    assert OutboxMail.objects.filter(send_after__gt=night).count() == 2  # both held until 07:00
+
+    owner = owner_of(task)
+    if change == "complete":
+        task_services.task_update(task=task.pk, actor=owner, completed=True)
+    elif change == "move":
+        task_services.task_update(task=task.pk, actor=owner, due_at=night + minutes(50))
+    else:
+        task_services.task_delete(task=task.pk, actor=owner)
+    result = services.reminders_scan(now=night + minutes(1))
+
+    assert result.cancelled == 1
+    remaining = {key.split(":")[1] for key in OutboxMail.objects.values_list("key", flat=True)}
+    # The other person's mail stays held; a moved task has its new reminder (held too).
+    assert remaining == ({str(kept.pk), str(task.pk)} if change == "move" else {str(kept.pk)})
