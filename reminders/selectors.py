@@ -84,7 +84,13 @@ def reminders_due(
     horizon = timedelta(minutes=widest_offset_minutes())
     window = _window(now=now, horizon=horizon)
     if after is not None:
-        window = window.filter(Q(due_at__gt=after[0]) | Q(due_at=after[0], pk__gt=after[1]))
+        # The plain bound lets the index scan start at the chunk (a range condition): with
+        # the OR alone it walked from the window's start and filtered every row already
+        # done, 15,000 rows and 19 ms at mid-window of 30,000, against 1 ms (EXPLAIN
+        # ANALYZE, docs/benchmarks.md "Reminders").
+        window = window.filter(
+            Q(due_at__gt=after[0]) | Q(due_at=after[0], pk__gt=after[1]), due_at__gte=after[0]
+        )
     chunk = (
         window.select_related("board")
         .only("id", "title", "due_at", "created_by_id", "board__id", "board__title")
