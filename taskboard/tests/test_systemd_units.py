@@ -39,7 +39,7 @@ def exec_start(name: str) -> list[str]:
 def env_example() -> dict[str, str]:
     lines = [line.strip() for line in ENV_EXAMPLE.read_text().splitlines()]
     pairs = [line.split("=", 1) for line in lines if line and not line.startswith("#")]
-    return {key: value for key, value in pairs}
+    return {pair[0]: pair[1] for pair in pairs}
 
 
 def test_every_process_kind_has_a_unit_and_nothing_else_is_there() -> None:
@@ -95,7 +95,8 @@ def test_the_settings_read_from_that_file_pick_the_locked_scheduler() -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     scheduler, lock, loop, prefix, hard_limit = result.stdout.split()
-    assert (scheduler, lock, loop, prefix) == ("taskboard.beat.LockedRedBeatScheduler", "25", "5", "taskboard:beat:")
+    assert scheduler == "taskboard.beat.LockedRedBeatScheduler"
+    assert (lock, loop, prefix) == ("25", "5", "taskboard:beat:")
     # A worker stopped by systemd gets past the hard limit to finish its task (warm shutdown).
     assert int(unit("taskboard-worker@.service")["Service"]["TimeoutStopSec"]) > int(hard_limit)
 
