@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.test import override_settings
 
 from accounts.models import NotificationSettings, User
@@ -153,20 +155,27 @@ def rolled_back(*, without_index: bool) -> Iterator[None]:
         pass
 
 
-def window_plan(now: datetime) -> str:
-    """EXPLAIN (ANALYZE) of the scan's main read: the window's tasks, locked."""
+def chunk_plans(now: datetime) -> dict[str, Any]:
+    """EXPLAIN ANALYZE of a chunk's main read (the window's next tasks, locked), for the
+    first chunk and for one at mid-window (keyset after the middle task): the plan text
+    (printed) and its execution time in ms."""
     horizon = timedelta(minutes=selectors.widest_offset_minutes())
-    query = (
-        selectors._window(now=now, horizon=horizon)
-        .select_related("board")
-        .only("id", "title", "due_at", "created_by_id", "board__id", "board__title")
-        .order_by("due_at", "id")
-    )
-    sql, params = query.query.sql_with_params()
-    with connection.cursor() as cursor:
-        explain = "EXPLAIN (ANALYZE, BUFFERS OFF, TIMING OFF, SUMMARY ON)"
-        cursor.execute(f"{explain} {sql} FOR UPDATE OF tasks_task SKIP LOCKED", params)
-        return "\n".join(row[0] for row in cursor.fetchall())
+    window = selectors._window(now=now, horizon=horizon).order_by("due_at", "id")
+    middle = window.values_list("due_at", "id")[window.count() // 2]
+    after = Q(due_at__gt=middle[0]) | Q(due_at=middle[0], pk__gt=middle[1])
+    plans: dict[str, Any] = {}
+    for name, chunk in (("first", window), ("middle", window.filter(after, due_at__gte=middle[0]))):
+        query = chunk.select_related("board").only(
+            "id", "title", "due_at", "created_by_id", "board__id", "board__title"
+        )[: settings.REMINDERS_SCAN_CHUNK]
+        sql, params = query.query.sql_with_params()
+        with connection.cursor() as cursor:
+            explain = "EXPLAIN (ANALYZE, BUFFERS OFF, TIMING OFF, SUMMARY ON)"
+            cursor.execute(f"{explain} {sql} FOR UPDATE OF tasks_task SKIP LOCKED", params)
+            text = "\n".join(row[0] for row in cursor.fetchall())
+        plans[f"{name}_chunk_plan"] = text
+        plans[f"{name}_chunk_ms"] = float(text.rsplit("Execution Time: ", 1)[1].split()[0])
+    return plans
 
 
 def measure_scan(*, now: datetime, without_index: bool, full_scan: bool) -> dict[str, Any]:
@@ -175,7 +184,7 @@ def measure_scan(*, now: datetime, without_index: bool, full_scan: bool) -> dict
     in seconds, and the statements they ran."""
     result: dict[str, Any] = {}
     with rolled_back(without_index=without_index):
-        result["window_plan"] = window_plan(now)
+        result.update(chunk_plans(now))
     with rolled_back(without_index=without_index), counted() as statements:
         started = time.perf_counter()
         due, _ = selectors.reminders_due(now=now)
