@@ -51,6 +51,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--limit", type=float, default=60.0, help="seconds the send may take")
     parser.add_argument("--skip-scan", action="store_true", help="only the send run")
     parser.add_argument("--skip-send", action="store_true", help="only the scan timings")
+    parser.add_argument("--committed-scan", action="store_true", help="beat's scan with chunks committed instead")
     parser.add_argument("--worker-log", type=Path, help="copy the worker's log here")
     return parser.parse_args()
 
@@ -62,7 +63,9 @@ def setup_django(stack: Stack) -> None:
     django.setup()
 
 
-def scan_timings(sizes: list[int], users_per_task: float) -> list[dict[str, Any]]:
+def scan_timings(
+    sizes: list[int], users_per_task: float, *, committed: bool, stack: Stack
+) -> list[dict[str, Any]]:
     import reminders_data as data
     from django.utils import timezone
 
@@ -80,7 +83,7 @@ def scan_timings(sizes: list[int], users_per_task: float) -> list[dict[str, Any]
         entry: dict[str, Any] = {"due_tasks": size, "people": len(people)}
         for without_index in (True, False):
             # Beat's whole scan without the index only at the smaller size (it is minutes).
-            full = not without_index or size <= 10_000
+            full = (not without_index or size <= 10_000) and not committed
             measured = data.measure_scan(now=timezone.now(), without_index=without_index, full_scan=full)
             print(
                 f"\n--- {size} due, {'without' if without_index else 'with'} the index ---", file=sys.stderr
@@ -88,6 +91,9 @@ def scan_timings(sizes: list[int], users_per_task: float) -> list[dict[str, Any]
             for plan in ("first_chunk_plan", "middle_chunk_plan"):
                 print(f"{plan}:\n{measured.pop(plan)}", file=sys.stderr)
             entry["without_index" if without_index else "with_index"] = measured
+        if committed:
+            entry["with_index"].update(data.measure_committed_scan(now=timezone.now()))
+            stack.redis.client(1).flushdb()  # the committed chunks' send tasks: no worker ran
         results.append(entry)
         print(json.dumps(entry), file=sys.stderr)
         data.delete_due(seeded.task_ids)
@@ -164,7 +170,9 @@ def main() -> int:
             report["background_tasks"] = args.background
             if not args.skip_scan:
                 sizes = [int(size) for size in args.scan_sizes.split(",") if size]
-                report["scan"] = scan_timings(sizes, users_per_task=args.users / args.tasks)
+                report["scan"] = scan_timings(
+                    sizes, users_per_task=args.users / args.tasks, committed=args.committed_scan, stack=stack
+                )
             ok = True
             if not args.skip_send:
                 report["send"] = send = send_run(stack, tasks=args.tasks, users=args.users, limit=args.limit)
