@@ -51,7 +51,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--limit", type=float, default=60.0, help="seconds the send may take")
     parser.add_argument("--skip-scan", action="store_true", help="only the send run")
     parser.add_argument("--skip-send", action="store_true", help="only the scan timings")
-    parser.add_argument("--committed-scan", action="store_true", help="beat's scan with chunks committed instead")
+    parser.add_argument("--committed-scan", action="store_true", help="chunks committed, not rolled back")
     parser.add_argument("--worker-log", type=Path, help="copy the worker's log here")
     return parser.parse_args()
 
