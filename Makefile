@@ -11,7 +11,7 @@ PORT ?= 8000
 # layer and on-disk Celery broker. Not tests/db (replicas), tests/live, tests/e2e.
 SQLITE_LANE_PATHS := accounts outbox boards tasks activity writes reminders live taskboard tests/api tests/test_no_5xx.py tests/test_page_markup.py tests/test_mail_kinds.py
 
-.PHONY: run test test-sqlite drills lint format migrations deps clean bench backup restore-test wal-archive wal-archive-stop
+.PHONY: run test test-sqlite drills lint format migrations deps clean bench bench-reminders backup restore-test wal-archive wal-archive-stop
 
 $(PY):
 	PYTHON=$(PYTHON) deploy/local/install-system-packages.sh venv
@@ -61,6 +61,13 @@ bench: $(DEPS)
 	deploy/local/install-system-packages.sh bench
 	$(PY) bench/markdown_rendering.py
 	$(PY) bench/api.py $(BENCH_ARGS)
+	$(MAKE) --no-print-directory bench-reminders
+
+# 10,000 due-date reminders through one worker and a local SMTP server, and the beat scan's
+# time for 10k and 100k due tasks (docs/benchmarks.md "Reminders"; about 15 min).
+bench-reminders: $(DEPS)
+	deploy/local/install-system-packages.sh bench
+	$(PY) bench/reminders.py $(BENCH_REMINDERS_ARGS)
 
 # Backups (docs/operations.md "Backups and restore"): a base backup of the primary named by
 # BACKUP_DATABASE_URL (default: DATABASE_URL, from the environment or .env) into

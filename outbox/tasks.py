@@ -8,7 +8,7 @@ from dataclasses import asdict
 
 from celery import shared_task
 
-from . import services
+from . import batches, services
 
 
 @shared_task(name=services.SEND_TASK)
@@ -24,3 +24,8 @@ def sweep() -> dict[str, int]:
 @shared_task(name="outbox.purge")
 def purge() -> int:
     return services.mail_purge_old()
+
+
+@shared_task(name=batches.SEND_BATCH_TASK)
+def send_mails(*, mail_ids: list[int]) -> dict[str, int]:
+    return asdict(batches.mail_send_many(mail_ids=mail_ids))

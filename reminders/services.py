@@ -9,17 +9,24 @@ date), all are recorded and ONE reminder goes out, for the smallest: two mails a
 apart saying the same thing help nobody.
 
 A reminder inside the recipient's quiet hours is not dropped: its mail waits in the
-outbox until they end (send_after, quiet_hours.py); the in-app notification is silent and
+outbox until they end (send_after, accounts/quiet_hours.py); the in-app notification is silent and
 is created at once.
 
 Queries: the read is constant (selectors.reminders_due: five), the claim is one INSERT per
-1,000 reminders, the notifications one INSERT and one read of the unread counts; each mail
-costs the outbox's idempotent enqueue: six statements (two savepoints and their releases,
-the key's SELECT, the INSERT), measured by reminders/tests/test_scan.py.
+1,000 reminders, the notifications one INSERT and one read of the unread counts, the mails
+one INSERT and one read per 1,000 (outbox/batches.py), measured by
+reminders/tests/test_scan.py. They are sent in batches (OUTBOX_SEND_BATCH per task).
+
+Beat's scan (`reminders_scan`) takes the window in chunks of REMINDERS_SCAN_CHUNK tasks,
+one transaction each: the mails of a chunk go out while the next is read, and no
+transaction holds thousands of task rows. It stops after REMINDERS_SCAN_BUDGET_SECONDS
+and says where it stopped; the task queues its continuation from there, so a backlog of
+any size never meets the task's time limit (docs/benchmarks.md "Reminders").
 """
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -28,15 +35,16 @@ from django.urls import reverse
 
 from accounts.notification_preferences import MailKind
 from accounts.quiet_hours import quiet_hours_end
-from accounts.unsubscribe_links import unsubscribe_headers, unsubscribe_link
+from accounts.unsubscribe_links import unsubscribe_headers
 from activity.models import Notification, NotificationKind
 from live.notifications import publish_notifications_on_commit
+from outbox.batches import MailDraft, mail_enqueue_many
 from outbox.rendering import mail_render
-from outbox.services import mail_enqueue
 from taskboard.metrics import count_on_commit
 from taskboard.metrics.families import reminders_sent
 
 from . import selectors
+from .held_mail import held_reminders_cancel
 from .records import Claim, claim
 from .selectors import DueReminder
 
@@ -48,6 +56,9 @@ TEMPLATE = "reminders/email/due_soon"
 class ScanResult:
     reminded: int  # in-app notifications created (one per task and recipient)
     mailed: int  # mails enqueued (some may wait for the end of quiet hours)
+    # The last task a chunk read (due_at, id): where the next chunk starts. None: the end.
+    resume_after: tuple[datetime, int] | None = None
+    cancelled: int = 0  # held mails deleted: their task was completed, deleted or moved
 
 
 @dataclass(frozen=True)
@@ -56,9 +67,12 @@ class Reminder:
     offset_minutes: int  # the smallest of the offsets this scan claimed
 
 
-def reminders_due(*, now: datetime) -> ScanResult:
+def reminders_due(
+    *, now: datetime, after: tuple[datetime, int] | None = None, limit: int | None = None
+) -> ScanResult:
+    """One transaction: the whole window, or a chunk of `limit` tasks after `after`."""
     with transaction.atomic():
-        due = selectors.reminders_due(now=now)
+        due, last = selectors.reminders_due(now=now, after=after, limit=limit)
         claims = [
             Claim(
                 task_id=item.task.pk,
@@ -76,9 +90,27 @@ def reminders_due(*, now: datetime) -> ScanResult:
             if ours:
                 reminders.append(Reminder(due=item, offset_minutes=min(ours)))
         _notify(reminders)
-        mailed = sum(_mail(reminder, now=now) for reminder in reminders)
+        drafts = [draft for reminder in reminders if (draft := _mail(reminder, now=now))]
+        mail_enqueue_many(drafts)
         count_on_commit(reminders_sent, len(reminders))
-    return ScanResult(reminded=len(reminders), mailed=mailed)
+    return ScanResult(reminded=len(reminders), mailed=len(drafts), resume_after=last)
+
+
+def reminders_scan(
+    *, now: datetime, after: tuple[datetime, int] | None = None, chunk: int | None = None
+) -> ScanResult:
+    """Beat's scan: chunk after chunk until the window's end or the time budget; the
+    result's resume_after is where a continuation starts (None: done)."""
+    chunk = chunk or settings.REMINDERS_SCAN_CHUNK
+    deadline = monotonic() + settings.REMINDERS_SCAN_BUDGET_SECONDS
+    # Once per scan (not per continuation): held mails of reminders that no longer hold.
+    cancelled = held_reminders_cancel(now=now, kind=MAIL_KIND) if after is None else 0
+    reminded = mailed = 0
+    while True:
+        result = reminders_due(now=now, after=after, limit=chunk)
+        reminded, mailed, after = reminded + result.reminded, mailed + result.mailed, result.resume_after
+        if after is None or monotonic() > deadline:
+            return ScanResult(reminded=reminded, mailed=mailed, resume_after=after, cancelled=cancelled)
 
 
 def _due_at(item: DueReminder) -> datetime:
@@ -116,13 +148,15 @@ def mail_key(*, task_id: int, user_id: int, offset_minutes: int, due_at: datetim
     return f"due:{task_id}:{user_id}:{offset_minutes}:{due_at.astimezone(UTC).isoformat()}"
 
 
-def _mail(reminder: Reminder, *, now: datetime) -> bool:
-    """Enqueue the reminder's mail; False when the recipient has it off or no address."""
+def _mail(reminder: Reminder, *, now: datetime) -> MailDraft | None:
+    """The reminder's mail; None when the recipient has it off or no address."""
     user, preferences = reminder.due.recipient.user, reminder.due.recipient.preferences
     if not (preferences.email_due and user.email):
-        return False
+        return None
     task, due_at = reminder.due.task, _due_at(reminder.due)
     zone = ZoneInfo(user.timezone)
+    # The link in the mail is the headers' one (RFC 8058): signed once, not twice.
+    headers = unsubscribe_headers(user=user, kind=MailKind.DUE)
     rendered = mail_render(
         template=TEMPLATE,
         context={
@@ -134,10 +168,10 @@ def _mail(reminder: Reminder, *, now: datetime) -> bool:
             "within": offset_text(reminder.offset_minutes),
             "card_url": f"{settings.SITE_URL}{reverse('tasks:detail', kwargs={'task_id': task.pk})}",
             "settings_url": f"{settings.SITE_URL}{reverse('accounts:notification_settings')}",
-            "unsubscribe_url": unsubscribe_link(user=user, kind=MailKind.DUE),
+            "unsubscribe_url": headers["List-Unsubscribe"][1:-1],
         },
     )
-    mail_enqueue(
+    return MailDraft(
         key=mail_key(task_id=task.pk, user_id=user.pk, offset_minutes=reminder.offset_minutes, due_at=due_at),
         kind=MAIL_KIND,
         to_address=user.email,
@@ -145,7 +179,6 @@ def _mail(reminder: Reminder, *, now: datetime) -> bool:
         text=rendered.text,
         html=rendered.html,
         recipient_id=user.pk,
-        headers=unsubscribe_headers(user=user, kind=MailKind.DUE),
+        headers=headers,
         send_after=quiet_hours_end(at=now, zone=zone, quiet=preferences.quiet_hours),
     )
-    return True

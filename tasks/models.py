@@ -105,6 +105,13 @@ class Task(models.Model):
             models.Index(fields=["board", "priority"], name="tasks_task_board_priority_idx"),
             models.Index(fields=["board", "completed"], name="tasks_task_board_completed_idx"),
             PostgresOnlyGinIndex(task_search_vector(), name="tasks_task_search_idx"),
+            # The reminder scan's window (reminders/selectors.py): open tasks by due date,
+            # across boards. Partial: done and undated tasks, most of a mature table, stay out.
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(completed=False, due_at__isnull=False),
+                name="tasks_task_due_open_idx",
+            ),
         ]
 
     def __str__(self) -> str:

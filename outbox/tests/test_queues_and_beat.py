@@ -18,6 +18,7 @@ def test_mail_tasks_go_to_the_mail_queue_and_the_rest_to_default() -> None:
         "boards.delete_expired_invitations": "default",
         "outbox.purge": "default",
         "outbox.send_mail": "mail",
+        "outbox.send_mails": "mail",
         "outbox.sweep": "default",
         "reminders.digest": "reminders",
         "reminders.purge_digest_records": "reminders",

@@ -2,6 +2,7 @@
 moved due date, cancelled by completion and deletion, quiet hours, the mail's content."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -11,7 +12,7 @@ from django.utils import timezone
 from activity.models import Notification, NotificationKind
 from outbox.models import OutboxMail
 from reminders.models import SentReminder
-from reminders.services import mail_key, reminders_due
+from reminders.services import mail_key, reminders_due, reminders_scan
 from tasks.models import Task
 
 from .helpers import due_task, minutes, person
@@ -155,18 +156,44 @@ def _scan_queries(count: int, *, mail: bool) -> int:
     for _ in range(count):
         due_task(at=NOW + minutes(30), creator=creator, assignees=(person(email_due=mail),))
     with CaptureQueriesContext(connection) as queries:
-        assert reminders_due(now=NOW).reminded == count
+        result = reminders_due(now=NOW)
+    assert (result.reminded, result.mailed) == (count, count if mail else 0)
     Task.objects.all().delete()
     return len(queries)
 
 
-def test_the_scan_reads_in_a_fixed_number_of_queries() -> None:
-    # Mail off: reads, one claim INSERT, one notification INSERT — the same for 3 and 30.
-    assert _scan_queries(3, mail=False) == _scan_queries(30, mail=False)
-    # Mail on: only the outbox's enqueue grows, by the same few statements per mail.
-    few, many = _scan_queries(3, mail=True), _scan_queries(30, mail=True)
-    per_mail, rest = divmod(many - few, 27)
-    assert rest == 0
-    # The outbox's idempotent enqueue: its savepoint and get_or_create's (each with its
-    # release), the key's SELECT and the INSERT.
-    assert per_mail == 6
+@pytest.mark.parametrize("mail", [False, True])
+def test_the_scan_runs_a_fixed_number_of_queries_however_many_tasks_are_due(mail: bool) -> None:
+    # The reads, the claim, the notifications and (mail on) the outbox's one INSERT and
+    # one read of the new ids: the same for 5 and 50 due tasks.
+    assert _scan_queries(5, mail=mail) == _scan_queries(50, mail=mail)
+
+
+def test_beats_scan_goes_chunk_by_chunk_at_a_fixed_cost_per_chunk() -> None:
+    ada = person()
+    tasks = [due_task(at=NOW + minutes(30) + timedelta(seconds=n % 3), creator=ada) for n in range(25)]
+
+    with CaptureQueriesContext(connection) as one_chunk:
+        reminders_due(now=NOW, limit=10)
+    with CaptureQueriesContext(connection) as the_rest:
+        result = reminders_scan(now=NOW, after=None, chunk=10)
+
+    # The first chunk is claimed already: the scan reads it again and reminds the other 15.
+    assert (result.reminded, result.resume_after) == (15, None)
+    assert len(the_rest) <= 3 * len(one_chunk)  # three chunks (10, 10, 5), none costs more
+    assert Notification.objects.count() == OutboxMail.objects.count() == 25
+    assert {m.key.split(":")[1] for m in OutboxMail.objects.all()} == {str(t.pk) for t in tasks}
+
+
+def test_a_scan_out_of_time_says_where_to_continue(settings: Any) -> None:
+    settings.REMINDERS_SCAN_BUDGET_SECONDS = 0  # one chunk, then out of time
+    ada = person()
+    for _ in range(5):
+        due_task(at=NOW + minutes(30), creator=ada)
+
+    first = reminders_scan(now=NOW, chunk=2)
+    assert first.reminded == 2
+    assert first.resume_after is not None
+    rest = reminders_scan(now=NOW, after=first.resume_after, chunk=10)
+    assert (rest.reminded, rest.resume_after) == (3, None)
+    assert OutboxMail.objects.count() == 5

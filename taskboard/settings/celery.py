@@ -69,6 +69,10 @@ HOUSEKEEPING_SECONDS = env.float("HOUSEKEEPING_SECONDS", default=60.0 * 60)
 # How often the due-date reminder scan runs (reminders/services.py); a reminder goes out at
 # most this late.
 REMINDERS_SCAN_SECONDS = env.float("REMINDERS_SCAN_SECONDS", default=60.0)
+# Tasks per transaction of the scan, and the seconds one scan task works before it queues
+# its continuation (under CELERY_TASK_SOFT_TIME_LIMIT: a large backlog is never cut off).
+REMINDERS_SCAN_CHUNK = env.int("REMINDERS_SCAN_CHUNK", default=500)
+REMINDERS_SCAN_BUDGET_SECONDS = env.float("REMINDERS_SCAN_BUDGET_SECONDS", default=20.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "outbox-sweep": {"task": "outbox.sweep", "schedule": timedelta(seconds=OUTBOX_SWEEP_SECONDS)},
     "reminders-scan": {"task": "reminders.scan", "schedule": timedelta(seconds=REMINDERS_SCAN_SECONDS)},

@@ -29,3 +29,8 @@ OUTBOX_CLAIM_TIMEOUT_SECONDS = env.int("OUTBOX_CLAIM_TIMEOUT_SECONDS", default=1
 OUTBOX_REQUEUE_SECONDS = env.int("OUTBOX_REQUEUE_SECONDS", default=5 * 60)
 # Sent and failed rows are deleted after this many days.
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=30)
+# Bulk mail (the reminder scan; outbox/batches.py): mails per send task, over one SMTP
+# connection, and the seconds a batch may spend sending before it hands the rest back to the
+# sweep (well under the task's soft time limit, CELERY_TASK_SOFT_TIME_LIMIT).
+OUTBOX_SEND_BATCH = env.int("OUTBOX_SEND_BATCH", default=50)
+OUTBOX_SEND_BATCH_SECONDS = env.float("OUTBOX_SEND_BATCH_SECONDS", default=20.0)
