@@ -170,6 +170,30 @@ def fleet(m: Measurement) -> list[str]:
     return lines
 
 
+def calibrated_fleet(m: Measurement, cost_ms: dict[str, float]) -> list[str]:
+    """The fleet again from the calibrated CPU per request kind (one request at a time)
+    times how often each kind came per user here, plus the ASGI tier as measured here
+    (idle sockets and deliveries; no request kind stands for them)."""
+    usage = m.usage
+    per_user_ms = 0.0  # CPU ms per second per user = cores per 1,000 users
+    uncalibrated = 0
+    for row in m.http_rows:
+        if row.name in cost_ms:
+            per_user_ms += row.requests / usage.seconds / m.users * cost_ms[row.name]
+        else:
+            uncalibrated += row.requests
+    asgi = usage.by_kind.get("uvicorn", 0.0) / usage.seconds * 1000 / m.users
+    per_thousand = per_user_ms + asgi
+    needed = [per_thousand * users / 1000 / TARGET_UTILIZATION for users in FLEET_USERS]
+    return [
+        f"From the calibrated costs: {per_user_ms:.3f} cores per 1,000 users for the HTTP requests "
+        f"+ {asgi:.3f} for the sockets (uvicorn, measured) = {per_thousand:.3f}; at "
+        f"{TARGET_UTILIZATION:.0%}: "
+        + ", ".join(f"{users:,} users {n:.0f} cores" for users, n in zip(FLEET_USERS, needed, strict=True))
+        + (f" ({uncalibrated:,} requests of kinds not calibrated left out)" if uncalibrated else ""),
+    ]
+
+
 def summary(m: Measurement, goal_p95_ms: float) -> list[str]:
     p95 = p95_overall(m.http_rows)
     delivery = m.delivery

@@ -283,6 +283,8 @@ class BoardPageUser(FastHttpUser):
         # A redirect (to the login page: the session was refused) is a failure too.
         if response.status_code not in statuses:
             response.failure(f"HTTP {response.status_code}")
+        elif response.headers.get("HX-Redirect"):
+            response.failure("sent to the login page (HX-Redirect)")
 
     def on_event(self, frame: dict[str, Any]) -> None:
         """What static/js/live_board.js asks the server for, per event."""

@@ -43,8 +43,10 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from load_calibrate import calibrate, cost_table
 from load_cpu import Meter, pids_from_files
-from load_report import Measurement, as_json, read_stats, report
+from load_report import Measurement, as_json, calibrated_fleet, read_stats, report
+from load_stack import LocalStack
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
@@ -158,6 +160,18 @@ def measure(
     )
 
 
+def _calibrate(
+    args: argparse.Namespace, host: str, seed_file: Path, stack: LocalStack | None
+) -> dict[str, float]:
+    if not args.calibrate:
+        return {}
+    roots = stack.roots() if stack is not None else pids_from_files(Path(args.pid_dir))
+    print(f"calibrating: {args.calibrate} requests of each kind, one at a time", flush=True)
+    calibration = calibrate(host, seed_file, roots, args.calibrate)
+    print("\n".join(cost_table(calibration)), flush=True)
+    return {cost.name: cost.serving_ms for cost in calibration}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -184,6 +198,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--env-file", default=str(DEFAULT_ENV_FILE), help="the target's app environment")
     parser.add_argument("--pid-dir", default=str(DEFAULT_PID_DIR), help="the target's pid files (CPU meter)")
     parser.add_argument("--seed-file", help="reuse this seed (from an earlier run) instead of seeding")
+    parser.add_argument(
+        "--calibrate",
+        type=int,
+        default=0,
+        metavar="N",
+        help="first, CPU per request kind over N requests each",
+    )
     parser.add_argument("--goal-p95", type=float, default=100, help="the goal's p95 in ms (default 100)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, seed)")
@@ -203,8 +224,6 @@ def main(argv: list[str] | None = None) -> None:
     results = []
     try:
         if args.local:
-            from load_stack import LocalStack
-
             stack = LocalStack(
                 work / "stack",
                 web_instances=counts[0] or 3,
@@ -221,6 +240,7 @@ def main(argv: list[str] | None = None) -> None:
                 raise SystemExit(f"no {env_file}: is make stack up? (or --env-file, --seed-file, --local)")
             env = {**os.environ, **(read_env_file(env_file) if env_file.exists() else {})}
         seed_file = seed(args, work, env)
+        costs = _calibrate(args, host, seed_file, stack)
         for count in counts:
             if count is not None and stack is not None:
                 stack.set_web_instances(count)
@@ -231,6 +251,8 @@ def main(argv: list[str] | None = None) -> None:
             result = measure(args, host, seed_file, roots, work, count)
             results.append(result)
             print(report(result, args.goal_p95), flush=True)
+            if costs:
+                print("\n".join(calibrated_fleet(result, costs)), flush=True)
             print(flush=True)
     finally:
         if stack is not None:
