@@ -10,14 +10,16 @@ Who they are (weights; think times in seconds):
   script does when an event arrives, it does too (static/js/live_board.js): a moved or
   deleted card asks for the column counts, a new, changed or commented card for the card's
   fragment. Every 30 to 90 s it checks its socket (and reconnects a dropped one).
-- **Browser** (18): on a board page with its socket; every 5 to 15 s opens a card (the
+- **Browser** (18): on a board page with its socket; every 10 to 30 s opens a card (the
   dialog's fragment), sometimes the columns fragment (a closed dialog), the boards index and
   a board page again (a navigation: the socket closes and a new one opens).
-- **Editor** (10): on a board page with its socket; every 5 to 15 s drags a card (the page's
+- **Editor** (10): on a board page with its socket; every 20 to 60 s drags a card (the page's
   drop endpoint) or, one time in four, comments on one (the dialog's form, htmx).
-- **ApiClient** (2): JWT; every 1 to 5 s reads its boards, a board (half of them answered 304
+- **ApiClient** (2): JWT; every 2 to 10 s reads its boards, a board (half of them answered 304
   to If-None-Match), a filtered task list, or moves a card or comments through the API;
   refreshes its access token every 4 minutes (the default lifetime is 5).
+
+`LOAD_THINK_SCALE` multiplies every think time (0.5: twice as busy).
 
 Everyone comes with credentials from the seed file (`manage.py seed_load`): sessions and
 refresh tokens made as if they had logged in before, so no Argon2 hash at arrival. Pages
@@ -64,6 +66,14 @@ _api_people = itertools.count()
 # out at the end, so that the next run starts from these.
 LATEST_REFRESH: dict[str, str] = {}
 WS_RECONNECT_SECONDS = 2.0
+# Multiplies every think time (run.py --think-scale): 0.5 is twice as busy a crowd.
+THINK_SCALE = float(os.environ.get("LOAD_THINK_SCALE", "1"))
+
+
+def think(low: float, high: float) -> Any:
+    return between(low * THINK_SCALE, high * THINK_SCALE)
+
+
 ACCESS_REFRESH_SECONDS = 240
 DELIVERY = "delivery"
 
@@ -308,7 +318,7 @@ class BoardPageUser(FastHttpUser):
 
 class Viewer(BoardPageUser):
     weight = 70
-    wait_time = between(30, 90)
+    wait_time = think(30, 90)
 
     @task
     def stay(self) -> None:
@@ -317,7 +327,7 @@ class Viewer(BoardPageUser):
 
 class Browser(BoardPageUser):
     weight = 18
-    wait_time = between(5, 15)
+    wait_time = think(10, 30)
 
     @task(6)
     def open_card(self) -> None:
@@ -337,7 +347,7 @@ class Browser(BoardPageUser):
 
 class Editor(BoardPageUser):
     weight = 10
-    wait_time = between(5, 15)
+    wait_time = think(20, 60)
 
     @task(3)
     def drag_card(self) -> None:
@@ -359,7 +369,7 @@ class Editor(BoardPageUser):
 
 class ApiClient(FastHttpUser):
     weight = 2
-    wait_time = between(1, 5)
+    wait_time = think(2, 10)
     insecure = True
 
     def on_start(self) -> None:

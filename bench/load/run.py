@@ -129,6 +129,7 @@ def measure(
         "--only-summary", "--stop-timeout", "5", "--loglevel", "WARNING",
     ]  # fmt: skip
     env = {**os.environ, "LOAD_SEED_FILE": str(seed_file), "LOAD_MARK_DIR": str(marks)}
+    env["LOAD_THINK_SCALE"] = str(args.think_scale)
     load_before = os.getloadavg()[0]
     with (work / "locust.log").open("ab") as log:
         locust = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -183,6 +184,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--spawn-rate", type=float, default=20, help="arrivals per second (default 20)")
     parser.add_argument("--duration", type=float, default=60, help="measured seconds after the ramp")
+    parser.add_argument(
+        "--think-scale", type=float, default=1.0, help="multiplies the think times (0.5: busier)"
+    )
     parser.add_argument("--members", type=int, default=20, help="people per board (default 20)")
     parser.add_argument("--tasks", type=int, default=60, help="tasks per board (default 60)")
     parser.add_argument("--web-instances", help="e.g. 1,2,3: one measurement per gunicorn instance count")
