@@ -88,6 +88,15 @@ def _mark(name: str) -> None:
 
 @events.spawning_complete.add_listener
 def _spawned(**kwargs: Any) -> None:
+    # Everyone has arrived, but the last arrivals' pages may still wait in a queue: the
+    # window starts LOAD_SETTLE_SECONDS later, with the statistics reset then.
+    gevent.spawn(_settle, float(os.environ.get("LOAD_SETTLE_SECONDS", "0")))
+
+
+def _settle(seconds: float) -> None:
+    gevent.sleep(seconds)
+    if _environment is not None:
+        _environment.stats.reset_all()
     _mark("spawned")
 
 

@@ -13,8 +13,10 @@ self-signed, so not verified), or with `--local` against a stack of its own
    stack they come from `--env-file` (make stack writes var/stack/run/taskboard.env).
    `--seed-file` reuses an earlier seed instead.
 2. Runs locust headless (bench/load/locustfile.py: viewers, browsers, editors, API
-   clients) with N users arriving at `--spawn-rate` per second. Once all have arrived its
-   statistics restart and the measured window of `--duration` seconds begins.
+   clients) with N users arriving at `--spawn-rate` per second. `--settle` seconds after
+   all have arrived its statistics restart and the measured window of `--duration`
+   seconds begins (the last arrivals' board pages may still be queued at the end of the
+   ramp; that is the ramp's cost, not the steady state's).
 3. Meanwhile reads the CPU time of the target's processes by kind (bench/load/load_cpu.py:
    gunicorn, uvicorn, celery, PostgreSQL, PgBouncer, Redis, nginx, and locust itself)
    and of the whole machine, over the window.
@@ -122,7 +124,7 @@ def measure(
     marks = Path(tempfile.mkdtemp(prefix="marks-", dir=work))
     ramp = args.users / args.spawn_rate
     # A safety net only: the window ends when this script stops locust.
-    limit = math.ceil(ramp * 4 + args.duration + 300)
+    limit = math.ceil(ramp * 4 + args.settle + args.duration + 300)
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", host,
         "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{limit}s", "--reset-stats",
@@ -130,11 +132,12 @@ def measure(
     ]  # fmt: skip
     env = {**os.environ, "LOAD_SEED_FILE": str(seed_file), "LOAD_MARK_DIR": str(marks)}
     env["LOAD_THINK_SCALE"] = str(args.think_scale)
+    env["LOAD_SETTLE_SECONDS"] = str(args.settle)
     load_before = os.getloadavg()[0]
     with (work / "locust.log").open("ab") as log:
         locust = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait_for(marks / "spawned", locust, timeout=ramp * 4 + 120)
+        _wait_for(marks / "spawned", locust, timeout=ramp * 4 + args.settle + 120)
         print(f"  {args.users} users arrived; measuring {args.duration} s", flush=True)
         meter = Meter([*roots, locust.pid])
         meter.start(time.monotonic())
@@ -184,6 +187,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--spawn-rate", type=float, default=20, help="arrivals per second (default 20)")
     parser.add_argument("--duration", type=float, default=60, help="measured seconds after the ramp")
+    parser.add_argument("--settle", type=float, default=20, help="seconds between the ramp and the window")
     parser.add_argument(
         "--think-scale", type=float, default=1.0, help="multiplies the think times (0.5: busier)"
     )
