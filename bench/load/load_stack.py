@@ -4,10 +4,11 @@ make stack's topology without its high availability, on free ports in a temporar
 PostgreSQL (production durability) and Redis (the test suite's server helpers), N gunicorn
 instances (deploy/gunicorn.conf.py, sync workers, one connection each), M uvicorn instances
 (pooled connections, no permessage-deflate: docs/live-updates.md), one Celery worker for
-the three queues, and Debian's nginx as a user process in front: plain HTTP on a free port,
-least_conn upstreams with keepalive, `/ws/` to the ASGI pool. Settings
+the three queues, and Debian's nginx as a user process in front: plain HTTP on a free port
+(or TLS with a self-signed certificate: run.py --local-tls), least_conn upstreams with
+keepalive, `/ws/` to the ASGI pool. Settings
 `taskboard.settings.production`, TRUSTED_PROXY_COUNT=1 (nginx is the one hop). No Patroni,
-PgBouncer, TLS or Prometheus: those cost make stack a little more CPU per request.
+PgBouncer or Prometheus: those cost make stack a little more CPU per request.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import urllib.request
@@ -33,7 +35,12 @@ POSTGRES_SETTINGS = (
     "fsync = on\nsynchronous_commit = on\nfull_page_writes = on\nautovacuum = on\n"
     "shared_buffers = 128MB\n"
 )
-opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+_UNVERIFIED = ssl.create_default_context()
+_UNVERIFIED.check_hostname = False  # our own self-signed certificate (--local-tls)
+_UNVERIFIED.verify_mode = ssl.CERT_NONE
+opener = urllib.request.build_opener(
+    urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=_UNVERIFIED)
+)
 
 NGINX_CONF = """\
 worker_processes 1;
@@ -55,8 +62,9 @@ http {{
     upstream taskboard_wsgi {{ least_conn; {web} keepalive 32; }}
     upstream taskboard_asgi {{ least_conn; {asgi} }}
     server {{
-        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{port}{tls};
         client_max_body_size 2m;
+        {certificate}
         location /ws/ {{
             proxy_pass http://taskboard_asgi;
             proxy_http_version 1.1;
@@ -82,8 +90,11 @@ http {{
 
 
 class LocalStack:
-    def __init__(self, base_dir: Path, *, web_instances: int, web_workers: int, asgi_instances: int) -> None:
+    def __init__(
+        self, base_dir: Path, *, web_instances: int, web_workers: int, asgi_instances: int, tls: bool = False
+    ) -> None:
         self.base_dir = base_dir
+        self.tls = tls
         self.web_workers = web_workers
         self.postgres = PrimaryServer(
             name="load",
@@ -103,7 +114,7 @@ class LocalStack:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def roots(self) -> list[int]:
         """The processes whose trees are the target (for the CPU meter)."""
@@ -189,12 +200,25 @@ class LocalStack:
             self._write_nginx_conf()
             os.kill(self.nginx.pid, signal.SIGHUP)  # reloads the conf: the new upstreams
 
+    def _certificate(self) -> str:
+        """nginx's TLS lines: a self-signed certificate for 127.0.0.1, as make stack makes."""
+        if not self.tls:
+            return ""
+        key, cert = self.base_dir / "tls.key", self.base_dir / "tls.crt"
+        if not cert.exists():
+            argv = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+            argv += ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+            subprocess.run([*argv, "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+        return f"ssl_certificate {cert}; ssl_certificate_key {key};"
+
     def _write_nginx_conf(self) -> Path:
         (self.base_dir / "nginx-tmp").mkdir(exist_ok=True)
         (self.base_dir / "logs").mkdir(exist_ok=True)  # nginx opens logs/error.log before its conf
         conf = NGINX_CONF.format(
             base=self.base_dir,
             port=self.port,
+            tls=" ssl" if self.tls else "",
+            certificate=self._certificate(),
             user="user root;" if os.geteuid() == 0 else "",
             web=" ".join(f"server 127.0.0.1:{port};" for port in self.web_ports),
             asgi=" ".join(f"server 127.0.0.1:{port};" for port in self.asgi_ports),

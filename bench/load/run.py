@@ -184,6 +184,9 @@ def _parser() -> argparse.ArgumentParser:
         "--host", default=DEFAULT_HOST, help=f"the target (loopback only; default {DEFAULT_HOST})"
     )
     parser.add_argument("--local", action="store_true", help="start a target of its own instead")
+    parser.add_argument(
+        "--local-tls", action="store_true", help="--local with TLS (self-signed), as make stack"
+    )
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--spawn-rate", type=float, default=20, help="arrivals per second (default 20)")
     parser.add_argument("--duration", type=float, default=60, help="measured seconds after the ramp")
@@ -237,6 +240,7 @@ def main(argv: list[str] | None = None) -> None:
                 web_instances=counts[0] or 3,
                 web_workers=args.web_workers,
                 asgi_instances=args.asgi_instances,
+                tls=args.local_tls,
             )
             (work / "stack").mkdir()
             print(f"starting a local stack in {work / 'stack'}", flush=True)
