@@ -221,6 +221,11 @@ def report(m: Measurement, goal_p95_ms: float) -> str:
     if m.failures:
         parts += ["", "Failures (first 10 kinds):"]
         parts += [f"  {f['occurrences']} x {f['kind']} {f['name']}: {f['error']}" for f in m.failures[:10]]
+        if any("HTTP 429" in str(f["error"]) or "HTTP 503" in str(f["error"]) for f in m.failures):
+            parts.append(
+                "  (429/503: every simulated person comes from 127.0.0.1, so a per-address limit in "
+                "the target's nginx or app counts them all as one client: lift it for the test)"
+            )
     return "\n".join(parts)
 
 
