@@ -11,7 +11,7 @@ PORT ?= 8000
 # layer and on-disk Celery broker. Not tests/db (replicas), tests/live, tests/e2e.
 SQLITE_LANE_PATHS := accounts outbox boards tasks activity writes reminders live taskboard tests/api tests/test_no_5xx.py tests/test_page_markup.py tests/test_mail_kinds.py
 
-.PHONY: run test test-sqlite drills lint format migrations deps clean bench bench-reminders backup restore-test wal-archive wal-archive-stop
+.PHONY: run test test-sqlite drills lint format migrations deps clean bench bench-reminders bench-load backup restore-test wal-archive wal-archive-stop
 
 $(PY):
 	PYTHON=$(PYTHON) deploy/local/install-system-packages.sh venv
@@ -88,6 +88,14 @@ wal-archive: $(DEPS)
 
 wal-archive-stop: $(DEPS)
 	$(PY) -m deploy.backup wal-stop
+
+# The load test (docs/benchmarks.md "Load test (issue 17)"): locust against make stack
+# (https://127.0.0.1:8443), e.g. LOAD_ARGS="--users 2000 --duration 120 --calibrate 50";
+# LOAD_ARGS="--local ..." starts a target of its own instead (PostgreSQL, Redis, nginx).
+LOAD_ARGS ?= --users 2000 --spawn-rate 20 --duration 120
+bench-load: $(DEPS)
+	deploy/local/install-system-packages.sh bench-load
+	$(PY) bench/load/run.py $(LOAD_ARGS)
 
 format: $(DEPS)
 	$(VENV)/bin/ruff check --fix .

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a target needs when they are missing: apt-get when root,
-# otherwise a message naming them. Usage: install-system-packages.sh venv|test|bench|backup
+# otherwise a message naming them. Usage: install-system-packages.sh venv|test|bench|bench-load|backup
 set -euo pipefail
-what=${1:?usage: $0 venv|test|bench|backup}
+what=${1:?usage: $0 venv|test|bench|bench-load|backup}
 need=()
 
 if [ "$what" = venv ]; then
@@ -41,6 +41,15 @@ if [ "$what" = bench ]; then
     need+=(postgresql)
   fi
   command -v redis-server >/dev/null || need+=(redis-server)
+fi
+
+if [ "$what" = bench-load ]; then
+  # bench/load/run.py --local starts PostgreSQL, Redis and nginx of its own (user processes).
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
+    need+=(postgresql)
+  fi
+  command -v redis-server >/dev/null || need+=(redis-server)
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
 fi
 
 [ ${#need[@]} -eq 0 ] && exit 0
