@@ -46,8 +46,17 @@ def profile(
     return out
 
 
-# Where the metrics run (issue 16): prometheus_client, django-prometheus, ours.
-METRICS_CODE = ("prometheus_client/", "django_prometheus/", "taskboard/metrics/", "accounts/active_users.py")
+# Where the metrics and the logs' request context run (issue 16): prometheus_client,
+# django-prometheus, ours, python-json-logger and taskboard/logs/ (the request id middleware,
+# the context filter, the redaction of every line).
+METRICS_CODE = (
+    "prometheus_client/",
+    "django_prometheus/",
+    "taskboard/metrics/",
+    "accounts/active_users.py",
+    "pythonjsonlogger/",
+    "taskboard/logs/",
+)
 
 
 # Frames every request passes through (server, handler, middleware, DRF dispatch): they
@@ -76,7 +85,7 @@ def summarize_profile(path: Path, *, top: int = 22) -> str:
     if not total:
         return "  (no samples)\n"
     below_trunk = [(frame, count) for frame, count in inclusive.most_common() if count < _TRUNK_SHARE * total]
-    lines = [f"  {total} samples holding the GIL; {metrics / total:.1%} in the metrics' code"]
+    lines = [f"  {total} samples holding the GIL; {metrics / total:.1%} in the metrics' and logs' code"]
     lines.append("  inclusive (below the request trunk):")
     lines += [f"    {count / total:6.1%}  {frame}" for frame, count in below_trunk[:top]]
     lines.append("  self:")
