@@ -54,7 +54,8 @@ class LiveProcess:
     def add(self, socket: LiveSocket) -> None:
         if socket not in self.sockets:
             self.sockets.add(socket)
-            self.viewers[(socket.board_id, socket.user_id)] += 1
+            if (viewer := _viewer(socket)) is not None:
+                self.viewers[viewer] += 1
             self._gauge()
         if self.task is None and settings.REDIS_URL:
             self.task = self.loop.create_task(self._watch(), name="live-watch")
@@ -62,10 +63,10 @@ class LiveProcess:
     def discard(self, socket: LiveSocket) -> None:
         if socket in self.sockets:
             self.sockets.discard(socket)
-            viewer = (socket.board_id, socket.user_id)
-            self.viewers[viewer] -= 1
-            if self.viewers[viewer] <= 0:
-                del self.viewers[viewer]
+            if (viewer := _viewer(socket)) is not None:
+                self.viewers[viewer] -= 1
+                if self.viewers[viewer] <= 0:
+                    del self.viewers[viewer]
             self._gauge()
 
     def _gauge(self) -> None:
@@ -103,8 +104,9 @@ class LiveProcess:
             if time.monotonic() >= next_refresh and self.sockets:
                 next_refresh = time.monotonic() + refresh_every
                 entries = [
-                    (socket.board_id, presence_entry(socket.user_id, socket.channel_name))
+                    (viewer[0], presence_entry(socket.user_id, socket.channel_name))
                     for socket in list(self.sockets)
+                    if (viewer := _viewer(socket)) is not None
                 ]
                 try:
                     await presence_store().refresh(entries)
@@ -131,3 +133,10 @@ def live_process() -> LiveProcess:
     if process is None:
         process = _processes[loop] = LiveProcess(loop)
     return process
+
+
+def _viewer(socket: LiveSocket) -> tuple[int, int] | None:
+    """(board, user) of a board's socket; None for a notifications socket, which has no board
+    and is nobody's presence (live/notification_consumer.py)."""
+    board_id = getattr(socket, "board_id", None)
+    return None if board_id is None else (board_id, socket.user_id)

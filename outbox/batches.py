@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from .messages import build_message
 from .models import OutboxMail
+from .rendering import bounded_subject
 from .services import State, _record_failure
 
 SEND_BATCH_TASK = "outbox.send_mails"
@@ -75,7 +76,7 @@ def mail_enqueue_many(drafts: Sequence[MailDraft]) -> list[int]:
             kind=draft.kind,
             recipient_id=draft.recipient_id,
             to_address=draft.to_address,
-            subject=draft.subject,
+            subject=bounded_subject(draft.subject),
             text_body=draft.text,
             html_body=draft.html,
             headers=draft.headers,

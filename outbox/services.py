@@ -39,6 +39,7 @@ from taskboard.metrics.families import mail_failed, mail_sent
 from . import selectors
 from .messages import build_message, describe_error
 from .models import OutboxMail
+from .rendering import bounded_subject
 
 SEND_TASK = "outbox.send_mail"
 LOST_CLAIM = "The worker stopped during the send (claim expired); the mail may have been delivered."
@@ -90,7 +91,7 @@ def mail_enqueue(
         "kind": kind,
         "recipient_id": recipient_id,
         "to_address": to_address,
-        "subject": subject,
+        "subject": bounded_subject(subject),
         "text_body": text,
         "html_body": html,
         "headers": headers or {},
@@ -115,7 +116,7 @@ def mail_merge_pending(
     is still pending (none yet, or a worker has claimed it): the caller then enqueues the
     batch under the next occurrence's key. One UPDATE, so a claim and a merge never mix: the
     mail goes out either before the merge or with it."""
-    changes: dict[str, object] = {"subject": subject, "text_body": text, "html_body": html}
+    changes: dict[str, object] = {"subject": bounded_subject(subject), "text_body": text, "html_body": html}
     if headers is not None:
         changes["headers"] = headers
     if not OutboxMail.objects.filter(key=key, state=State.PENDING).update(**changes):

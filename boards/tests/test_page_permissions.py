@@ -148,7 +148,8 @@ NOT_ROLE_GATED = {
     "notifications/<int:notification_id>/open/": "the caller's own notification, by a link signed for them",
     "tasks/<int:task_id>/watch/": "any member may watch, viewers too (tasks/tests/test_watches.py)",
 }
-NOT_PAGES = ("api/", "^api/", "admin/", "accounts/", "healthz", "readyz")
+# Operations, not pages: /metrics has its own matrix (taskboard/tests/test_metrics_access.py).
+NOT_PAGES = ("api/", "^api/", "admin/", "accounts/", "healthz", "readyz", "metrics")
 
 
 def page_routes() -> set[str]:

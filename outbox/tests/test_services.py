@@ -248,3 +248,20 @@ def test_a_send_that_could_not_be_queued_is_left_to_the_next_sweep(
     with django_capture_on_commit_callbacks() as callbacks:
         assert services.mail_sweep().queued == 1
     assert len(callbacks) == 1
+
+
+def test_a_subject_longer_than_its_column_is_cut_with_an_ellipsis_and_the_mail_still_goes_out() -> None:
+    # A card's 200-character title in an assignment mail's subject, with the board's name.
+    long_subject = "You were assigned “" + "W" * 200 + "” on “" + "B" * 100 + "”"
+
+    mail = enqueue(subject=long_subject)
+    merged = services.mail_merge_pending(
+        key=mail.key, subject=long_subject + " and more", text="t", html="<p>t</p>"
+    )
+
+    assert merged is not None
+    for row in (mail, merged):
+        assert len(row.subject) == 255
+        assert row.subject.startswith("You were assigned “WWW")
+        assert row.subject.endswith("…")
+    assert OutboxMail.objects.get(pk=mail.pk).subject == merged.subject
