@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a target needs when they are missing: apt-get when root,
-# otherwise a message naming them. Usage: install-system-packages.sh venv|test|bench
+# otherwise a message naming them. Usage: install-system-packages.sh venv|test|bench|stack
 set -euo pipefail
-what=${1:?usage: $0 venv|test|bench}
+what=${1:?usage: $0 venv|test|bench|stack}
 need=()
 
 if [ "$what" = venv ]; then
@@ -29,11 +29,44 @@ if [ "$what" = bench ]; then
   command -v redis-server >/dev/null || need+=(redis-server)
 fi
 
+# `make stack` (deploy/stack/): every server of the production topology, run as user
+# processes by the stack script on ports of its own, never as the system's services.
+if [ "$what" = stack ]; then
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then need+=(postgresql); fi
+  command -v patroni >/dev/null || need+=(patroni)
+  command -v etcd >/dev/null || need+=(etcd-server)
+  command -v etcdctl >/dev/null || need+=(etcd-client)
+  [ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null || need+=(pgbouncer)
+  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || need+=(nginx)
+  command -v prometheus >/dev/null || need+=(prometheus)
+  command -v redis-server >/dev/null || need+=(redis-server)
+  command -v openssl >/dev/null || need+=(openssl)
+fi
+
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
   echo "Installing Debian packages: ${need[*]}"
+  # Installing must not start the packages' system services: nginx would take port 80,
+  # etcd 2379, pgbouncer 6432, prometheus 9090, and a second PostgreSQL cluster or Redis
+  # would be started beside the machine's own. A policy-rc.d that answers 101 tells
+  # invoke-rc.d (and deb-systemd-invoke) not to start anything; ours is removed afterwards.
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  if [ "$what" = stack ] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    # The services of the packages just installed stay off at boot too: the stack runs its
+    # own copies. A package that was already here keeps whatever its owner set up.
+    for pkg in "${need[@]}"; do
+      case $pkg in
+        nginx | pgbouncer | patroni | prometheus) systemctl disable --now "$pkg" >/dev/null 2>&1 || true ;;
+        etcd-server) systemctl disable --now etcd >/dev/null 2>&1 || true ;;
+      esac
+    done
+  fi
 else
   echo "Missing Debian packages: ${need[*]}" >&2
   echo "Install them with: sudo apt-get install ${need[*]}" >&2
