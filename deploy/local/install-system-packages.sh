@@ -17,6 +17,8 @@ if [ "$what" = test ]; then
   command -v redis-server >/dev/null || need+=(redis-server)
   # The browser tests (tests/e2e) drive Debian's Chromium through Playwright.
   command -v chromium >/dev/null || need+=(chromium)
+  # tests/test_stack.py checks the stack's nginx.conf with `nginx -t`.
+  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || need+=(nginx)
 fi
 
 if [ "$what" = bench ]; then

@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from stack_config import NODES, DbUser, Secrets, StackConfig, db_user, pg_bindir, which
@@ -68,8 +69,8 @@ def render(config: StackConfig) -> Secrets:
     (config.run / "prometheus-rules").mkdir(exist_ok=True)
     _write(config.run / "metrics-token", secrets.metrics_token, mode=0o600)
     _write(config.run / "taskboard.env", env_file(app_environment(config, secrets)), mode=0o600)
-    for folder in ("redis", "prometheus", "app", "tls"):
-        (config.data / folder).mkdir(parents=True, exist_ok=True)
+    for name in ("redis", "prometheus", "app", "tls"):
+        (config.data / name).mkdir(parents=True, exist_ok=True)
     return secrets
 
 
@@ -106,11 +107,12 @@ def _start_and_wait(config: StackConfig, procs: list[Proc], owner: DbUser, timeo
         start(config, proc, owner)
     for proc in procs:
         wait_for(
-            f"{proc.name} to be healthy",
-            lambda proc=proc: proc_health(config, proc)[0],
-            timeout,
-            config.logs / f"{proc.name}.log",
+            f"{proc.name} to be healthy", _healthy(config, proc), timeout, config.logs / f"{proc.name}.log"
         )
+
+
+def _healthy(config: StackConfig, proc: Proc) -> Callable[[], bool]:
+    return lambda: proc_health(config, proc)[0]
 
 
 def _leader(config: StackConfig) -> dict[str, object] | None:
@@ -168,7 +170,11 @@ def migrate(config: StackConfig, secrets: Secrets) -> None:
     with log.open("ab") as out:
         for command in (["migrate", "--noinput"], ["collectstatic", "--noinput", "-v", "0"]):
             result = subprocess.run(
-                [PYTHON, "manage.py", *command], cwd=config.root, env=env, stdout=out, stderr=subprocess.STDOUT
+                [PYTHON, "manage.py", *command],
+                cwd=config.root,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
             if result.returncode != 0:
                 tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
@@ -188,7 +194,9 @@ def up(config: StackConfig) -> None:
     start(config, procs["patroni-pg0"], owner)
     wait_for("a Patroni leader", lambda: _leader(config) is not None, 120, config.logs / "patroni-pg0.log")
     start(config, procs["patroni-pg1"], owner)
-    wait_for("the replica to stream", lambda: _replica_streaming(config), 180, config.logs / "patroni-pg1.log")
+    wait_for(
+        "the replica to stream", lambda: _replica_streaming(config), 180, config.logs / "patroni-pg1.log"
+    )
     set_synchronous_mode(config)
     ensure_database(config, secrets)
     for name in ("pgbouncer-pg0", "pgbouncer-pg1", "redis"):
@@ -206,7 +214,7 @@ def up(config: StackConfig) -> None:
     _start_and_wait(config, app, owner, timeout=120)
     _start_and_wait(config, front_tier(config), owner, timeout=60)
     wait_for(
-        "https://127.0.0.1:%d/healthz through nginx" % config.ports.https,
+        f"https://127.0.0.1:{config.ports.https}/healthz through nginx",
         lambda: https_ok(config, "/healthz")[0],
         30,
     )
@@ -214,7 +222,9 @@ def up(config: StackConfig) -> None:
 
 
 def print_summary(config: StackConfig) -> None:
-    print(f"\nThe stack is up ({config.var}). Synchronous replication: {'on' if config.synchronous else 'off'}.")
+    print(
+        f"\nThe stack is up ({config.var}). Synchronous replication: {'on' if config.synchronous else 'off'}."
+    )
     for proc in all_procs(config):
         print(f"  {proc.name:<18} {proc.where}")
     print(f"\n  App:        {config.site_url}/  (self-signed: {config.data / 'tls' / 'stack.crt'})")

@@ -101,10 +101,7 @@ class DbUser:
 
 
 def db_user() -> DbUser:
-    if os.geteuid() == 0:
-        entry = pwd.getpwnam("postgres")
-    else:
-        entry = pwd.getpwuid(os.geteuid())
+    entry = pwd.getpwnam("postgres") if os.geteuid() == 0 else pwd.getpwuid(os.geteuid())
     return DbUser(entry.pw_name, entry.pw_uid, entry.pw_gid)
 
 
@@ -112,7 +109,9 @@ def pg_bindir() -> Path:
     override = os.environ.get("TASKBOARD_PG_BINDIR")
     if override:
         return Path(override)
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda p: int(p.parent.parent.name))
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda p: int(p.parent.parent.name)
+    )
     if not found:
         raise SystemExit("No PostgreSQL server binaries: deploy/local/install-system-packages.sh stack")
     return found[-1].parent

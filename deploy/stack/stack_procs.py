@@ -76,13 +76,14 @@ def start(config: StackConfig, proc: Proc, db_user: DbUser) -> int:
     log.parent.mkdir(parents=True, exist_ok=True)
     pid_file(config, proc.name).parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **proc.env}
-    extra: dict[str, object] = {}
-    if proc.as_db_user and db_user.switch:
-        extra = {"user": db_user.uid, "group": db_user.gid, "extra_groups": []}
+    switch = proc.as_db_user and db_user.switch
+    if switch:
         env["HOME"] = str(config.var)
         env["USER"] = env["LOGNAME"] = db_user.name
     with log.open("ab") as out:
-        out.write(f"\n--- {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} starting {proc.name}\n".encode())
+        out.write(
+            f"\n--- {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} starting {proc.name}\n".encode()
+        )
         out.flush()
         child = subprocess.Popen(
             proc.argv,
@@ -92,7 +93,9 @@ def start(config: StackConfig, proc: Proc, db_user: DbUser) -> int:
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            **extra,  # type: ignore[arg-type]
+            user=db_user.uid if switch else None,
+            group=db_user.gid if switch else None,
+            extra_groups=[] if switch else None,
         )
     pid_file(config, proc.name).write_text(f"{child.pid}\n{_stat(child.pid)[1]}\n")
     return child.pid

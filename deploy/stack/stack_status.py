@@ -21,7 +21,7 @@ def tls_context(config: StackConfig) -> ssl.SSLContext:
 def https_ok(config: StackConfig, path: str) -> tuple[bool, str]:
     url = f"https://127.0.0.1:{config.ports.https}{path}"
     try:
-        with urllib.request.urlopen(url, timeout=3, context=tls_context(config)) as response:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=3, context=tls_context(config)) as response:
             return 200 <= response.status < 300, str(response.status)
     except urllib.error.HTTPError as error:
         return False, str(error.code)
@@ -45,7 +45,7 @@ def cluster(config: StackConfig) -> list[dict[str, Any]]:
     for node in range(len(NODES)):
         try:
             url = f"http://127.0.0.1:{config.ports.patroni(node)}/cluster"
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(url, timeout=2) as response:
                 members: list[dict[str, Any]] = json.load(response).get("members", [])
                 return members
         except (OSError, ValueError):
@@ -57,7 +57,7 @@ def synchronous_mode(config: StackConfig) -> bool | None:
     for node in range(len(NODES)):
         try:
             url = f"http://127.0.0.1:{config.ports.patroni(node)}/config"
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(url, timeout=2) as response:
                 return bool(json.load(response).get("synchronous_mode", False))
         except (OSError, ValueError):
             continue
@@ -86,6 +86,8 @@ def print_status(config: StackConfig) -> int:
             f" {member.get('host', '?')}:{member.get('port', '?')}  timeline {member.get('timeline', '?')}"
             f"  lag {lag if lag != '' else '-'}"
         )
-    print(f"\n{healthy_count}/{len(procs)} healthy. App: {config.site_url}/  "
-          f"Prometheus: http://127.0.0.1:{config.ports.prometheus}/")
+    print(
+        f"\n{healthy_count}/{len(procs)} healthy. App: {config.site_url}/  "
+        f"Prometheus: http://127.0.0.1:{config.ports.prometheus}/"
+    )
     return 0 if healthy_count == len(procs) else 1

@@ -108,7 +108,18 @@ def app_tier(config: StackConfig) -> list[Proc]:
             Proc(
                 f"worker-{queue}",
                 [
-                    *(PYTHON, "-m", "celery", "-A", "taskboard", "worker", "-Q", queue, "-n", f"{queue}@stack"),
+                    *(
+                        PYTHON,
+                        "-m",
+                        "celery",
+                        "-A",
+                        "taskboard",
+                        "worker",
+                        "-Q",
+                        queue,
+                        "-n",
+                        f"{queue}@stack",
+                    ),
                     # Threads, two: the machine is small and shared; a queue's backlog never
                     # delays another queue's.
                     *("--pool=threads", "--concurrency=2", "--loglevel=INFO"),

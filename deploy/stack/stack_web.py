@@ -13,8 +13,12 @@ AUTH_BURST = 20
 
 def _upstreams(config: StackConfig) -> str:
     ports = config.ports
-    web = "\n".join(f"    server 127.0.0.1:{ports.web(i)} max_fails=1 fail_timeout=5s;" for i in range(WEB_INSTANCES))
-    asgi = "\n".join(f"    server 127.0.0.1:{ports.asgi(i)} max_fails=1 fail_timeout=5s;" for i in range(ASGI_INSTANCES))
+    web = "\n".join(
+        f"    server 127.0.0.1:{ports.web(i)} max_fails=1 fail_timeout=5s;" for i in range(WEB_INSTANCES)
+    )
+    asgi = "\n".join(
+        f"    server 127.0.0.1:{ports.asgi(i)} max_fails=1 fail_timeout=5s;" for i in range(ASGI_INSTANCES)
+    )
     return f"""    upstream taskboard_wsgi {{
         least_conn;
 {web}
@@ -28,8 +32,9 @@ def _upstreams(config: StackConfig) -> str:
 
 
 # The headers every proxied location sends: one X-Forwarded-For hop (TRUSTED_PROXY_COUNT=1),
+# the Host as the browser sent it (with :8443: CSRF, CSP and redirects need the port),
 # the scheme (the app's SECURE_PROXY_SSL_HEADER), the request id.
-_PROXY_HEADERS = """            proxy_set_header Host $host;
+_PROXY_HEADERS = """            proxy_set_header Host $http_host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_set_header X-Request-ID $taskboard_request_id;"""
@@ -108,8 +113,7 @@ http {{
         location /static/ {{
             alias {static}/;
             # Hashed file names (ManifestStaticFilesStorage): a changed file has a new name.
-            expires 1y;
-            add_header Cache-Control "public, immutable";
+            add_header Cache-Control "public, max-age=31536000, immutable";
             add_header X-Request-ID $taskboard_request_id always;
         }}
 
