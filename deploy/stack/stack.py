@@ -167,8 +167,11 @@ def migrate(config: StackConfig, secrets: Secrets) -> None:
         "DB_POOL": "false",
     }
     log = config.logs / "migrate.log"
+    commands = [["migrate", "--noinput"]]
+    if not _static_up_to_date(config):
+        commands.append(["collectstatic", "--noinput", "-v", "0"])
     with log.open("ab") as out:
-        for command in (["migrate", "--noinput"], ["collectstatic", "--noinput", "-v", "0"]):
+        for command in commands:
             result = subprocess.run(
                 [PYTHON, "manage.py", *command],
                 cwd=config.root,
@@ -181,6 +184,18 @@ def migrate(config: StackConfig, secrets: Secrets) -> None:
                 raise SystemExit(f"manage.py {command[0]} failed (log {log}):\n{tail}")
 
 
+def _static_up_to_date(config: StackConfig) -> bool:
+    """collectstatic compresses every file (whitenoise): most of a minute of CPU. Skipped when
+    its manifest is newer than the project's static files and the pinned requirements (the
+    packages' own static files change only with them)."""
+    manifest = config.var / "static" / "staticfiles.json"
+    if not manifest.exists():
+        return False
+    sources = [*(config.root / "static").rglob("*"), *(config.root / "requirements").glob("*.txt")]
+    newest = max((path.stat().st_mtime for path in sources if path.is_file()), default=0.0)
+    return manifest.stat().st_mtime > newest
+
+
 def up(config: StackConfig) -> None:
     owner = db_user()
     pg_bindir()
@@ -190,10 +205,12 @@ def up(config: StackConfig) -> None:
     procs = {proc.name: proc for proc in db_tier(config)}
     print("Starting etcd and Patroni (PostgreSQL primary + replica)...", flush=True)
     _start_and_wait(config, [procs["etcd"]], owner, timeout=30)
-    # pg0 first: on a fresh cluster it bootstraps and leads; pg1 clones it.
-    start(config, procs["patroni-pg0"], owner)
+    # Both at once: on a fresh cluster the first to take etcd's initialize key bootstraps and
+    # the other clones it; afterwards the one with the latest data leads (after a failover that
+    # may be either, and a node started alone may wait for the other).
+    for name in NODES:
+        start(config, procs[f"patroni-{name}"], owner)
     wait_for("a Patroni leader", lambda: _leader(config) is not None, 120, config.logs / "patroni-pg0.log")
-    start(config, procs["patroni-pg1"], owner)
     wait_for(
         "the replica to stream", lambda: _replica_streaming(config), 180, config.logs / "patroni-pg1.log"
     )

@@ -74,7 +74,11 @@ def app_tier(config: StackConfig) -> list[Proc]:
         procs.append(
             Proc(
                 f"web-{i}",
-                [PYTHON, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "taskboard.wsgi"],
+                [
+                    *(PYTHON, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "taskboard.wsgi"),
+                    # gunicorn's control socket, one per instance (the default is one per user).
+                    *("--control-socket", str(config.run / f"gunicorn-web-{i}.ctl")),
+                ],
                 env={
                     "GUNICORN_BIND": f"127.0.0.1:{ports.web(i)}",
                     "GUNICORN_WORKERS": str(config.web_workers),

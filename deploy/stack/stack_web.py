@@ -112,6 +112,8 @@ http {{
 
         location /static/ {{
             alias {static}/;
+            # collectstatic (whitenoise) wrote a .gz beside each file: no compressing per request.
+            gzip_static on;
             # Hashed file names (ManifestStaticFilesStorage): a changed file has a new name.
             add_header Cache-Control "public, max-age=31536000, immutable";
             add_header X-Request-ID $taskboard_request_id always;
