@@ -20,6 +20,7 @@ STACK = ROOT / "deploy" / "stack"
 sys.path.insert(0, str(STACK))
 
 import stack  # noqa: E402
+from pgbouncer_route import write_routes  # noqa: E402
 from stack_config import Ports, StackConfig  # noqa: E402
 
 # Far from the live stack's 17000 + offsets and nginx's 8443/8080: the validators bind.
@@ -65,9 +66,11 @@ def test_every_config_is_written(rendered: StackConfig) -> None:
         "on-role-change-pg1.sh",
         "patroni-pg0.yml",
         "patroni-pg1.yml",
-        "pgbouncer-pg0.ini",
-        "pgbouncer-pg1.ini",
+        "pgbouncer-databases.ini",
+        "pgbouncer-routes.json",
+        "pgbouncer-routes.lock",
         "pgbouncer-userlist.txt",
+        "pgbouncer.ini",
         "prometheus.yml",
         "taskboard.env",
     ]
@@ -171,44 +174,53 @@ def test_prometheus_accepts_the_config(rendered: StackConfig) -> None:
     assert jobs == ["web", "asgi", "worker", "beat", "patroni", "etcd", "prometheus"]
 
 
-def test_the_app_goes_through_pgbouncer_in_transaction_mode_to_whichever_node_is_primary(
-    rendered: StackConfig,
-) -> None:
+def test_the_app_goes_through_pgbouncer_in_transaction_mode(rendered: StackConfig) -> None:
     env = dict(
         line.split("=", 1)
         for line in (rendered.run / "taskboard.env").read_text().splitlines()
         if "=" in line
     )
-    bouncers = f"127.0.0.1:{PORT_BASE + 632},127.0.0.1:{PORT_BASE + 633}"
+    bouncer = f"127.0.0.1:{PORT_BASE + 632}"
 
-    assert env["DATABASE_URL"].endswith(f"@{bouncers}/taskboard?target_session_attrs=read-write")
-    assert env["DATABASE_REPLICA_URLS"].endswith(f"@{bouncers}/taskboard?target_session_attrs=standby")
+    assert env["DATABASE_URL"].endswith(f"@{bouncer}/taskboard")
+    assert env["DATABASE_REPLICA_URLS"].endswith(f"@{bouncer}/taskboard_standby")
     assert env["DB_PREPARED_STATEMENTS"] == "false"
     assert env["TRUSTED_PROXY_COUNT"] == "1"
     assert env["SITE_URL"] == "https://127.0.0.1:27443"
     assert env["DJANGO_SETTINGS_MODULE"] == "taskboard.settings.production"
-    for node in ("pg0", "pg1"):
-        ini = (rendered.run / f"pgbouncer-{node}.ini").read_text()
-        assert "pool_mode = transaction" in ini
+    ini = (rendered.run / "pgbouncer.ini").read_text()
+    assert "pool_mode = transaction" in ini
+    assert f"%include {rendered.run / 'pgbouncer-databases.ini'}" in ini
 
 
-def test_the_settings_read_the_multi_host_urls_as_one_database_each(rendered: StackConfig) -> None:
-    env = {**_base_env()}
-    for line in (rendered.run / "taskboard.env").read_text().splitlines():
-        if "=" in line and not line.startswith("#"):
-            key, value = line.split("=", 1)
-            env[key] = value
-    script = (
-        "import django; django.setup(); from django.conf import settings as s; import json; "
-        "print(json.dumps({a: [d['HOST'], d['PORT'], d['OPTIONS']['target_session_attrs']] "
-        "for a, d in s.DATABASES.items()}))"
+def test_patroni_s_callback_points_pgbouncer_at_the_new_primary_and_replica(tmp_path: Path) -> None:
+    # Until Patroni says otherwise: the first node is the primary, the other the replica.
+    write_routes(tmp_path, nodes=[5001, 5002])
+    assert _routes(tmp_path) == {"taskboard": 5001, "taskboard_standby": 5002}
+
+    # pg1 is promoted (pg0 died): Patroni on pg1 runs the callback; reloading PgBouncer
+    # fails here (none runs), which the callback reports and survives.
+    result = subprocess.run(
+        [
+            *(sys.executable, str(STACK / "pgbouncer_route.py"), str(tmp_path), "5002", "/bin/false", "1"),
+            *("on_role_change", "master", "taskboard-stack"),
+        ],
+        capture_output=True,
+        text=True,
     )
 
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
-
     assert result.returncode == 0, result.stderr
-    hosts = ["127.0.0.1,127.0.0.1", f"{PORT_BASE + 632},{PORT_BASE + 633}"]
-    assert json.loads(result.stdout) == {"default": [*hosts, "read-write"], "replica1": [*hosts, "standby"]}
+    assert "reload failed" in result.stdout
+    assert _routes(tmp_path) == {"taskboard": 5002, "taskboard_standby": 5001}
+    # pg0 comes back and rejoins as a replica.
+    write_routes(tmp_path, standby=5001)
+    assert _routes(tmp_path) == {"taskboard": 5002, "taskboard_standby": 5001}
+
+
+def _routes(run_dir: Path) -> dict[str, int]:
+    lines = (run_dir / "pgbouncer-databases.ini").read_text().splitlines()
+    found = [re.match(r"(\w+) = host=127.0.0.1 port=(\d+) dbname=taskboard$", line) for line in lines]
+    return {match[1]: int(match[2]) for match in found if match}
 
 
 def test_the_script_refuses_an_unknown_command() -> None:
@@ -222,6 +234,6 @@ def test_status_of_a_stack_that_is_not_running_says_so(tmp_path: Path) -> None:
     result = _run("status", "--dir", str(tmp_path))
 
     assert result.returncode == 1
-    assert "0/17 healthy" in result.stdout
+    assert "0/16 healthy" in result.stdout
     assert "no Patroni node answers" in result.stdout
     assert not (tmp_path / "run").exists()

@@ -25,6 +25,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from pgbouncer_route import write_routes
 from stack_config import NODES, DbUser, Secrets, StackConfig, db_user, pg_bindir, which
 from stack_db import patroni_yaml, pgbouncer_ini, pgbouncer_socket_dir, pgbouncer_userlist, role_change_script
 from stack_procs import Proc, start, stop, wait_for
@@ -58,10 +59,16 @@ def render(config: StackConfig) -> Secrets:
     for node, name in enumerate(NODES):
         _private_dir(config.node_dir(node), owner)
         _write(patroni_conf(config, node), patroni_yaml(config, node, secrets), mode=0o600, owner=owner)
-        _write(config.run / f"pgbouncer-{name}.ini", pgbouncer_ini(config, node), owner=owner)
-        _private_dir(pgbouncer_socket_dir(config, node), owner)
         _write(config.run / f"on-role-change-{name}.sh", role_change_script(config, node), mode=0o755)
+    _write(config.run / "pgbouncer.ini", pgbouncer_ini(config), owner=owner)
+    _private_dir(pgbouncer_socket_dir(config), owner)
     _write(config.run / "pgbouncer-userlist.txt", pgbouncer_userlist(secrets), mode=0o600, owner=owner)
+    # Patroni's callbacks (the database user) rewrite these; until the first one runs, the
+    # primary is pg0's port (route_pgbouncer() sets the truth once Patroni has a leader).
+    write_routes(config.run, nodes=[config.ports.postgres(n) for n in range(len(NODES))])
+    for name in ("pgbouncer-routes.json", "pgbouncer-routes.lock", "pgbouncer-databases.ini"):
+        if owner.switch:
+            os.chown(config.run / name, owner.uid, owner.gid)
     for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi", "logs"):
         (config.run / "nginx" / sub).mkdir(parents=True, exist_ok=True)
     _write(config.run / "nginx.conf", nginx_conf(config))
@@ -135,6 +142,16 @@ def set_synchronous_mode(config: StackConfig) -> None:
     )
     with urllib.request.urlopen(request, timeout=5):  # noqa: S310
         pass
+
+
+def route_pgbouncer(config: StackConfig) -> None:
+    """PgBouncer's routes from Patroni's view now (the callbacks keep them current)."""
+    members = cluster(config)
+    leader = next(m for m in members if m.get("role") == "leader")
+    replica = next((m for m in members if m.get("role") != "leader" and m.get("state") != "stopped"), None)
+    write_routes(config.run, primary=int(leader["port"]))
+    if replica is not None:
+        write_routes(config.run, standby=int(replica["port"]))
 
 
 def ensure_database(config: StackConfig, secrets: Secrets) -> None:
@@ -216,7 +233,8 @@ def up(config: StackConfig) -> None:
     )
     set_synchronous_mode(config)
     ensure_database(config, secrets)
-    for name in ("pgbouncer-pg0", "pgbouncer-pg1", "redis"):
+    route_pgbouncer(config)
+    for name in ("pgbouncer", "redis"):
         start(config, procs[name], owner)
     migrate(config, secrets)
     print("Starting the app: 3 gunicorn, 2 uvicorn, 3 workers, beat...", flush=True)

@@ -44,8 +44,9 @@ class Ports:
     def postgres(self, node: int) -> int:
         return self.base + 432 + node
 
-    def pgbouncer(self, node: int) -> int:
-        return self.base + 632 + node
+    @property
+    def pgbouncer(self) -> int:
+        return self.base + 632
 
     @property
     def redis(self) -> int:
@@ -176,11 +177,10 @@ class StackConfig:
         return generated
 
     def database_urls(self, password: str) -> tuple[str, str]:
-        """The app's primary and replica URLs: every node's PgBouncer, libpq picks the one
-        whose server takes writes (or is a standby). No app code knows about Patroni."""
-        hosts = ",".join(f"127.0.0.1:{self.ports.pgbouncer(n)}" for n in range(len(NODES)))
-        base = f"postgres://{APP_USER}:{password}@{hosts}/{DATABASE}"
-        return f"{base}?target_session_attrs=read-write", f"{base}?target_session_attrs=standby"
+        """The app's primary and replica URLs: PgBouncer's two databases, which Patroni's
+        callback keeps pointed at the current primary and replica (pgbouncer_route.py)."""
+        base = f"postgres://{APP_USER}:{password}@127.0.0.1:{self.ports.pgbouncer}"
+        return f"{base}/{DATABASE}", f"{base}/{DATABASE}_standby"
 
 
 def which(name: str, *extra: str) -> str:

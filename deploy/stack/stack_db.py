@@ -1,10 +1,9 @@
 """The database tier's configs: etcd, Patroni per node, PgBouncer per node.
 
 Two Patroni nodes (pg0, pg1) keep their leader lock in etcd; the first to start becomes the
-primary, the other streams from it. In front of each node's PostgreSQL sits a PgBouncer in
-transaction mode. The app's URL names both PgBouncers and lets libpq pick the one whose server
-takes writes (`target_session_attrs=read-write`); docs/operations.md says why that rather than
-asking Patroni's REST API.
+primary, the other streams from it. In front of them one PgBouncer in transaction mode, whose
+databases `taskboard` and `taskboard_standby` Patroni's role-change callback points at the
+current primary and replica (pgbouncer_route.py says why not libpq's multi-host URLs).
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from stack_config import APP_USER, DATABASE, NODES, Secrets, StackConfig, pg_bindir
+from stack_config import APP_USER, NODES, Secrets, StackConfig, pg_bindir
 
 # Failover timing. The leader lock expires TTL seconds after the primary's Patroni last
 # renewed it; the replica then promotes within one loop. Patroni requires
@@ -106,9 +105,11 @@ def patroni_config(config: StackConfig, node: int, secrets: Secrets) -> dict[str
                 "password_encryption": "scram-sha-256",
             },
             "pg_hba": PG_HBA,
-            # A role change (promotion, demotion) drops every app connection through this
-            # node's PgBouncer, so libpq's read-write choice is made again (see the script).
-            "callbacks": {"on_role_change": str(config.run / f"on-role-change-{name}.sh")},
+            # A promotion or demotion (and a start) re-points PgBouncer (pgbouncer_route.py).
+            "callbacks": {
+                "on_role_change": str(config.run / f"on-role-change-{name}.sh"),
+                "on_start": str(config.run / f"on-role-change-{name}.sh"),
+            },
         },
         "tags": {"nofailover": False, "noloadbalance": False, "clonefrom": False, "nosync": False},
     }
@@ -120,22 +121,24 @@ def patroni_yaml(config: StackConfig, node: int, secrets: Secrets) -> str:
     return header + json.dumps(patroni_config(config, node, secrets), indent=2) + "\n"
 
 
-def pgbouncer_socket_dir(config: StackConfig, node: int) -> Path:
-    return config.run / f"pgbouncer-{NODES[node]}"
+def pgbouncer_socket_dir(config: StackConfig) -> Path:
+    return config.run / "pgbouncer"
 
 
-def pgbouncer_ini(config: StackConfig, node: int) -> str:
+def pgbouncer_ini(config: StackConfig) -> str:
     ports = config.ports
-    return f"""; PgBouncer in front of {NODES[node]}, written by deploy/stack/stack.py.
+    return f"""; PgBouncer of `make stack`, written by deploy/stack/stack.py.
 [databases]
-{DATABASE} = host=127.0.0.1 port={ports.postgres(node)} dbname={DATABASE}
+; taskboard (the primary) and taskboard_standby (the replica), kept current by Patroni's
+; role-change callback (deploy/stack/pgbouncer_route.py).
+%include {config.run / "pgbouncer-databases.ini"}
 
 [pgbouncer]
 listen_addr = 127.0.0.1
-listen_port = {ports.pgbouncer(node)}
+listen_port = {ports.pgbouncer}
 ; The admin console (user "pgbouncer") over this socket needs no password: only the
-; same Unix user gets in. Patroni's on_role_change callback uses it.
-unix_socket_dir = {pgbouncer_socket_dir(config, node)}
+; same Unix user gets in. Patroni's callback uses it to RELOAD.
+unix_socket_dir = {pgbouncer_socket_dir(config)}
 auth_type = scram-sha-256
 auth_file = {config.run / "pgbouncer-userlist.txt"}
 ; A server connection is lent for one transaction: hundreds of app connections share a
@@ -145,8 +148,8 @@ pool_mode = transaction
 max_client_conn = 1000
 default_pool_size = 20
 reserve_pool_size = 5
-; A dead server is reported quickly instead of clients queueing for minutes: libpq then
-; tries the next host of the app's URL.
+; A dead server is reported quickly (the app's request fails and its connection is
+; replaced) instead of clients queueing for minutes.
 server_connect_timeout = 2
 server_login_retry = 1
 query_wait_timeout = 10
@@ -165,16 +168,11 @@ def pgbouncer_userlist(secrets: Secrets) -> str:
 
 
 def role_change_script(config: StackConfig, node: int) -> str:
-    """Patroni runs it as `script on_role_change <role> <scope>`."""
+    """Patroni runs it as `script <action> <role> <scope>`."""
+    route = Path(__file__).resolve().parent / "pgbouncer_route.py"
     psql = pg_bindir() / "psql"
-    socket_dir = pgbouncer_socket_dir(config, node)
-    port = config.ports.pgbouncer(node)
     return f"""#!/bin/sh
-# Written by deploy/stack/stack.py. PgBouncer in transaction mode keeps the app's client
-# connections open across a server restart: after a demotion they would keep reaching a
-# read-only server. KILL closes them all (the app reconnects and libpq picks the new
-# primary); RESUME lets new ones in.
-echo "$(date -u +%FT%TZ) {NODES[node]} $1 -> $2: dropping PgBouncer's client connections"
-"{psql}" -X -q -h "{socket_dir}" -p {port} -U pgbouncer -d pgbouncer \\
-  -c "KILL {DATABASE}" -c "RESUME {DATABASE}" || true
+# Written by deploy/stack/stack.py: Patroni's callback for {NODES[node]}.
+exec /usr/bin/python3 "{route}" "{config.run}" {config.ports.postgres(node)} "{psql}" \\
+  {config.ports.pgbouncer} "$@"
 """

@@ -40,16 +40,15 @@ def db_tier(config: StackConfig) -> list[Proc]:
                 kind="patroni",
             )
         )
-    for node, name in enumerate(NODES):
-        procs.append(
-            Proc(
-                f"pgbouncer-{name}",
-                [which("pgbouncer"), str(config.run / f"pgbouncer-{name}.ini")],
-                as_db_user=True,
-                where=f"127.0.0.1:{ports.pgbouncer(node)} -> {name}",
-                kind="pgbouncer",
-            )
+    procs.append(
+        Proc(
+            "pgbouncer",
+            [which("pgbouncer"), str(config.run / "pgbouncer.ini")],
+            as_db_user=True,
+            where=f"127.0.0.1:{ports.pgbouncer} (taskboard -> primary, taskboard_standby -> replica)",
+            kind="pgbouncer",
         )
+    )
     procs.append(
         Proc(
             "redis",
