@@ -3,6 +3,7 @@ goes through nginx on https://127.0.0.1:8443 like a browser's requests do."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -22,9 +23,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "deploy" / "stack"))
 
-from stack_config import NODES, StackConfig  # noqa: E402
-from stack_procs import running_pid, stop  # noqa: E402
+from stack_config import NODES, StackConfig, db_user  # noqa: E402
+from stack_procs import running_pid, start, stop  # noqa: E402
 from stack_status import cluster  # noqa: E402
+from stack_topology import db_tier  # noqa: E402
 
 __all__ = ["cluster", "running_pid", "stop"]
 
@@ -181,6 +183,33 @@ def writers(stack: StackConfig, count: int) -> list[Writer]:
         api.sign_up()
         result.append(Writer(api, *api.new_board()))
     return result
+
+
+async def live_event_after_write(stack: StackConfig, writer: Writer) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Opens the board's WebSocket through nginx (/ws/ to the ASGI pool), writes a task through
+    nginx (the WSGI pool), and returns the socket's hello and the event it then received."""
+    import websockets
+    from websockets.typing import Origin
+
+    _, ticket, _ = writer.api.call("POST", "/api/v1/auth/ws-ticket/", {})
+    origin = Origin(f"https://127.0.0.1:{stack.ports.https}")
+    url = f"wss://127.0.0.1:{stack.ports.https}/ws/boards/{writer.board}/?ticket={ticket['ticket']}"
+    async with websockets.connect(url, ssl=writer.api.context, origin=origin) as socket:
+        hello = json.loads(await asyncio.wait_for(socket.recv(), 10))
+        writer.api.call(
+            "POST", f"/api/v1/boards/{writer.board}/tasks/", {"list_id": writer.list_id, "title": "live"}
+        )
+        while True:
+            message = json.loads(await asyncio.wait_for(socket.recv(), 10))
+            if message.get("type") == "event":
+                return hello, message
+
+
+def restart(stack: StackConfig, name: str) -> None:
+    """Stops and starts one of the database tier's processes (etcd, PgBouncer, Redis)."""
+    proc = next(p for p in db_tier(stack) if p.name == name)
+    stop(stack, name)
+    start(stack, proc, db_user())
 
 
 def leader_and_replica(stack: StackConfig) -> tuple[str, str | None]:

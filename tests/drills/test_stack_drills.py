@@ -7,6 +7,7 @@ nginx must be free to take 127.0.0.1:8443: a developer's own `make stack` must b
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -27,7 +28,9 @@ from .stack_client import (
     config,
     kill_node,
     leader_and_replica,
+    live_event_after_write,
     make,
+    restart,
     running_pid,
     stop,
     writers,
@@ -110,6 +113,8 @@ def test_make_stack_serves_a_login_and_a_board_write_through_nginx(stack: Any, a
     assert status == 201
     assert status_read == 200
     assert [task["title"] for task in tasks["results"]] == [title]
+    hello, event = asyncio.run(live_event_after_write(stack, Writer(api, board, list_id)))
+    assert (hello["type"], event["verb"]) == ("hello", "task.created")
     members = patroni_cluster(stack)
     print("patroni:", [(m["name"], m["role"], m["state"]) for m in members])
     assert sorted(m["role"] for m in members) == ["leader", "sync_standby"]
@@ -170,6 +175,34 @@ def test_stopping_the_replica_moves_reads_to_the_primary_and_back(stack: Any, ap
         time.sleep(0.5)
     print(f"reads back on the replica {back and round(back, 1)}s after it was stopped (restart included)")
     assert back is not None
+
+
+@pytest.mark.parametrize("name", ["pgbouncer", "etcd"])
+def test_restarting_pgbouncer_or_etcd_needs_no_restart_of_the_app(stack: Any, name: str) -> None:
+    users = writers(stack, 2)
+    leader, _ = leader_and_replica(stack)
+    reads = Load(lambda i: _read_from(users[i]), threads=2)
+    writes = Load(lambda i: _post_task(users[i]), threads=2)
+    with reads, writes:
+        time.sleep(2)
+        restart(stack, name)
+        restarted_at = time.monotonic()
+        time.sleep(10)
+        tail = (reads.total, writes.total, reads.failed, writes.failed)
+        # The app recovered by itself: the last 5 s without a failure.
+        time.sleep(5)
+    late_failures = (reads.failed - tail[2]) + (writes.failed - tail[3])
+    last = max(filter(None, (reads.last_failure_at, writes.last_failure_at)), default=None)
+    recovery = last - restarted_at if last else 0.0
+    print(
+        f"restart {name}: {reads.total} reads, {reads.failed} failed {reads.statuses}; "
+        f"{writes.total} writes, {writes.failed} failed {writes.statuses}; "
+        f"last failure {recovery:.1f}s after the restart"
+    )
+    assert late_failures == 0
+    assert leader_and_replica(stack)[0] == leader
+    acknowledged = list(writes.results)
+    assert len(_titles_in_database(stack, acknowledged)) == len(acknowledged)
 
 
 def test_killing_the_primary_promotes_the_replica_and_loses_no_acknowledged_write(
