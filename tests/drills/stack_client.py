@@ -25,17 +25,17 @@ sys.path.insert(0, str(ROOT / "deploy" / "stack"))
 
 from stack_config import NODES, StackConfig, db_user  # noqa: E402
 from stack_procs import running_pid, start, stop  # noqa: E402
-from stack_status import cluster  # noqa: E402
+from stack_status import cluster, synchronous_mode  # noqa: E402
 from stack_topology import db_tier  # noqa: E402
 
-__all__ = ["cluster", "running_pid", "stop"]
+__all__ = ["cluster", "running_pid", "stop", "synchronous_mode"]
 
 # Not var/stack: a developer's own stack (and its data) is left alone.
 DRILL_DIR = ROOT / "var" / "stack-drill"
 
 
-def make(target: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "STACK_DIR": str(DRILL_DIR)}
+def make(target: str, timeout: float = 600, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "STACK_DIR": str(DRILL_DIR), **extra}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.pop("DATABASE_URL", None)
     env.pop("DATABASE_REPLICA_URLS", None)
