@@ -34,8 +34,10 @@ __all__ = ["cluster", "running_pid", "stop", "synchronous_mode"]
 DRILL_DIR = ROOT / "var" / "stack-drill"
 
 
-def make(target: str, timeout: float = 600, **extra: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "STACK_DIR": str(DRILL_DIR), **extra}
+def make(
+    target: str, extra: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "STACK_DIR": str(DRILL_DIR), **(extra or {})}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.pop("DATABASE_URL", None)
     env.pop("DATABASE_REPLICA_URLS", None)

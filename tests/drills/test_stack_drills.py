@@ -248,9 +248,9 @@ def _kill_the_primary_under_writes(stack: Any) -> Failover:
     return result
 
 
-def _rejoin(stack: Any, old_leader: str, **env: str) -> None:
+def _rejoin(stack: Any, old_leader: str, env: dict[str, str] | None = None) -> None:
     """The old primary comes back as a replica (pg_rewind), and the stack is whole again."""
-    assert make("stack", **env).returncode == 0
+    assert make("stack", env).returncode == 0
     members = patroni_cluster(stack)
     print("patroni after rejoin:", [(m["name"], m["role"], m["state"]) for m in members])
     assert {m["name"]: m["role"] for m in members}[old_leader] in ("replica", "sync_standby")
@@ -267,7 +267,7 @@ def test_killing_the_primary_promotes_the_replica_and_loses_no_acknowledged_writ
 
 def test_without_synchronous_replication_a_failover_may_lose_acknowledged_writes(stack: Any) -> None:
     # STACK_SYNC=0 turns Patroni's synchronous_mode off on the running cluster.
-    assert make("stack", STACK_SYNC="0").returncode == 0
+    assert make("stack", {"STACK_SYNC": "0"}).returncode == 0
     assert stack_synchronous_mode(stack) is False
 
     failover = _kill_the_primary_under_writes(stack)
@@ -276,4 +276,4 @@ def test_without_synchronous_replication_a_failover_may_lose_acknowledged_writes
     # (on one machine the replica is milliseconds behind, so usually none of it).
     assert failover.new_leader == failover.replica
     assert failover.recovery < 30
-    _rejoin(stack, failover.leader, STACK_SYNC="0")
+    _rejoin(stack, failover.leader, {"STACK_SYNC": "0"})
