@@ -11,7 +11,7 @@ PORT ?= 8000
 # layer and on-disk Celery broker. Not tests/db (replicas), tests/live, tests/e2e.
 SQLITE_LANE_PATHS := accounts outbox boards tasks activity writes reminders live taskboard tests/api tests/test_no_5xx.py tests/test_page_markup.py tests/test_mail_kinds.py
 
-.PHONY: run test test-sqlite drills lint format migrations deps clean bench bench-reminders bench-load backup restore-test wal-archive wal-archive-stop
+.PHONY: run test test-sqlite drills lint format migrations deps clean bench bench-reminders bench-load backup restore-test wal-archive wal-archive-stop stack stack-down stack-reset stack-status
 
 $(PY):
 	PYTHON=$(PYTHON) deploy/local/install-system-packages.sh venv
@@ -96,6 +96,23 @@ LOAD_ARGS ?= --users 2000 --spawn-rate 20 --duration 120
 bench-load: $(DEPS)
 	deploy/local/install-system-packages.sh bench-load
 	$(PY) bench/load/run.py $(LOAD_ARGS)
+
+# The production topology on this machine (docs/operations.md "The stack on one machine"):
+# Patroni + etcd (primary and a synchronous replica), PgBouncer, Redis, 3 gunicorn,
+# 2 uvicorn, a worker per queue, beat, nginx on https://127.0.0.1:8443, Prometheus. Data in
+# var/stack/ survives stack-down; stack-reset wipes it.
+stack: $(DEPS)
+	deploy/local/install-system-packages.sh stack
+	$(PY) deploy/stack/stack.py up
+
+stack-down:
+	$(PY) deploy/stack/stack.py down
+
+stack-reset:
+	$(PY) deploy/stack/stack.py reset
+
+stack-status:
+	$(PY) deploy/stack/stack.py status
 
 format: $(DEPS)
 	$(VENV)/bin/ruff check --fix .

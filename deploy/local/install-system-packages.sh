@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a target needs when they are missing: apt-get when root,
-# otherwise a message naming them. Usage: install-system-packages.sh venv|test|bench|bench-load|backup
+# otherwise a message naming them. Usage: install-system-packages.sh venv|test|bench|bench-load|backup|stack
 set -euo pipefail
-what=${1:?usage: $0 venv|test|bench|bench-load|backup}
+what=${1:?usage: $0 venv|test|bench|bench-load|backup|stack}
 need=()
 
 if [ "$what" = venv ]; then
@@ -21,7 +21,8 @@ if [ "$what" = test ]; then
   # (tests/deploy/); the package also ships the server, which must not run (below).
   command -v promtool >/dev/null || need+=(prometheus)
   # tests/test_json_logs.py runs the shipped nginx config in front of gunicorn (its own
-  # nginx on a free port: the package's service must not run, below).
+  # nginx on a free port: the package's service must not run, below); tests/test_stack.py
+  # checks the stack's nginx.conf with `nginx -t`.
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
 fi
 
@@ -52,14 +53,29 @@ if [ "$what" = bench-load ]; then
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
 fi
 
+# `make stack` (deploy/stack/): every server of the production topology, run as user
+# processes by the stack script on ports of its own, never as the system's services.
+if [ "$what" = stack ]; then
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then need+=(postgresql); fi
+  command -v patroni >/dev/null || need+=(patroni)
+  command -v etcd >/dev/null || need+=(etcd-server)
+  command -v etcdctl >/dev/null || need+=(etcd-client)
+  [ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null || need+=(pgbouncer)
+  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || need+=(nginx)
+  command -v prometheus >/dev/null || need+=(prometheus)
+  command -v redis-server >/dev/null || need+=(redis-server)
+  command -v openssl >/dev/null || need+=(openssl)
+fi
+
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
   echo "Installing Debian packages: ${need[*]}"
-  # Installing must not start the packages' system services: the suite and the benchmarks
-  # start their own servers on free ports, and a daemon would only hold a port (prometheus
-  # 9090 and its recommended node exporter 9100, a second PostgreSQL cluster or Redis beside
-  # the machine's own). A policy-rc.d that answers 101 tells invoke-rc.d (and
-  # deb-systemd-invoke) not to start anything; ours is removed afterwards.
+  # Installing must not start the packages' system services: the suite, the benchmarks and
+  # the stack start their own servers on ports of their own, and a daemon would only hold a
+  # port (nginx 80, etcd 2379, pgbouncer 6432, prometheus 9090 and its recommended node
+  # exporter 9100, a second PostgreSQL cluster or Redis beside the machine's own). A
+  # policy-rc.d that answers 101 tells invoke-rc.d (and deb-systemd-invoke) not to start
+  # anything; ours is removed afterwards.
   policy=/usr/sbin/policy-rc.d
   if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
@@ -69,17 +85,16 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
     # The services of the packages just installed stay off at boot too: we want their
-    # programs (promtool), not their daemons. A package that was already here keeps
-    # whatever its owner set up.
+    # programs (promtool, nginx -t) or run our own copies (make stack), not their daemons.
+    # A package that was already here keeps whatever its owner set up.
     for pkg in "${need[@]}"; do
       case $pkg in
         prometheus)
           systemctl disable --now prometheus >/dev/null 2>&1 || true
           systemctl disable --now prometheus-node-exporter >/dev/null 2>&1 || true
           ;;
-        nginx)
-          systemctl disable --now nginx >/dev/null 2>&1 || true
-          ;;
+        nginx | pgbouncer | patroni) systemctl disable --now "$pkg" >/dev/null 2>&1 || true ;;
+        etcd-server) systemctl disable --now etcd >/dev/null 2>&1 || true ;;
       esac
     done
   fi

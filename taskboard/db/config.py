@@ -1,5 +1,6 @@
 """Builds DATABASES from URLs: `default` is the primary, `replica1..N` the replicas."""
 
+import re
 from typing import Any
 
 import environ
@@ -11,6 +12,16 @@ PREPARE_THRESHOLD = 5
 # Replicas answer a pool request within this or the read fails over to the primary.
 REPLICA_POOL_TIMEOUT_SECONDS = 1.0
 PRIMARY_POOL_TIMEOUT_SECONDS = 10.0
+
+
+# A comma followed by a scheme starts the next URL; other commas belong to a URL: libpq's
+# multi-host form `postgres://u:p@host1:6432,host2:6432/db?target_session_attrs=standby`.
+_NEXT_URL = re.compile(r"\s*,\s*(?=[A-Za-z][A-Za-z0-9+.-]*://)")
+
+
+def split_database_urls(value: str) -> list[str]:
+    """DATABASE_REPLICA_URLS: comma-separated URLs, each of which may name several hosts."""
+    return [url for url in _NEXT_URL.split(value.strip()) if url]
 
 
 def replica_aliases(count: int) -> list[str]:

@@ -1,11 +1,13 @@
 """PostgreSQL primary + streaming replicas (or SQLite when nothing is configured)."""
 
-from taskboard.db.config import build_databases
+from taskboard.db.config import build_databases, split_database_urls
 
 from .environment import VAR_DIR, env
 
 DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
-DATABASE_REPLICA_URLS: list[str] = env.list("DATABASE_REPLICA_URLS", default=[])
+# Comma-separated; a URL may itself name several hosts (libpq's host1:port1,host2:port2 form:
+# `make stack` points both aliases at every node's PgBouncer, docs/database.md).
+DATABASE_REPLICA_URLS: list[str] = split_database_urls(env.str("DATABASE_REPLICA_URLS", default=""))
 DB_POOL = env.bool("DB_POOL", default=True)
 DB_READ_POOL_SIZE = env.int("DB_READ_POOL_SIZE", default=15)
 DB_WRITE_POOL_SIZE = env.int("DB_WRITE_POOL_SIZE", default=10)

@@ -1,12 +1,13 @@
 """taskboard/db/postgresql and config: the health check of a persistent connection without
-SELECT 1, and server-side binding with prepared statements."""
+SELECT 1 (and a connection-class error makes it unusable), and server-side binding with
+prepared statements."""
 
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.backends.postgresql.base import DatabaseWrapper as PostgreSQLDatabaseWrapper
 
 from taskboard.db.config import PREPARE_THRESHOLD, build_databases
@@ -81,6 +82,32 @@ def test_a_connection_in_a_transaction_is_checked_with_select_1(
     assert select_1 == [1]
     own_connection.rollback()
     own_connection.set_autocommit(True)
+
+
+def _raise(own_connection: DatabaseWrapper, sqlstate: str) -> None:
+    """An error with this SQLSTATE from a healthy server: what a pooler sends for a dead one."""
+    with pytest.raises(DatabaseError), own_connection.cursor() as cursor:
+        cursor.execute(f"DO $$ BEGIN RAISE EXCEPTION 'drill' USING ERRCODE = '{sqlstate}'; END $$")
+
+
+@pytest.mark.parametrize("sqlstate", ["08P01", "08006", "57P01"])
+def test_a_connection_that_raised_a_connection_error_is_not_usable(
+    own_connection: DatabaseWrapper, sqlstate: str
+) -> None:
+    # PgBouncer in transaction mode answers "server login has been failing" (08P01) on a
+    # connection that stays open: kept, it would fail every request until CONN_MAX_AGE.
+    _raise(own_connection, sqlstate)
+
+    assert not own_connection.is_usable()
+    own_connection.close()
+    own_connection.ensure_connection()
+    assert own_connection.is_usable()
+
+
+def test_a_connection_that_raised_another_error_stays_usable(own_connection: DatabaseWrapper) -> None:
+    _raise(own_connection, "22012")
+
+    assert own_connection.is_usable()
 
 
 def test_a_closed_connection_is_not_usable(own_connection: DatabaseWrapper) -> None:
