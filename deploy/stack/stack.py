@@ -73,7 +73,11 @@ def render(config: StackConfig) -> Secrets:
         (config.run / "nginx" / sub).mkdir(parents=True, exist_ok=True)
     _write(config.run / "nginx.conf", nginx_conf(config))
     _write(config.run / "prometheus.yml", prometheus_yml(config))
-    (config.run / "prometheus-rules").mkdir(exist_ok=True)
+    # The recording and alert rules of deploy/prometheus/ (issue 16), as production loads them.
+    rules = config.run / "prometheus-rules"
+    rules.mkdir(exist_ok=True)
+    for rule_file in sorted((config.root / "deploy" / "prometheus" / "rules").glob("*.yml")):
+        shutil.copyfile(rule_file, rules / rule_file.name)
     _write(config.run / "metrics-token", secrets.metrics_token, mode=0o600)
     _write(config.run / "taskboard.env", env_file(app_environment(config, secrets)), mode=0o600)
     for name in ("redis", "prometheus", "app", "tls"):

@@ -151,8 +151,8 @@ http {{
 
 
 def prometheus_yml(config: StackConfig) -> str:
-    """Scrapes every process of the stack. The app's /metrics wants METRICS_TOKEN (issue 16);
-    until that lands the app targets show as down, the rest is up."""
+    """Scrapes every process of the stack: the app's /metrics and the worker's and beat's
+    exporters with METRICS_TOKEN (issue 16), Patroni, etcd and Prometheus itself."""
     ports = config.ports
 
     def targets(values: list[int]) -> str:
