@@ -140,7 +140,10 @@ class Stack:
             self.worker = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "taskboard", "worker", "-l", "info", *extra],
                 cwd=PROJECT_DIR,
-                env=self.env(),
+                # INFO: the worker logs through Django's LOGGING (taskboard/celery.py), so its
+                # "ready." line and each task's "succeeded" line (read below and by the
+                # report) need LOG_LEVEL, not -l. About 200 task lines a run: no cost to speak of.
+                env={**self.env(), "LOG_LEVEL": "INFO"},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

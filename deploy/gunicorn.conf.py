@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from taskboard.logs.config import gunicorn_logconfig_dict
+from gunicorn import glogging
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
@@ -30,9 +30,20 @@ keepalive = 5
 # cost about 11 % of the CPU of a trivial request (docs/benchmarks.md). Set
 # GUNICORN_ACCESS_LOG=- (stdout) or a path when running gunicorn without nginx.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
-# gunicorn's own lines (boot, worker timeouts, the access log when on) as JSON on stdout
-# like the app's (LOG_FORMAT; json unless set: this file runs production's server).
-logconfig_dict = gunicorn_logconfig_dict(os.environ.get("LOG_FORMAT", "json"))
+
+
+class AccessLogOnlyWhenAsked(glogging.Logger):
+    """gunicorn turns its access log on whenever a logconfig_dict is given (below), whatever
+    `accesslog` says: measured with bench/api.py, that put a JSON line per request back and
+    cost 6.6 % of a worker's samples on a warm board read. Only GUNICORN_ACCESS_LOG turns it
+    on here. (`_compute_access_log_enabled` is gunicorn's own hook for this decision;
+    taskboard/tests/test_deploy.py checks it still exists and that no line is written.)"""
+
+    def _compute_access_log_enabled(self) -> bool:
+        return bool(self.cfg.accesslog)
+
+
+logger_class = AccessLogOnlyWhenAsked
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # nginx (deploy/nginx/taskboard.conf) is the one proxy in front of this pool and appends the
 # client's address to X-Forwarded-For: the app takes that last hop as the client for its
@@ -63,6 +74,14 @@ if os.environ.get("PROMETHEUS_MULTIPROC_DIR") and os.environ.get("TASKBOARD_METR
     # (taskboard.metrics creates the folder when it is missing.)
     for _leftover in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
         _leftover.unlink(missing_ok=True)
+
+# Only now anything of the project: importing `taskboard` loads its Celery app and with it
+# taskboard.metrics, which reads PROMETHEUS_MULTIPROC_DIR once, at import (set just above).
+from taskboard.logs.config import gunicorn_logconfig_dict  # noqa: E402
+
+# gunicorn's own lines (boot, worker timeouts, the access log when asked for) as JSON on
+# stdout like the app's (LOG_FORMAT; json unless set: this file runs production's server).
+logconfig_dict = gunicorn_logconfig_dict(os.environ.get("LOG_FORMAT", "json"))
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -127,3 +127,54 @@ def test_every_proxied_location_forwards_the_client_and_the_request_id(config: P
         set_here = re.findall(r"proxy_set_header\s+(\S+)\s", block)
         if set_here:
             assert set(FORWARDED) <= set(set_here), block
+
+
+@pytest.mark.parametrize(("access_log", "enabled"), [(None, False), ("-", True)])
+def test_gunicorns_access_log_is_on_only_when_asked_for_in_json_too(
+    access_log: str | None, enabled: bool
+) -> None:
+    # A logconfig_dict (the JSON lines) turns gunicorn's access log on by itself; the
+    # config's logger class keeps it to GUNICORN_ACCESS_LOG (a line per request cost 6.6 %).
+    env = {**os.environ, "LOG_FORMAT": "json", "METRICS_ENABLED": "false"}
+    env.pop("GUNICORN_ACCESS_LOG", None)
+    if access_log:
+        env["GUNICORN_ACCESS_LOG"] = access_log
+    script = (
+        "import runpy; from gunicorn.config import Config; "
+        f"conf = runpy.run_path({str(GUNICORN)!r}); cfg = Config(); "
+        "[cfg.set(k, conf[k]) for k in ('accesslog', 'logconfig_dict', 'logger_class')]; "
+        "assert conf['logconfig_dict']; "
+        "print(cfg.logger_class(cfg).access_log_enabled)"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == str(enabled)
+
+
+def test_the_gunicorn_config_sets_up_multiprocess_metrics_before_the_project_is_imported() -> None:
+    # taskboard.metrics reads PROMETHEUS_MULTIPROC_DIR once, when `taskboard` is first
+    # imported: a config that imported the project before setting it left every worker
+    # counting in its own memory and /metrics answering 500 (no such folder).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PROMETHEUS_MULTIPROC_DIR", "TASKBOARD_METRICS_DIR_OF")
+    }
+    env.update(LOG_FORMAT="json", METRICS_ENABLED="true")
+    script = (
+        "import os, runpy; conf = runpy.run_path(" + repr(str(GUNICORN)) + "); "
+        "from prometheus_client import values; import taskboard.metrics; "
+        "folder = os.environ['PROMETHEUS_MULTIPROC_DIR']; "
+        "print(os.path.isdir(folder), values.ValueClass.__name__); conf['on_exit'](None)"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "MmapedValue"]
