@@ -13,21 +13,11 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
-from tests.plugins.postgres import PrimaryServer, find_bindir  # noqa: E402
-from tests.plugins.processes import RunAs, free_port, log_tail, wait_until  # noqa: E402
-from tests.plugins.redis_server import RedisServer  # noqa: E402
+from tests.plugins.bench_servers import BenchServers  # noqa: E402
+from tests.plugins.processes import free_port, log_tail, wait_until  # noqa: E402
 
 DATABASE = "taskboard_bench"
 METRICS_TOKEN = "bench-metrics-token-0123456789"
-# The test cluster is tuned for speed over durability; production commits are durable.
-DURABLE_POSTGRES_SETTINGS = (
-    "\n# bench/api.py: production durability\n"
-    "fsync = on\n"
-    "synchronous_commit = on\n"
-    "full_page_writes = on\n"
-    "autovacuum = on\n"
-    "shared_buffers = 128MB\n"
-)
 # Straight to the loopback, whatever proxy the environment names.
 opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -41,14 +31,8 @@ class Stack:
         self.workers = workers
         self.gunicorn_args = gunicorn_args
         self.durable = durable
-        self.postgres = PrimaryServer(
-            name="bench",
-            bindir=find_bindir(),
-            directory=base_dir / "postgres",
-            port=free_port(),
-            run_as=RunAs(),
-        )
-        self.redis = RedisServer(directory=base_dir / "redis", port=free_port())
+        self.servers = BenchServers(base_dir, name="bench", database=DATABASE)
+        self.postgres, self.redis = self.servers.postgres, self.servers.redis
         self.port = free_port()
         self.gunicorn: subprocess.Popen[bytes] | None = None
         self.gunicorn_log = base_dir / "gunicorn.log"
@@ -58,16 +42,7 @@ class Stack:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        if os.geteuid() == 0:
-            # The postgres user must reach its own subdirectory.
-            self.base_dir.chmod(0o711)
-        self.postgres.init()
-        if self.durable:
-            with (self.postgres.data_dir / "postgresql.conf").open("a") as conf:
-                conf.write(DURABLE_POSTGRES_SETTINGS)
-        self.postgres.start()
-        self.postgres.create_database(DATABASE)
-        self.redis.start()
+        self.servers.start(durable=self.durable)
 
     def env(self, **overrides: str) -> dict[str, str]:
         env = {
@@ -175,5 +150,4 @@ class Stack:
 
     def stop(self) -> None:
         self.stop_gunicorn()
-        self.redis.stop()
-        self.postgres.stop()
+        self.servers.stop()

@@ -26,8 +26,7 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
-from api_stack import DURABLE_POSTGRES_SETTINGS  # noqa: E402
-
+from tests.plugins.bench_servers import DURABLE_POSTGRES_SETTINGS  # noqa: E402
 from tests.plugins.postgres import PrimaryServer, find_bindir  # noqa: E402
 from tests.plugins.processes import RunAs, free_port  # noqa: E402
 

@@ -19,9 +19,8 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
-from tests.plugins.postgres import PrimaryServer, find_bindir  # noqa: E402
-from tests.plugins.processes import RunAs, free_port, log_tail, terminate, wait_until  # noqa: E402
-from tests.plugins.redis_server import RedisServer  # noqa: E402
+from tests.plugins.bench_servers import BenchServers  # noqa: E402
+from tests.plugins.processes import free_port, log_tail, terminate, wait_until  # noqa: E402
 
 DATABASE = "taskboard_bench"
 MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>]+>)", re.IGNORECASE | re.MULTILINE)
@@ -81,28 +80,14 @@ def tree_cpu_seconds(pid: int) -> float:
 class Stack:
     def __init__(self, base_dir: Path) -> None:
         self.base_dir = base_dir
-        self.postgres = PrimaryServer(
-            name="bench",
-            bindir=find_bindir(),
-            directory=base_dir / "postgres",
-            port=free_port(),
-            run_as=RunAs(),
-        )
-        self.redis = RedisServer(directory=base_dir / "redis", port=free_port())
+        self.servers = BenchServers(base_dir, name="bench", database=DATABASE)
+        self.postgres, self.redis = self.servers.postgres, self.servers.redis
         self.smtp = CountingSmtpServer()
         self.worker: subprocess.Popen[bytes] | None = None
         self.worker_log = base_dir / "worker.log"
 
     def start(self) -> None:
-        if os.geteuid() == 0:
-            self.base_dir.chmod(0o711)  # the postgres user reaches its own subdirectory
-        self.postgres.init()
-        with (self.postgres.data_dir / "postgresql.conf").open("a") as conf:
-            # Production's durability (the suite's cluster turns it off) and autovacuum.
-            conf.write("fsync = on\nsynchronous_commit = on\nfull_page_writes = on\nautovacuum = on\n")
-        self.postgres.start()
-        self.postgres.create_database(DATABASE)
-        self.redis.start()
+        self.servers.start()
         self.smtp.start()
 
     def env(self) -> dict[str, str]:
@@ -176,5 +161,4 @@ class Stack:
         if self.worker is not None:
             terminate(self.worker, grace=20)
         self.smtp.stop()
-        self.redis.stop()
-        self.postgres.stop()
+        self.servers.stop()

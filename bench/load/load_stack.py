@@ -25,16 +25,10 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(PROJECT_DIR))
 
-from tests.plugins.postgres import PrimaryServer, find_bindir  # noqa: E402
-from tests.plugins.processes import RunAs, free_port, log_tail, wait_until  # noqa: E402
-from tests.plugins.redis_server import RedisServer  # noqa: E402
+from tests.plugins.bench_servers import BenchServers  # noqa: E402
+from tests.plugins.processes import free_port, log_tail, wait_until  # noqa: E402
 
 DATABASE = "taskboard_load"
-POSTGRES_SETTINGS = (
-    "\n# bench/load: production durability, room for every instance's connections\n"
-    "fsync = on\nsynchronous_commit = on\nfull_page_writes = on\nautovacuum = on\n"
-    "shared_buffers = 128MB\n"
-)
 _UNVERIFIED = ssl.create_default_context()
 _UNVERIFIED.check_hostname = False  # our own self-signed certificate (--local-tls)
 _UNVERIFIED.verify_mode = ssl.CERT_NONE
@@ -96,14 +90,8 @@ class LocalStack:
         self.base_dir = base_dir
         self.tls = tls
         self.web_workers = web_workers
-        self.postgres = PrimaryServer(
-            name="load",
-            bindir=find_bindir(),
-            directory=base_dir / "postgres",
-            port=free_port(),
-            run_as=RunAs(),
-        )
-        self.redis = RedisServer(directory=base_dir / "redis", port=free_port())
+        self.servers = BenchServers(base_dir, name="load", database=DATABASE)
+        self.postgres, self.redis = self.servers.postgres, self.servers.redis
         self.port = free_port()
         self.web_ports: list[int] = []
         self.asgi_ports = [free_port() for _ in range(asgi_instances)]
@@ -147,14 +135,7 @@ class LocalStack:
         }
 
     def start(self) -> None:
-        if os.geteuid() == 0:
-            self.base_dir.chmod(0o711)  # the postgres user enters its subfolder
-        self.postgres.init()
-        with (self.postgres.data_dir / "postgresql.conf").open("a") as conf:
-            conf.write(POSTGRES_SETTINGS)
-        self.postgres.start()
-        self.postgres.create_database(DATABASE)
-        self.redis.start()
+        self.servers.start()
         self.manage("migrate", "--noinput", "--verbosity", "0")
         # Production's manifest storage: pages need the hashed names.
         self.manage("collectstatic", "--noinput", "--verbosity", "0")
@@ -271,8 +252,7 @@ class LocalStack:
         for process in reversed(self.others + self.web):
             _stop(process)
         self.others, self.web = [], []
-        self.redis.stop()
-        self.postgres.stop()
+        self.servers.stop()
 
 
 def _nginx_binary() -> str:
