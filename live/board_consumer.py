@@ -38,6 +38,7 @@ from live.socket_auth import (
     authenticate_frame,
     credential_recheck,
 )
+from live.socket_security import log_socket_refused, unauthenticated_reason
 from taskboard import bounded_json
 from taskboard.logs.context import bind_board, bind_user
 from taskboard.metrics.families import live_events_delivered, live_resyncs
@@ -48,6 +49,9 @@ UNAUTHENTICATED = 4401
 NOT_FOUND = 4404
 INTERNAL_ERROR = 1011
 MESSAGE_TOO_BIG = 1009
+# The reasons of the security lines of 4401 and 4404 closes (live.socket_security).
+REVOKED = "credential revoked"
+NOT_MEMBER = "not a member or no such board"
 # What a client sends is a resync or an auth frame, well under 2 KiB (a token is ~300 bytes);
 # uvicorn would hand over up to 16 MiB. Anything this long is not a client of ours.
 MAX_CLIENT_FRAME_CHARS = 16 * 1024
@@ -128,10 +132,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
             except CredentialRevoked:
                 revoked = True
         if revoked:
-            await self._close_with(UNAUTHENTICATED)
+            await self._close_with(UNAUTHENTICATED, REVOKED)
             return
         if latest is None:
-            await self._close_with(NOT_FOUND)
+            await self._close_with(NOT_FOUND, NOT_MEMBER)
             return
         await self._accept_watched()
         await self._send_frame({"type": "hello", "board_id": self.board_id, "seq": latest})
@@ -162,7 +166,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         False, the socket closing with 4401, when there is none."""
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self._close_with(UNAUTHENTICATED)
+            await self._close_with(UNAUTHENTICATED, unauthenticated_reason(self.scope))
             return False
         self.user_id = user.pk
         self.credential = self.scope["credential"]
@@ -223,10 +227,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 user_id=self.user_id, board_id=self.board_id, since=since, credential=self.credential
             )
         except CredentialRevoked:
-            await self._close_with(UNAUTHENTICATED)
+            await self._close_with(UNAUTHENTICATED, REVOKED)
             return
         if frames is None:
-            await self._close_with(NOT_FOUND)
+            await self._close_with(NOT_FOUND, NOT_MEMBER)
             return
         (RESETS if frames == [RESET_FRAME] else RESYNCS).inc()
         for frame in frames:
@@ -241,7 +245,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 user_id=self.user_id, board_id=self.board_id
             )
             if still_member is None:
-                await self._close_with(NOT_FOUND)
+                await self._close_with(NOT_FOUND, "removed from the board")
                 return
         # The channel layer hands this process's sockets one shared message dict: encode
         # the frame once for all of them.
@@ -267,7 +271,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
     async def user_revoked(self, message: dict[str, Any]) -> None:
         """The user's credentials (or this socket's session) were revoked
         (live.revocation)."""
-        await self._close_with(UNAUTHENTICATED)
+        await self._close_with(UNAUTHENTICATED, REVOKED)
 
     # -- credentials -----------------------------------------------------------------------
 
@@ -276,7 +280,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         credential of the same user moves the socket's deadline; anything else closes it."""
         credential = await database_sync_to_async(authenticate_frame)(content)
         if credential is None or credential.user_id != self.user_id:
-            await self._close_with(UNAUTHENTICATED)
+            await self._close_with(UNAUTHENTICATED, "auth frame refused")
             return
         self.credential = credential
         self._schedule_expiry()
@@ -305,7 +309,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if self.credential.kind == SESSION:
             current = await database_sync_to_async(credential_recheck)(self.credential)
         if current is None:
-            await self._close_with(UNAUTHENTICATED)
+            await self._close_with(UNAUTHENTICATED, "credential expired")
             return
         self.credential = current
         self._schedule_expiry()
@@ -324,12 +328,15 @@ class BoardConsumer(AsyncWebsocketConsumer):
     async def _error(self, message: str) -> None:
         await self._send_frame({"type": "error", "code": "bad_request", "message": message})
 
-    async def _close_with(self, code: int) -> None:
+    async def _close_with(self, code: int, refused: str | None = None) -> None:
         """Close with `code` (accepting first: a refused handshake carries no close code).
-        The group and presence are left by disconnect(), which follows."""
+        The group and presence are left by disconnect(), which follows. `refused`: why the
+        socket is refused (4401, 4404), for its security line."""
         if self.closing:
             return
         self.closing = True
+        if refused is not None:
+            log_socket_refused(self.scope, code=code, reason=refused, user_id=getattr(self, "user_id", None))
         if not self.accepted:
             await self.accept()
             self.accepted = True

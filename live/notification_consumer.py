@@ -10,7 +10,7 @@ session's) group, says `hello` with the unread count, and forwards `notification
 
 from channels.db import database_sync_to_async
 
-from live.board_consumer import HANDLED, UNAUTHENTICATED, BoardConsumer
+from live.board_consumer import HANDLED, REVOKED, UNAUTHENTICATED, BoardConsumer
 from live.notifications import unread_counts
 from live.open_sockets import live_process
 from live.socket_auth import CredentialRevoked, SocketCredential, credential_require
@@ -39,7 +39,7 @@ class NotificationConsumer(BoardConsumer):
             except CredentialRevoked:
                 unread = None
         if unread is None:
-            await self._close_with(UNAUTHENTICATED)
+            await self._close_with(UNAUTHENTICATED, REVOKED)
             return
         await self._accept_watched()
         await self._send_frame({"type": "hello", "unread": unread})

@@ -15,6 +15,7 @@ from channels.security.websocket import OriginValidator, WebsocketDenier
 from django.conf import settings
 
 from live.socket_auth import ORIGIN_ALLOWED, header, ticket_param
+from live.socket_security import log_socket_refused
 
 
 class OriginCheck(OriginValidator):
@@ -35,6 +36,7 @@ class OriginCheck(OriginValidator):
         if self.valid_origin(urlparse(origin)):
             scope[ORIGIN_ALLOWED] = True
             return await self.application(scope, receive, send)
+        log_socket_refused(scope, code=403, reason="origin refused")
         return await WebsocketDenier()(scope, receive, send)
 
 

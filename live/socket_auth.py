@@ -39,6 +39,7 @@ from accounts.credentials import user_stamp
 from accounts.models import User
 from accounts.selectors import user_get_by_id
 from accounts.ws_tickets import ws_ticket_redeem
+from live.socket_security import CREDENTIAL_PRESENTED
 from taskboard.db.routing import primary_reads
 
 TOKEN = "token"
@@ -87,6 +88,7 @@ class WebSocketAuthMiddleware:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         scope = dict(scope)
+        scope[CREDENTIAL_PRESENTED] = presented_credential(scope)
         scope["user"], scope["credential"] = await self.authenticate(scope)
         return await self.app(scope, receive, send)
 
@@ -103,6 +105,18 @@ class WebSocketAuthMiddleware:
         if scope.get(ORIGIN_ALLOWED):
             return await database_sync_to_async(_user_from_session)(scope)
         return ANONYMOUS
+
+
+def presented_credential(scope: dict[str, Any]) -> str | None:
+    """The kind of credential `authenticate` reads (TOKEN, TICKET, SESSION), None when there is
+    none: what a refused socket's security line names (live.socket_security)."""
+    if header(scope, b"authorization") is not None:
+        return TOKEN
+    if ticket_param(scope) is not None:
+        return TICKET
+    if scope.get(ORIGIN_ALLOWED) and _session_key(scope) is not None:
+        return SESSION
+    return None
 
 
 def user_from_access_token(token: str) -> Authenticated:

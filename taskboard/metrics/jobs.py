@@ -2,7 +2,8 @@
 the exporter of the worker and beat processes.
 
 Design (docs/operations.md "Metrics", "Worker and beat"): each worker and each beat serves
-its own /metrics on METRICS_PORT, an HTTP server thread started by prometheus_client in the
+its own /metrics on METRICS_PORT, an HTTP server thread (taskboard.metrics.exporter: the web's
+access rule, METRICS_TOKEN or METRICS_ALLOWED_IPS, else 404) in the
 worker's main process (`celeryd_init`, before the prefork pool forks) or in beat
 (`beat_init`). With PROMETHEUS_MULTIPROC_DIR set, the pool's children write their values
 there and the main process's server adds them up; a child that exits is marked dead
@@ -24,9 +25,10 @@ from typing import Any
 
 from celery import signals
 from django.conf import settings
-from prometheus_client import multiprocess, start_http_server
+from prometheus_client import multiprocess
 
 from .collectors import multiprocess_dir, registry
+from .exporter import start_exporter_server
 from .families import beat_last_run, celery_task_seconds, celery_tasks
 
 logger = logging.getLogger(__name__)
@@ -86,7 +88,7 @@ def start_exporter(kind: str) -> None:
         return
     if multiprocess_dir() is None and kind == "worker":
         logger.info("Metrics of a prefork pool's children need PROMETHEUS_MULTIPROC_DIR (docs/operations.md)")
-    start_http_server(port, addr=settings.METRICS_BIND, registry=registry(scrape=False))
+    start_exporter_server(port, settings.METRICS_BIND, registry(scrape=False))
     logger.info("Serving the %s's metrics on %s:%s", kind, settings.METRICS_BIND, port)
 
 

@@ -23,7 +23,7 @@ CSRF_FAILURE_VIEW = "taskboard.views.csrf_failure"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "taskboard.admin_apps.TaskboardAdminConfig",  # django.contrib.admin, its site logging bulk deletions
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

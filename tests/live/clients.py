@@ -32,8 +32,11 @@ def open_socket(
     token: str | None = None,
     origin: str | None = None,
     cookie: str | None = None,
+    request_id: str | None = None,
 ) -> ClientConnection:
     headers = {}
+    if request_id is not None:
+        headers["X-Request-ID"] = request_id
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     if cookie is not None:

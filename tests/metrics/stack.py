@@ -141,6 +141,9 @@ def build_stack(*, directory: Path, base_env: dict[str, str], redis_url: str, wo
         "DJANGO_SETTINGS_MODULE": "taskboard.settings.test",
         "CELERY_BROKER_URL": redis_url.rsplit("/", 1)[0] + f"/{BROKER_DB}",
         "METRICS_TOKEN": TOKEN,
+        # No test client has this address: only the token opens a /metrics, the worker's and
+        # beat's exporters' included (taskboard/metrics/access.py).
+        "METRICS_ALLOWED_IPS": "192.0.2.1",
         "DB_READ_POOL_SIZE": "2",
         "DB_WRITE_POOL_SIZE": "2",
     }

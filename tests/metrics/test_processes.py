@@ -17,7 +17,7 @@ from django.db import connections
 from tests.live.clients import board_path, next_frame_of
 from tests.plugins.processes import wait_until
 
-from .stack import Stack, build_stack, gunicorn_worker_pids, kill, sample_sum
+from .stack import TOKEN, Stack, build_stack, gunicorn_worker_pids, kill, sample_sum
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-passphrase-4-tests"
@@ -193,3 +193,7 @@ def test_every_process_kind_serves_its_families_and_they_move(every_kind: Stack)
     beat = stack.beat.metrics()
     assert "# TYPE taskboard_beat_last_run_timestamp_seconds gauge" in beat
     assert sample_sum(beat, "process_start_time_seconds")
+    # Each exporter wants the token as the web's /metrics does: without it, or with another, 404.
+    for server in (stack.web, stack.asgi, stack.worker, stack.beat):
+        assert server.get("/metrics", token=None)[0] == 404, server.name
+        assert server.get("/metrics", token=TOKEN + "x")[0] == 404, server.name
