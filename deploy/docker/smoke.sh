@@ -19,7 +19,8 @@
 #     200 (collectstatic's manifest is in the image); /metrics answers with the token; the
 #     processes run as uid 10001 and cannot write the root filesystem; the worker's and
 #     beat's exporters answer on the container's address (what Prometheus and a kubelet
-#     tcpSocket probe reach), not only on its loopback; uvicorn's access log stays off; the
+#     tcpSocket probe reach), not only on its loopback; a task beat schedules (the outbox
+#     sweep, every 5 s here) runs on the worker; uvicorn's access log stays off; the
 #     image's /tmp is empty and the project loads in a plain `docker run` (no /tmp mount);
 #   - prints the image's size and each container's time to `healthy`, then removes
 #     everything it started (containers, servers, their files).
@@ -153,7 +154,8 @@ start asgi -e TASKBOARD_PROCESS=asgi -e PORT=8001 -- \
 start worker -e TASKBOARD_PROCESS=worker -e METRICS_PORT=9808 -- \
     celery --app=taskboard worker --queues=default --hostname=default@%h --pool=threads \
     --concurrency=2 --without-mingle --without-gossip
-start beat -e TASKBOARD_PROCESS=beat -e METRICS_PORT=9808 -- \
+# The outbox sweep every 5 s instead of 60: the round trip below needs one run.
+start beat -e TASKBOARD_PROCESS=beat -e METRICS_PORT=9808 -e OUTBOX_SWEEP_SECONDS=5 -- \
     celery --app=taskboard beat --loglevel=INFO
 
 # --- Health: the image's own HEALTHCHECK, as Docker runs it --------------------------------
@@ -174,6 +176,7 @@ done
 
 ip() { "$DOCKER" inspect -f '{{.NetworkSettings.IPAddress}}' "$tag-$1"; }
 status() {  # status URL [curl options]: the HTTP status code
+    rm -f "$work/body"
     curl -s -o "$work/body" -w '%{http_code}' --max-time 10 "$@"
 }
 expect() {  # expect CODE WHAT URL [curl options]
@@ -203,6 +206,16 @@ for kind in worker beat; do
     expect 200 "$kind exporter on the container's address" "http://$(ip $kind):9808/metrics"
     grep -q '^taskboard_' "$work/body" || fail "$kind exporter: no taskboard_ series"
 done
+# Beat -> Redis -> worker: a scheduled task ran on the worker (its exporter counts it).
+sweeps=
+for _ in $(seq 60); do
+    sweeps=$(curl -s --max-time 5 "http://$worker:9808/metrics" \
+        | grep '^taskboard_celery_tasks_total{.*task="outbox.sweep"' | grep 'state="succeeded"' || true)
+    [ -n "$sweeps" ] && break
+    sleep 1
+done
+[ -n "$sweeps" ] || fail "no outbox.sweep that beat scheduled succeeded on the worker within 60 s"
+say "ok: beat's outbox.sweep ran on the worker: $sweeps"
 # uvicorn runs with --no-access-log: the project's JSON logging must not turn it back on
 # (the healthcheck alone would log a line every 15 s).
 access_lines=$("$DOCKER" logs "$tag-asgi" 2>&1 | grep -c '"uvicorn.access"' || true)
