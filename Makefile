@@ -11,7 +11,7 @@ PORT ?= 8000
 # layer and on-disk Celery broker. Not tests/db (replicas), tests/live, tests/e2e.
 SQLITE_LANE_PATHS := accounts outbox boards tasks activity writes reminders live taskboard tests/api tests/test_no_5xx.py tests/test_page_markup.py tests/test_mail_kinds.py
 
-.PHONY: run test test-sqlite drills lint format migrations deps clean bench bench-reminders bench-load backup restore-test wal-archive wal-archive-stop stack stack-down stack-reset stack-status
+.PHONY: run test test-sqlite drills lint format migrations deps clean bench bench-reminders bench-load backup restore-test wal-archive wal-archive-stop stack stack-down stack-reset stack-status image image-local image-smoke
 
 $(PY):
 	PYTHON=$(PYTHON) deploy/local/install-system-packages.sh venv
@@ -113,6 +113,28 @@ stack-reset:
 
 stack-status:
 	$(PY) deploy/stack/stack.py status
+
+# The one image (docs/operations.md "Containers and Kubernetes"). Needs a Docker daemon with
+# BuildKit, so none of these is part of `make test`. `image` builds on PYTHON_IMAGE (default:
+# the official python:3.11-slim-trixie); where Docker Hub is out of reach, `image-local`
+# makes the Debian stand-in base first (deploy/docker/local_base.sh, once) and builds on it.
+# `image-smoke` runs every process kind of IMAGE against a real PostgreSQL and Redis and
+# checks health, uid, exporters (deploy/docker/smoke.sh; root, about a minute).
+IMAGE ?= taskboard:dev
+PYTHON_IMAGE ?= python:3.11-slim-trixie
+LOCAL_PYTHON_IMAGE := taskboard-local/python:3.11-bookworm
+
+image:
+	IMAGE=$(IMAGE) PYTHON_IMAGE=$(PYTHON_IMAGE) deploy/docker/build.sh
+
+image-local:
+	deploy/local/install-system-packages.sh image
+	docker image inspect $(LOCAL_PYTHON_IMAGE) >/dev/null 2>&1 || deploy/docker/local_base.sh $(LOCAL_PYTHON_IMAGE)
+	IMAGE=$(IMAGE) PYTHON_IMAGE=$(LOCAL_PYTHON_IMAGE) deploy/docker/build.sh
+
+image-smoke:
+	deploy/local/install-system-packages.sh image
+	IMAGE=$(IMAGE) deploy/docker/smoke.sh
 
 format: $(DEPS)
 	$(VENV)/bin/ruff check --fix .

@@ -185,6 +185,28 @@ def test_uvicorn_logs_json(production_env: dict[str, str], tmp_path: Path) -> No
     ]
 
 
+def test_uvicorn_no_access_log_stays_off_under_the_json_config(
+    production_env: dict[str, str], tmp_path: Path
+) -> None:
+    # The image's ASGI command (deploy/compose.yaml, deploy/k8s) passes --no-access-log; the
+    # project's LOGGING, applied after uvicorn's, turned it back on.
+    port = free_port()
+    out = tmp_path / "uvicorn.log"
+    argv = [sys.executable, "-m", "uvicorn", "taskboard.asgi:application", "--port", str(port)]
+    argv += ["--lifespan", "off", "--no-access-log"]
+
+    with running(argv, production_env, out):
+        wait_until(lambda: get(f"http://127.0.0.1:{port}/healthz")[0] == 200 or None, timeout=60, what="up")
+        # The response has left: had uvicorn logged its access line, it would be written.
+        status, _ = get(f"http://127.0.0.1:{port}/api/v1/nope", headers={"X-Request-ID": "quiet-1"})
+        wait_for_line(out, lambda r: r.get("request_id") == "quiet-1", "the 404's line")
+
+    records = json_lines(out)
+    assert status == 404
+    assert [r for r in records if r["logger"] == "uvicorn.access"] == []
+    assert any(r["logger"] == "uvicorn.error" and "Uvicorn running" in r["message"] for r in records)
+
+
 def test_the_celery_worker_and_beat_log_json(production_env: dict[str, str], tmp_path: Path) -> None:
     # --quiet: no startup banner (plain text), as production runs them (docs/operations.md).
     celery = [sys.executable, "-m", "celery", "-A", "taskboard", "--quiet"]

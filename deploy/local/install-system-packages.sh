@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a target needs when they are missing: apt-get when root,
-# otherwise a message naming them. Usage: install-system-packages.sh venv|test|bench|bench-load|backup|stack
+# otherwise a message naming them. Usage: install-system-packages.sh venv|test|bench|bench-load|backup|stack|image
 set -euo pipefail
-what=${1:?usage: $0 venv|test|bench|bench-load|backup|stack}
+what=${1:?usage: $0 venv|test|bench|bench-load|backup|stack|image}
 need=()
 
 if [ "$what" = venv ]; then
@@ -65,6 +65,17 @@ if [ "$what" = stack ]; then
   command -v prometheus >/dev/null || need+=(prometheus)
   command -v redis-server >/dev/null || need+=(redis-server)
   command -v openssl >/dev/null || need+=(openssl)
+fi
+
+# make image-local / image-smoke (deploy/docker/): the stand-in base (debootstrap), the
+# servers smoke.sh starts on the host, and Docker if there is none (Debian's docker.io: its
+# 20.10 CLI has BuildKit built in). Its daemon is not started here (docs/operations.md).
+if [ "$what" = image ]; then
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then need+=(postgresql); fi
+  command -v redis-server >/dev/null || need+=(redis-server)
+  command -v curl >/dev/null || need+=(curl)
+  command -v debootstrap >/dev/null || need+=(debootstrap)
+  command -v docker >/dev/null || need+=(docker.io)
 fi
 
 [ ${#need[@]} -eq 0 ] && exit 0

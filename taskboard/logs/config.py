@@ -71,7 +71,18 @@ def gunicorn_logconfig_dict(log_format: str) -> dict[str, Any]:
 
 def configure(config: dict[str, Any]) -> None:
     """LOGGING_CONFIG: Django's dictConfig, and in JSON Python's warnings through logging too
-    (py.warnings), so that they are JSON lines rather than raw text on stderr."""
+    (py.warnings), so that they are JSON lines rather than raw text on stderr.
+
+    uvicorn's `--no-access-log` empties `uvicorn.access` (no handler, no propagation) before
+    it imports the app, so before this runs: the config above would give it our handler back
+    and log every request, the image's healthcheck every 15 s among them (found running the
+    image, docs/operations.md "Containers and Kubernetes"). A logger switched off that way
+    stays off."""
+    access = logging.getLogger("uvicorn.access")
+    access_log_off = not access.handlers and not access.propagate
     logging.config.dictConfig(config)
+    if access_log_off:
+        access.handlers = []
+        access.propagate = False
     json_output = any(handler.get("formatter") == JSON for handler in config.get("handlers", {}).values())
     logging.captureWarnings(json_output)
