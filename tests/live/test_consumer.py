@@ -293,7 +293,7 @@ def test_a_replay_carries_the_counts_the_live_events_carried(server: AsgiServer)
     with open_socket(server, board_path(given.board.pk), token=access_token(given.viewer)) as ws:
         seen = next_frame(ws)["seq"]
         task = create_task(server, given.member, given.board, todo.pk, "Card")
-        writes = [
+        writes: list[tuple[str, str, dict[str, Any]]] = [
             ("PATCH", f"/api/v1/tasks/{task['id']}/", {"list_id": doing.pk}),
             ("POST", f"/api/v1/tasks/{task['id']}/comments/", {"body": "First"}),
         ]
