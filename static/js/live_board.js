@@ -237,26 +237,23 @@
     var node = document.getElementById("card-" + taskId);
     if (!node) return;
     var badge = node.querySelector("[data-comment-badge]");
+    var meta = node.querySelector(".task-card-meta");
     if (!count) {
-      if (badge) {
-        var meta = badge.parentNode;
-        badge.remove();
-        if (meta && !meta.children.length) meta.remove();
-      }
+      if (badge) badge.remove();
+      if (meta && !meta.children.length) meta.remove();
       return;
     }
     if (!badge) {
       var template = document.getElementById("comment-badge-template");
       if (!template) return refreshCard(taskId, null);
       badge = template.content.firstElementChild.cloneNode(true);
-      var meta2 = node.querySelector(".task-card-meta");
-      if (!meta2) {
-        meta2 = document.createElement("div");
-        meta2.className = "task-card-meta";
-        node.querySelector(".task-card-title").after(meta2);
+      if (!meta) {
+        meta = document.createElement("div");
+        meta.className = "task-card-meta";
+        node.querySelector(".task-card-title").after(meta);
       }
       // Where _card.html puts it: before the assignees' avatars.
-      meta2.insertBefore(badge, meta2.querySelector(".avatars"));
+      meta.insertBefore(badge, meta.querySelector(".avatars"));
     }
     badge.title = count + " comment" + plural(count);
     badge.querySelector("[data-comment-count]").textContent = String(count);
