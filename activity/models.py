@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Value
 from django.utils import timezone
 
 from boards.models import Board
@@ -22,6 +23,14 @@ class Activity(models.Model):
     # The target as the API shows it right after the change: the payload of the live event,
     # kept so a client that missed events can be replayed exactly what it missed.
     data = models.JSONField(default=dict)
+    # What the live event carries besides `data`, at the envelope's level (docs/api.md): the
+    # new counts of the lists a card write changed ("lists"), a comment's task's new comment
+    # count ("task"). Computed in the write, under the board's lock, so a replay tells what
+    # the event told when it was new. Empty for other events and for older rows.
+    # (db_default: an older process, during a rolling deploy, inserts rows without it.)
+    envelope = models.JSONField(
+        default=dict, db_default=Value({}, output_field=models.JSONField()), blank=True
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

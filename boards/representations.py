@@ -86,6 +86,17 @@ def list_representation(board_list: BoardList) -> dict[str, Any]:
     }
 
 
+def list_count_representation(*, list_id: int, total: int, wip_limit: int | None) -> dict[str, Any]:
+    """A list's number of cards as the column counters show it: an item of
+    `GET /boards/{id}/counts/`'s `lists`, and of the `lists` that card events carry."""
+    return {
+        "id": list_id,
+        "total": total,
+        "wip_limit": wip_limit,
+        "at_limit": wip_limit is not None and total >= wip_limit,
+    }
+
+
 def label_representation(label: Label) -> dict[str, Any]:
     return {"id": label.pk, "name": label.name, "color": label.color}
 

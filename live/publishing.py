@@ -40,9 +40,13 @@ def board_group(board_id: int) -> str:
     return f"board.{board_id}"
 
 
+# The event's fields besides `data` that some events carry (Activity.envelope; docs/api.md).
+ENVELOPE_FIELDS = ("lists", "task")
+
+
 def event_message(activity: Activity, *, actor: User | None) -> dict[str, Any]:
     """The channel-layer message of an activity (`actor` is passed to spare a query)."""
-    return {
+    message = {
         "type": "board.event",
         "seq": activity.seq,
         "verb": activity.verb,
@@ -50,6 +54,10 @@ def event_message(activity: Activity, *, actor: User | None) -> dict[str, Any]:
         "data": activity.data,
         "at": format_datetime(activity.created_at),
     }
+    for name in ENVELOPE_FIELDS:
+        if name in activity.envelope:
+            message[name] = activity.envelope[name]
+    return message
 
 
 def publish_on_commit(activity: Activity, *, actor: User | None) -> None:

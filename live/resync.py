@@ -8,7 +8,7 @@ from django.conf import settings
 
 from activity.selectors import activity_after
 from boards.models import Board, Membership
-from live.publishing import event_message
+from live.publishing import ENVELOPE_FIELDS, event_message
 from live.socket_auth import SocketCredential, credential_require
 from taskboard.db.routing import primary_reads
 
@@ -51,8 +51,9 @@ def replay(
 
 
 def event_frame(message: dict[str, Any]) -> dict[str, Any]:
-    """A `board.event` group message as the client's `event` frame."""
-    return {
+    """A `board.event` group message as the client's `event` frame (with the envelope's
+    added fields the event carries: live.publishing.ENVELOPE_FIELDS)."""
+    frame = {
         "type": "event",
         "seq": message["seq"],
         "verb": message["verb"],
@@ -60,3 +61,7 @@ def event_frame(message: dict[str, Any]) -> dict[str, Any]:
         "data": message["data"],
         "at": message["at"],
     }
+    for name in ENVELOPE_FIELDS:
+        if name in message:
+            frame[name] = message[name]
+    return frame

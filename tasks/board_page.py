@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from boards.models import Board, BoardList
+from boards.representations import list_count_representation
 from tasks.models import Priority, Task
 from tasks.selectors import task_list
 from tasks.templatetags.task_cards import avatar_tone, due_label, due_state, initials
@@ -304,12 +305,9 @@ def list_counts(*, board: Board, list_ids: set[int] | None = None) -> list[dict[
     """The number of cards of the board's lists (all of them, or `list_ids`), with their WIP
     limits: what the page's column counters show."""
     return [
-        {
-            "id": column.board_list.pk,
-            "total": column.total,
-            "wip_limit": column.board_list.wip_limit,
-            "at_limit": column.at_limit,
-        }
+        list_count_representation(
+            list_id=column.board_list.pk, total=column.total, wip_limit=column.board_list.wip_limit
+        )
         for column in list_columns(board=board)
         if list_ids is None or column.board_list.pk in list_ids
     ]

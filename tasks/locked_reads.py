@@ -57,11 +57,12 @@ def clean_list(
     return found
 
 
-def fresh_task(write: BoardWrite, task_id: int) -> FreshTask:
+def fresh_task(write: BoardWrite, task_id: int, *, own_list: bool = False) -> FreshTask:
     """The task re-read under the board's lock (what the caller read before may predate
-    another write), with its creator's id and name, and where the database allows its
-    assignees and labels (task_related())."""
-    fresh = TASK_QUERIES.fresh_task(task_id=task_id, board_id=write.board.pk)
+    another write), with its creator's id and name, where the database allows its
+    assignees and labels (task_related()), and given `own_list` its list's count (a write
+    that takes the task out of its list tells the new count)."""
+    fresh = TASK_QUERIES.fresh_task(task_id=task_id, board_id=write.board.pk, own_list=own_list)
     if fresh is None:
         raise Task.DoesNotExist("Task matching query does not exist.")
     return fresh

@@ -218,8 +218,11 @@ def task_drop(request: PageRequest, task_id: int) -> JsonResponse:
     except ValidationError as exc:
         return json_error(400, " ".join(exc.messages))
     task = moved.task
-    board = board_selectors.board_get_for_user(user=page_user(request), board_id=task.board_id)
-    counts = list_counts(board=board, list_ids={moved.from_list_id, task.list_id})
+    counts = moved.lists
+    if counts is None:
+        # Dropped where it was: nothing written, nothing counted.
+        board = board_selectors.board_get_for_user(user=page_user(request), board_id=task.board_id)
+        counts = list_counts(board=board, list_ids={task.list_id})
     return JsonResponse({"id": task.pk, "list_id": task.list_id, "lists": counts})
 
 

@@ -65,10 +65,19 @@ class BoardWrite:
         row and write: PostgreSQL leaves two changes to one row in one statement undefined."""
         self.deferred.update(instance, names, using=router.db_for_write(type(instance)))
 
-    def record(self, *, verb: str, target_id: int, target_title: str, data: dict[str, Any]) -> Activity:
+    def record(
+        self,
+        *,
+        verb: str,
+        target_id: int,
+        target_title: str,
+        data: dict[str, Any],
+        envelope: dict[str, Any] | None = None,
+    ) -> Activity:
         """Add the Activity with the board's next seq; its event is sent after commit. In a
         board_write() on PostgreSQL the row is inserted when the write ends, and its pk
-        stays unset."""
+        stays unset. `envelope`: the event's fields besides `data` (Activity.envelope), kept
+        with it for replays."""
         self.touch()
         self.board.event_seq += 1
         activity = Activity(
@@ -80,6 +89,7 @@ class BoardWrite:
             target_id=target_id,
             target_title=target_title[:200],
             data=data,
+            envelope=envelope or {},
         )
         self.insert_later(activity)
         publish_on_commit(activity, actor=self.actor)

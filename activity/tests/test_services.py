@@ -86,6 +86,8 @@ def test_the_event_is_published_after_commit_and_a_refused_write_publishes_none(
         "actor": {"id": given.member.pk, "name": given.member.name},
         "data": activity.data,
         "at": activity.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        # The list's new count (docs/api.md, the event's `lists`).
+        "lists": [{"id": todo.pk, "total": 1, "wip_limit": None, "at_limit": False}],
     }
     assert message["data"]["id"] == task.pk
 

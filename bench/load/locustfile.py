@@ -7,9 +7,12 @@ which seeds the data and reads the figures; by hand:
 Who they are (weights; think times in seconds):
 
 - **Viewer** (70): has a board page open with its socket, and nothing else. What the page's
-  script does when an event arrives, it does too (static/js/live_board.js): a moved or
-  deleted card asks for the column counts, a new, changed or commented card for the card's
-  fragment. Every 30 to 90 s it checks its socket (and reconnects a dropped one).
+  script does when an event arrives, it does too (static/js/live_board.js): a new, changed,
+  completed or reopened card asks for the card's fragment. The column counts come with the
+  events that change them (`lists`) and a card's comment count with comment events (`task`),
+  so those ask for nothing; only a frame without them (an event stored before they existed)
+  asks for the counts, or for a commented card's fragment. Every 30 to 90 s it checks its
+  socket (and reconnects a dropped one).
 - **Browser** (18): on a board page with its socket; every 10 to 30 s opens a card (the
   dialog's fragment), sometimes the columns fragment (a closed dialog), the boards index and
   a board page again (a navigation: the socket closes and a new one opens).
@@ -117,11 +120,11 @@ class BoardPageUser(FastHttpUser):
         """What static/js/live_board.js asks the server for, per event."""
         verb, data = frame.get("verb"), frame.get("data") or {}
         board_id = self.board["id"]
-        if verb in ("task.moved", "task.deleted"):
+        if verb in ("task.created", "task.moved", "task.deleted") and "lists" not in frame:
             self.page(f"/boards/{board_id}/counts/", "fragment: counts (live)", accept="application/json")
-        elif verb in ("task.created", "task.updated", "task.completed", "task.reopened"):
+        if verb in ("task.created", "task.updated", "task.completed", "task.reopened"):
             self.page(f"/boards/{board_id}/cards/{data.get('id')}/", "fragment: card (live)")
-        elif verb in ("comment.created", "comment.deleted") and data.get("task_id"):
+        elif verb in ("comment.created", "comment.deleted") and data.get("task_id") and "task" not in frame:
             self.page(f"/boards/{board_id}/cards/{data['task_id']}/", "fragment: card (live)")
 
     def keep_socket(self) -> None:

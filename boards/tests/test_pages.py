@@ -143,7 +143,9 @@ def test_a_card_shows_labels_assignee_initials_due_badge_and_comment_count(clien
     assert '<circle cx="5" cy="5" r="5" fill="#d03050"/></svg>bug</li>' in body
     assert re.search(r'<span class="avatar small tone-\d" title="Grace Hopper">GH</span>', body)
     assert 'class="badge due overdue"' in body
-    assert re.search(r"</svg>3<span class=\"visually-hidden\"> comments</span>", body)
+    assert re.search(
+        r"</svg><span data-comment-count>3</span><span class=\"visually-hidden\"> comments</span>", body
+    )
 
 
 def test_a_viewer_sees_the_board_without_any_edit_control(client: Client) -> None:

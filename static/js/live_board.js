@@ -7,8 +7,11 @@
  * changed is fetched as the page would render it (live/views.py, with the page's
  * filters: a card they hide stays hidden), and put among the list's cards by position. A
  * move needs no request: the card's node goes to its new place. Lists are added, re-headed,
- * reordered and removed the same way; column counters come from the server after changes.
- * Rare changes that touch many cards (labels, a removed member) refresh all the columns.
+ * reordered and removed the same way. Column counters come with the events that change
+ * them (the frame's `lists`), and a card's comment badge with comment events (`task`), so
+ * neither asks the server; only frames without them (stored before they existed) fetch the
+ * counters. Rare changes that touch many cards (labels, a removed member) refresh all the
+ * columns.
  *
  * Everything is idempotent, because our own writes come back as events too (the page has
  * shown them already): a card is placed where the event says, never added twice.
@@ -203,8 +206,18 @@
 
   // -- Counters ----------------------------------------------------------------------------
 
+  // The new counts the frame carries; else (a frame stored before events carried them)
+  // from the server.
+  function counts(frame) {
+    if (frame.lists) {
+      emit("board:counts", { lists: frame.lists });
+      return;
+    }
+    countsSoon();
+  }
+
   function countsSoon() {
-    // Several changes in a row (a list's cards deleted with it) make one request.
+    // Several changes in a row make one request.
     window.clearTimeout(countsTimer);
     countsTimer = window.setTimeout(function () {
       fetch(columns().getAttribute("data-counts-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -212,6 +225,46 @@
         .then(function (payload) { if (payload) emit("board:counts", { lists: payload.lists }); })
         .catch(function () { /* the next change asks again */ });
     }, 150);
+  }
+
+  // -- Comment badges ----------------------------------------------------------------------
+
+  function plural(count) { return count === 1 ? "" : "s"; }
+
+  // The card's comment badge as _card.html renders it, from the frame's count: the page's
+  // <template id="comment-badge-template"> (boards/board.html) gives its markup.
+  function setCommentCount(taskId, count) {
+    var node = document.getElementById("card-" + taskId);
+    if (!node) return;
+    var badge = node.querySelector("[data-comment-badge]");
+    var meta = node.querySelector(".task-card-meta");
+    if (!count) {
+      if (badge) badge.remove();
+      if (meta && !meta.children.length) meta.remove();
+      return;
+    }
+    if (!badge) {
+      var template = document.getElementById("comment-badge-template");
+      if (!template) return refreshCard(taskId, null);
+      badge = template.content.firstElementChild.cloneNode(true);
+      if (!meta) {
+        meta = document.createElement("div");
+        meta.className = "task-card-meta";
+        node.querySelector(".task-card-title").after(meta);
+      }
+      // Where _card.html puts it: before the assignees' avatars.
+      meta.insertBefore(badge, meta.querySelector(".avatars"));
+    }
+    badge.title = count + " comment" + plural(count);
+    badge.querySelector("[data-comment-count]").textContent = String(count);
+    badge.querySelector(".visually-hidden").textContent = " comment" + plural(count);
+  }
+
+  function commentsChanged(frame) {
+    var taskId = frame.data.task_id;
+    if (!cardOnPage(taskId)) return;
+    if (frame.task && frame.task.id === taskId) return setCommentCount(taskId, frame.task.comment_count);
+    return refreshCard(taskId, null);
   }
 
   // -- The open card -----------------------------------------------------------------------
@@ -253,7 +306,7 @@
     var data = frame.data || {};
     switch (frame.verb) {
       case "task.created":
-        countsSoon();
+        counts(frame);
         return refreshCard(data.id, frame);
       case "task.updated":
       case "task.completed":
@@ -262,18 +315,18 @@
         return refreshCard(data.id, frame);
       case "task.moved":
         noteInDialog(frame, data.id);
-        countsSoon();
+        counts(frame);
         return moveCard(frame);
       case "task.deleted":
         noteInDialog(frame, data.id);
-        countsSoon();
+        counts(frame);
         var gone = document.getElementById("card-" + data.id);
         if (gone) gone.remove();
         return;
       case "comment.created":
       case "comment.deleted":
         noteInDialog(frame, data.task_id);
-        return cardOnPage(data.task_id) ? refreshCard(data.task_id, null) : undefined;
+        return commentsChanged(frame);
       case "comment.updated":
         return noteInDialog(frame, data.task_id);
       case "list.created":

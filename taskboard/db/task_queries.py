@@ -46,8 +46,9 @@ class ListForWrite(Generic[ListT]):
     board_list: ListT
     # The position of the list's last task (None: the list is empty).
     last_position: int | None
-    # The list's tasks, counted only for a list with a WIP limit (else None).
-    task_count: int | None
+    # The list's tasks, counted: the WIP limit's check, and the new count the write's event
+    # carries (docs/api.md, the event's `lists`).
+    task_count: int
     # A create's new task id, taken from its sequence (PostgreSQL only, else None).
     new_task_id: int | None = None
 
@@ -63,12 +64,23 @@ class SiblingsWindow:
 
 
 @dataclass(frozen=True)
+class OwnList:
+    """The list a task is in, as a write that takes the task out of it needs it: its tasks,
+    counted (the task among them), and its WIP limit."""
+
+    task_count: int
+    wip_limit: int | None
+
+
+@dataclass(frozen=True)
 class FreshTask(Generic[TaskT]):
     """A task read under the board's lock, its creator's id and name loaded; on PostgreSQL
-    with its assignees' (id, name) and labels' (id, name, color) rows, else None."""
+    with its assignees' (id, name) and labels' (id, name, color) rows, else None; its own
+    list's count when asked for (else None)."""
 
     task: TaskT
     related: tuple[Rows, Rows] | None = None
+    own_list: OwnList | None = None
 
 
 @dataclass(frozen=True)
@@ -112,14 +124,20 @@ class TaskQueries(Generic[TaskT, ListT]):
         list_table = board_list._meta.db_table
         task_pk = task._meta.pk
         assert task_pk is not None
-        # What placing a task in list `l` needs: the last task's position (to append) and,
-        # for a list with a WIP limit, its task count.
+        # What placing a task in list `l` needs: the last task's position (to append) and
+        # its task count (the WIP limit; the write's event carries the new count).
         placing_columns = (
             f'(SELECT p.position FROM "{task_table}" p WHERE p."{task_list_column}" = l.id '  # noqa: S608
             "ORDER BY p.position DESC LIMIT 1) AS last_position, "
-            "CASE WHEN l.wip_limit IS NULL THEN NULL ELSE "
-            f'(SELECT count(*) FROM "{task_table}" c WHERE c."{task_list_column}" = l.id) END AS task_count'
+            f'(SELECT count(*) FROM "{task_table}" c WHERE c."{task_list_column}" = l.id) AS task_count'
         )
+        # The list task `t` is in (OwnList): what a write that takes the task out of it
+        # tells of it (a delete, a move to another list).
+        own_list_count = (
+            f'(SELECT count(*) FROM "{task_table}" o '  # noqa: S608
+            f'WHERE o."{task_list_column}" = t."{task_list_column}")'
+        )
+        own_list_limit = f'(SELECT ol.wip_limit FROM "{list_table}" ol WHERE ol.id = t."{task_list_column}")'  # noqa: S608
         # Task `t` with its creator's name: all the representation shows of the creator.
         task_with_creator = f"{columns_of(task, 't')}, u.name AS created_by_name"
         task_join_creator = f'"{task_table}" t LEFT JOIN "{user_table}" u ON u.id = t.created_by_id'
@@ -148,17 +166,25 @@ class TaskQueries(Generic[TaskT, ListT]):
             f"nextval(pg_get_serial_sequence('\"{task_table}\"', '{task_pk.column}')) AS new_task_id "
             f'FROM "{list_table}" l WHERE l.id = %s AND l.board_id = %s'
         )
-        self.fresh_task_sql = (
-            f"SELECT {task_with_creator} FROM {task_join_creator} WHERE t.id = %s AND t.board_id = %s"  # noqa: S608
-        )
-        self.fresh_task_with_related_sql = (
-            f"SELECT {task_with_creator}, {task_related} FROM {task_join_creator} "  # noqa: S608
-            "WHERE t.id = %s AND t.board_id = %s"
-        )
+        # By (with the related rows, with the own list's count).
+        self.fresh_task_sqls = {
+            (related, counted): (
+                f"SELECT {task_with_creator}"  # noqa: S608
+                + (f", {task_related}" if related else "")
+                + (f", {own_list_count} AS own_count, {own_list_limit} AS own_wip_limit" if counted else "")
+                + f" FROM {task_join_creator} WHERE t.id = %s AND t.board_id = %s"
+            )
+            for related in (False, True)
+            for counted in (False, True)
+        }
         # List `l`'s tasks but task `t`.
         siblings = f'FROM "{task_table}" s WHERE s."{task_list_column}" = l.id AND s.id <> t.id '
         self.fresh_task_and_list_sql = (
-            f"SELECT {task_with_creator}, {task_related}, {columns_of(board_list, 'l')}, {placing_columns}, "  # noqa: S608
+            f"SELECT {task_with_creator}, {task_related}, "  # noqa: S608
+            # The task's own list only when it moves out of it.
+            f'CASE WHEN l.id = t."{task_list_column}" THEN NULL ELSE {own_list_count} END AS own_count, '
+            f'CASE WHEN l.id = t."{task_list_column}" THEN NULL ELSE {own_list_limit} END AS own_wip_limit, '
+            f"{columns_of(board_list, 'l')}, {placing_columns}, "
             # The new neighbours' positions (writes.ordering.window_for) and the last one's,
             # the moving task left out: what place_at_index() reads.
             f"ARRAY(SELECT s.position {siblings}ORDER BY s.position LIMIT %s OFFSET %s) AS window_positions, "
@@ -203,25 +229,26 @@ class TaskQueries(Generic[TaskT, ListT]):
         board_list, values = found
         return ListForWrite(board_list, *values)
 
-    def fresh_task(self, *, task_id: int, board_id: int) -> FreshTask[TaskT] | None:
-        """The board's task `task_id` with its creator's name, and on PostgreSQL its
-        assignees and labels, in one statement."""
+    def fresh_task(self, *, task_id: int, board_id: int, own_list: bool = False) -> FreshTask[TaskT] | None:
+        """The board's task `task_id` with its creator's name, on PostgreSQL its assignees
+        and labels, and given `own_list` its list's count (OwnList), in one statement."""
         alias = router.db_for_write(self.task)
         related = _on_postgresql(alias)
+        extra = ["created_by_name"]
+        if related:
+            extra += ["assignee_rows", "label_rows"]
+        if own_list:
+            extra += ["own_count", "own_wip_limit"]
         found = fetch_instance_and_extra(
-            self.task,
-            self.fresh_task_with_related_sql if related else self.fresh_task_sql,
-            [task_id, board_id],
-            extra=["created_by_name", "assignee_rows", "label_rows"] if related else ["created_by_name"],
-            using=alias,
+            self.task, self.fresh_task_sqls[related, own_list], [task_id, board_id], extra=extra, using=alias
         )
         if found is None:
             return None
         task, values = found
         self._with_creator(task, values[0], alias)
-        if not related:
-            return FreshTask(task)
-        return FreshTask(task, (values[1] or [], values[2] or []))
+        rows = (values[1] or [], values[2] or []) if related else None
+        counted = OwnList(values[-2], values[-1]) if own_list else None
+        return FreshTask(task, rows, counted)
 
     def fresh_task_and_list(
         self, *, task_id: int, board_id: int, list_id: int, index: int, window: tuple[int, int]
@@ -233,7 +260,7 @@ class TaskQueries(Generic[TaskT, ListT]):
         is no such task."""
         alias = router.db_for_write(self.task)
         if not _on_postgresql(alias):
-            fresh = self.fresh_task(task_id=task_id, board_id=board_id)
+            fresh = self.fresh_task(task_id=task_id, board_id=board_id, own_list=True)
             if fresh is None:
                 return None
             return TaskAndList(fresh, self.list_for_write(list_id=list_id, board_id=board_id), None)
@@ -246,8 +273,10 @@ class TaskQueries(Generic[TaskT, ListT]):
         split = len(self._task_fields)
         task = self.task.from_db(alias, [field.attname for field in self._task_fields], row[:split])
         related = (row[split + 1] or [], row[split + 2] or [])
-        fresh = FreshTask(self._with_creator(task, row[split], alias), related)
-        split += 3
+        own_count, own_wip_limit = row[split + 3 : split + 5]
+        own_list = None if own_count is None else OwnList(own_count, own_wip_limit)
+        fresh = FreshTask(self._with_creator(task, row[split], alias), related, own_list)
+        split += 5
         list_row = row[split : split + len(self._list_fields)]
         if list_row[0] is None:
             return TaskAndList(fresh, None, None)

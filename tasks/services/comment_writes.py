@@ -1,8 +1,14 @@
 """Writes to comments (docs/design.md rule 1): each one board write (writes.board_transaction),
-the body's Markdown rendered before the lock is taken."""
+the body's Markdown rendered before the lock is taken.
+
+A comment's creation and deletion change its task's `comment_count`, which every comment
+write changes under the board's lock: the count read in the write, plus or minus one, is
+the new one, and the event carries it (docs/api.md, the event's `task`), so the board page
+updates the card's comment badge without asking for the card."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.db.models import F
 from django.utils import timezone
@@ -30,6 +36,11 @@ def _clean_body(body: object) -> str:
     return text
 
 
+def _task_comments(task_id: int, comment_count: int) -> dict[str, Any]:
+    """The event's `task`: the commented task's new number of comments."""
+    return {"task": {"id": task_id, "comment_count": comment_count}}
+
+
 def _require_comment_change(write: BoardWrite, comment: Comment) -> None:
     own = comment.author_id is not None and comment.author_id == write.actor.pk
     write.require(
@@ -44,7 +55,9 @@ def comment_create(*, task: Task | int, actor: User, body: str) -> Comment:
     body_html = render_unlocked(body, max_length=COMMENT_MAX_LENGTH)
     with board_write(of=(Task, task_id), actor=actor) as write:
         write.require(Action.COMMENT_CREATE, not_found=Task.DoesNotExist)
-        current = Task.objects.only("id", "title", "board_id").get(pk=task_id, board=write.board)
+        current = Task.objects.only("id", "title", "board_id", "comment_count").get(
+            pk=task_id, board=write.board
+        )
         text = _clean_body(body)
         mentioned = mentioned_members(board=write.board, text=text)
         now = timezone.now()
@@ -65,6 +78,7 @@ def comment_create(*, task: Task | int, actor: User, body: str) -> Comment:
             target_id=comment.pk,
             target_title=current.title,
             data=comment_representation(comment),
+            envelope=_task_comments(current.pk, current.comment_count + 1),
         )
     return comment
 
@@ -119,5 +133,11 @@ def comment_delete(*, comment: Comment | int, actor: User) -> Comment:
         data = comment_representation(current)
         current.delete()
         Task.objects.filter(pk=current.task_id).update(comment_count=F("comment_count") - 1)
-        write.record(verb="comment.deleted", target_id=data["id"], target_title=current.task.title, data=data)
+        write.record(
+            verb="comment.deleted",
+            target_id=data["id"],
+            target_title=current.task.title,
+            data=data,
+            envelope=_task_comments(current.task_id, current.task.comment_count - 1),
+        )
     return current

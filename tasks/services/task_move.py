@@ -21,7 +21,7 @@ from .. import watches
 from ..locked_reads import fresh_task_and_list, index_after, task_data
 from ..models import Task
 from .task_fields import check_wip_limit
-from .written import MovedTask, record_task
+from .written import MovedTask, list_joined, list_left, record_task
 
 
 def task_move(
@@ -82,5 +82,11 @@ def task_move_written(
         data = task_data(fresh)
         if placement.renumbered:
             data["positions"] = placement.event_positions()
-        representation = record_task(write, "task.moved", current, data)
-    return MovedTask(current, representation, from_list_id)
+        # The counts the move leaves (the task was read with its own list's when it leaves it).
+        lists = (
+            [list_joined(target, added=False)]
+            if same_list
+            else [list_left(from_list_id, fresh.own_list), list_joined(target)]
+        )
+        representation = record_task(write, "task.moved", current, data, lists=lists)
+    return MovedTask(current, representation, from_list_id, lists)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from boards.models import Board, Label
+from taskboard.db.task_queries import OwnList
 from writes import BoardWrite, FieldErrors, clean_optional_text, clean_required_text, position_after
 
 from .. import watches
@@ -27,7 +28,7 @@ from .task_fields import (
     clean_labels,
     clean_priority,
 )
-from .written import record_task
+from .written import list_joined, list_left, record_task
 
 
 @dataclass
@@ -83,6 +84,8 @@ class UpdateWrite:
     # The names of the fields the update changes ("assignees", "labels" among them).
     changed: list[str] = field(default_factory=list)
     added_assignees: list[User] = field(default_factory=list)
+    # The task's list's count, read with the task when the update may move it.
+    own_list: OwnList | None = None
 
 
 def _replace_assignees(task: Task, *, old: list[User], new: list[User]) -> list[User]:
@@ -160,9 +163,11 @@ def apply_update(
         return None
 
     fields, newly = _set_content(update, cleaned, description_html=description_html)
+    lists = None
     if moved:
         assert target is not None
         check_wip_limit(target)
+        lists = [list_left(task.list_id, update.own_list), list_joined(target)]
         task.list = target.board_list
         task.position = position_after(target.last_position)
         fields += ["list", "position"]
@@ -183,17 +188,20 @@ def apply_update(
         moved_to=target.board_list if moved and target is not None else None,
         due_changed="due_at" in update.changed,
     )
-    return _record(update, moved=moved, completion_changed=completion_changed)
+    return _record(update, lists=lists, completion_changed=completion_changed)
 
 
-def _record(update: UpdateWrite, *, moved: bool, completion_changed: bool) -> dict[str, Any]:
+def _record(
+    update: UpdateWrite, *, lists: list[dict[str, Any]] | None, completion_changed: bool
+) -> dict[str, Any]:
+    """Record the update's events; a move's (`lists`: the new counts of the two lists)."""
     task, write = update.task, update.write
     data = task_representation(task, assignees=update.assignees, labels=update.labels)
     representation = data
     if update.changed:
         representation = record_task(write, "task.updated", task, data)
-    if moved:
-        representation = record_task(write, "task.moved", task, data)
+    if lists is not None:
+        representation = record_task(write, "task.moved", task, data, lists=lists)
     if completion_changed:
         verb = "task.completed" if task.completed else "task.reopened"
         representation = record_task(write, verb, task, data)

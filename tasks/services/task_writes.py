@@ -39,7 +39,7 @@ from .task_fields import (
     render_unlocked,
 )
 from .task_update import UpdateWrite, apply_update, clean_changes
-from .written import WrittenTask, record_task
+from .written import WrittenTask, list_joined, list_left, record_task
 
 
 class NewTaskFields(TypedDict, total=False):
@@ -121,7 +121,11 @@ def task_create_written(
             labelling = Task.labels.through
             write.insert_later(*(labelling(task_id=task.pk, label_id=label.pk) for label in labels))
         representation = record_task(
-            write, "task.created", task, task_representation(task, assignees=assignees, labels=labels)
+            write,
+            "task.created",
+            task,
+            task_representation(task, assignees=assignees, labels=labels),
+            lists=[list_joined(target)],
         )
     return WrittenTask(task, representation)
 
@@ -183,7 +187,8 @@ def task_update_written(
     )
     with board_write(of=(Task, task_id), actor=actor) as write:
         write.require(Action.TASK_CHANGE, not_found=Task.DoesNotExist)
-        fresh = fresh_task(write, task_id)
+        # A move (to another list) tells the count of the list it leaves.
+        fresh = fresh_task(write, task_id, own_list="list_id" in changes)
         current = fresh.task
         if expected_versions is not None and current.version not in expected_versions:
             raise PreconditionFailedError(stale_task_message(current.version))
@@ -192,7 +197,7 @@ def task_update_written(
         if base is not None:
             wanted = merged_changes(current, changes=changes, base=base, assignees=assignees, labels=labels)
         cleaned = clean_changes(write.board, wanted)
-        update = UpdateWrite(write, current, assignees=assignees, labels=labels)
+        update = UpdateWrite(write, current, assignees=assignees, labels=labels, own_list=fresh.own_list)
         representation = apply_update(update, cleaned, description_html=description_html)
     return WrittenTask(current, representation)
 
@@ -212,7 +217,13 @@ def task_delete(*, task: Task | int, actor: User) -> None:
     task_id = pk_of(task)
     with board_write(of=(Task, task_id), actor=actor) as write:
         write.require(Action.TASK_CHANGE, not_found=Task.DoesNotExist)
-        fresh = fresh_task(write, task_id)
+        fresh = fresh_task(write, task_id, own_list=True)
         data = task_data(fresh)
         fresh.task.delete()
-        write.record(verb="task.deleted", target_id=data["id"], target_title=data["title"], data=data)
+        write.record(
+            verb="task.deleted",
+            target_id=data["id"],
+            target_title=data["title"],
+            data=data,
+            envelope={"lists": [list_left(fresh.task.list_id, fresh.own_list)]},
+        )

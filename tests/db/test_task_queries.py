@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import User
 from boards.models import BoardList, Label, Membership
 from boards.tests.factories import BoardListFactory, LabelFactory, board_with_roles
-from taskboard.db.task_queries import FreshTask, SiblingsWindow, TaskQueries
+from taskboard.db.task_queries import FreshTask, OwnList, SiblingsWindow, TaskQueries
 from tasks.models import SEARCH_CONFIG, Task, task_search_vector
 from tasks.queries import TASK_QUERIES
 from tasks.tests.factories import TaskFactory
@@ -56,21 +56,45 @@ def test_a_fresh_task_comes_with_its_creator_assignees_and_labels_in_one_query()
     assert TASK_QUERIES.fresh_task(task_id=task.pk, board_id=given.board.pk + 1) is None
 
 
-def test_the_list_for_a_write_counts_its_tasks_only_under_a_wip_limit() -> None:
+def test_the_list_for_a_write_counts_its_tasks_with_or_without_a_wip_limit() -> None:
+    # Counted under a WIP limit for its check, and everywhere for the count the write's
+    # event carries (docs/api.md, the event's `lists`).
     given = board_with_roles()
     limited = BoardListFactory.create(board=given.board, wip_limit=3)
     TaskFactory.create(list=limited, position=5 * POSITION_STEP)
     free = BoardListFactory.create(board=given.board)
+    TaskFactory.create_batch(2, list=free)
+    empty = BoardListFactory.create(board=given.board)
 
     found = TASK_QUERIES.list_for_write(list_id=limited.pk, board_id=given.board.pk, for_create=True)
     unlimited = TASK_QUERIES.list_for_write(list_id=free.pk, board_id=given.board.pk)
+    nothing = TASK_QUERIES.list_for_write(list_id=empty.pk, board_id=given.board.pk)
 
     assert found is not None
     assert (found.board_list, found.last_position, found.task_count) == (limited, 5 * POSITION_STEP, 1)
     assert found.new_task_id is not None
     assert unlimited is not None
-    assert (unlimited.last_position, unlimited.task_count, unlimited.new_task_id) == (None, None, None)
+    assert (unlimited.task_count, unlimited.new_task_id) == (2, None)
+    assert nothing is not None
+    assert (nothing.last_position, nothing.task_count) == (None, 0)
     assert TASK_QUERIES.list_for_write(list_id=limited.pk, board_id=given.board.pk + 1) is None
+
+
+def test_a_fresh_task_comes_with_its_own_lists_count_when_asked_in_the_same_query() -> None:
+    given = board_with_roles()
+    home = BoardListFactory.create(board=given.board, wip_limit=4)
+    task, _ = TaskFactory.create_batch(2, list=home)
+    TaskFactory.create(list=BoardListFactory.create(board=given.board))
+
+    with CaptureQueriesContext(connection) as queries:
+        fresh = TASK_QUERIES.fresh_task(task_id=task.pk, board_id=given.board.pk, own_list=True)
+    plain = TASK_QUERIES.fresh_task(task_id=task.pk, board_id=given.board.pk)
+
+    assert len(queries) == 1
+    assert fresh is not None
+    assert fresh.own_list == OwnList(task_count=2, wip_limit=4)
+    assert plain is not None
+    assert plain.own_list is None
 
 
 def test_the_task_and_its_target_list_with_the_siblings_window_in_one_query() -> None:
@@ -92,6 +116,15 @@ def test_the_task_and_its_target_list_with_the_siblings_window_in_one_query() ->
     assert found.window == SiblingsWindow(
         1, [siblings[0].position, siblings[1].position], siblings[-1].position
     )
+    # The list it leaves, counted with it (the move's event tells its new count).
+    assert found.task.own_list == OwnList(task_count=1, wip_limit=None)
+    # Within its own list: nothing to tell of the list it leaves.
+    within = TASK_QUERIES.fresh_task_and_list(
+        task_id=siblings[0].pk, board_id=given.board.pk, list_id=target.pk, index=2, window=(1, 2)
+    )
+    assert within is not None
+    assert within.target is not None
+    assert (within.task.own_list, within.target.task_count) == (None, 3)
 
 
 def test_a_task_row_for_a_member_only() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
@@ -108,6 +109,11 @@ def test_a_card_whose_event_comes_back_before_the_answer_to_the_add_is_shown_onc
     expect(acting.locator(f"#list-{together.todo.pk} .add-card input[name=title]")).to_have_value("")
     expect(cards).to_have_text(["Raced"])
     expect(acting.locator(f"#count-{together.todo.pk} [data-count]")).to_have_text("1")
+    # The held answer is let go and the page settles before the page closes: the counter
+    # comes with the event now, so the checks above may all pass while the route's handler
+    # is still fulfilling (its failure would surface in the next test).
+    acting.unroute_all(behavior="wait")
+    expect(cards).to_have_text(["Raced"])
 
 
 def test_a_card_moved_by_one_member_appears_moved_for_the_other_without_a_reload(
@@ -265,6 +271,70 @@ def test_lists_cards_comments_and_viewers_follow_the_other_member(
     board_services.list_delete(list_id=review.pk, actor=together.owner)
     expect(watching.locator("#board-columns .column-title")).to_have_text(["To do", "In progress", "Done"])
     expect(watching.locator(".task-card")).to_have_count(0)
+    assert_not_reloaded(watching)
+
+
+def test_counters_and_comment_badges_follow_from_the_events_alone(
+    new_context: Any, asgi_server: Any, pg_cluster: Any, together: Together
+) -> None:
+    # The events carry the lists' new counts and the task's comment count (docs/api.md): the
+    # watching page updates its counters and the card's comment badge without asking the
+    # server for counts or for the card.
+    talk = add_card(together, "Talk about it")
+    other = add_card(together, "Delete me")
+    task_services.task_create(
+        board=together.board, actor=together.owner, list_id=together.doing.pk, title="Busy"
+    )
+    pg_cluster.replica.wait_for_catchup()
+    watching = open_board(new_context(together.member, base_url=asgi_server.http_url), together.board)
+    watching.evaluate(NOT_RELOADED)
+    asked: list[str] = []
+    watching.on("request", lambda request: asked.append(request.url))
+    badge = watching.locator(f"#card-{talk.pk} [data-comment-badge]")
+    todo_count = watching.locator(f"#count-{together.todo.pk} [data-count]")
+    doing_count = watching.locator(f"#count-{together.doing.pk} [data-count]")
+    expect(badge).to_have_count(0)
+
+    first = task_services.comment_create(task=talk, actor=together.owner, body="First!")
+    expect(badge).to_have_text("1 comment")
+    expect(badge).to_have_attribute("title", "1 comment")
+    task_services.comment_create(task=talk, actor=together.owner, body="Second!")
+    expect(badge).to_have_text("2 comments")
+    # The badge the page made is the one the server renders.
+    client = Client()
+    client.force_login(together.member)
+    card_html = client.get(f"/boards/{together.board.pk}/cards/{talk.pk}/").content.decode()
+    rendered = watching.evaluate(
+        """html => { const t = document.createElement("template"); t.innerHTML = html;
+                     return t.content.querySelector("[data-comment-badge]").outerHTML; }""",
+        card_html,
+    )
+    assert badge.evaluate("node => node.outerHTML") == rendered
+
+    task_services.task_move(task=talk, actor=together.owner, to_list_id=together.doing.pk, index=0)
+    expect(titles(watching, together.doing)).to_have_text(["Talk about it", "Busy"])
+    expect(todo_count).to_have_text("1")
+    expect(doing_count).to_have_text("2")
+    task_services.task_delete(task=other, actor=together.owner)
+    expect(watching.locator(f"#card-{other.pk}")).to_have_count(0)
+    expect(todo_count).to_have_text("0")
+    task_services.comment_delete(comment=first, actor=together.owner)
+    expect(badge).to_have_text("1 comment")
+    task_services.comment_delete(comment=talk.comments.get(), actor=together.owner)
+    expect(badge).to_have_count(0)
+    # Nothing else was on the card: its row of badges went with the last one.
+    expect(watching.locator(f"#card-{talk.pk} .task-card-meta")).to_have_count(0)
+    task_services.task_create(
+        board=together.board, actor=together.owner, list_id=together.todo.pk, title="New"
+    )
+    expect(titles(watching, together.todo)).to_have_text(["New"])
+    expect(todo_count).to_have_text("1")
+
+    counts_or_cards = [url for url in asked if "/counts/" in url or "/cards/" in url]
+    # Only the new card is fetched (the server renders cards); no counts, no commented card.
+    assert counts_or_cards == [
+        f"{asgi_server.http_url}/boards/{together.board.pk}/cards/{Task.objects.get(title='New').pk}/"
+    ]
     assert_not_reloaded(watching)
 
 

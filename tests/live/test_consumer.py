@@ -253,6 +253,7 @@ def test_a_write_reaches_the_socket_as_an_event(server: AsgiServer) -> None:
         "actor": {"id": given.member.pk, "name": given.member.name},
         "data": activity.data,
         "at": activity.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "lists": [{"id": todo.pk, "total": 1, "wip_limit": None, "at_limit": False}],
     }
     assert event["data"]["id"] == task["id"]
 
@@ -281,6 +282,39 @@ def test_resync_after_a_disconnect_replays_exactly_the_missed_events(server: Asg
     ]
     assert replayed[0]["data"] == Activity.objects.get(board=given.board, seq=seen + 1).data
     assert (live["seq"], live["data"]["title"]) == (seen + 4, "four")
+
+
+def test_a_replay_carries_the_counts_the_live_events_carried(server: AsgiServer) -> None:
+    # The lists' counts and the comment count are stored with the event (Activity.envelope):
+    # a client that missed the events is told exactly what those who saw them were told.
+    given = board_with_roles()
+    todo, doing = BoardListFactory.create_batch(2, board=given.board)
+    token = access_token(given.member)
+    with open_socket(server, board_path(given.board.pk), token=access_token(given.viewer)) as ws:
+        seen = next_frame(ws)["seq"]
+        task = create_task(server, given.member, given.board, todo.pk, "Card")
+        writes: list[tuple[str, str, dict[str, Any]]] = [
+            ("PATCH", f"/api/v1/tasks/{task['id']}/", {"list_id": doing.pk}),
+            ("POST", f"/api/v1/tasks/{task['id']}/comments/", {"body": "First"}),
+        ]
+        for method, path, body in writes:
+            status, answer = server.request(method, path, token=token, body=body)
+            assert status in (200, 201), answer
+        live = [next_frame_of(ws, "event") for _ in range(3)]
+
+    with open_socket(server, board_path(given.board.pk), token=access_token(given.viewer)) as ws:
+        next_frame(ws)
+        ws.send(json.dumps({"type": "resync", "since": seen}))
+        replayed = [next_frame_of(ws, "event") for _ in live]
+
+    assert replayed == live
+    assert [frame["verb"] for frame in live] == ["task.created", "task.moved", "comment.created"]
+    assert live[0]["lists"] == [{"id": todo.pk, "total": 1, "wip_limit": None, "at_limit": False}]
+    assert live[1]["lists"] == [
+        {"id": todo.pk, "total": 0, "wip_limit": None, "at_limit": False},
+        {"id": doing.pk, "total": 1, "wip_limit": None, "at_limit": False},
+    ]
+    assert live[2]["task"] == {"id": task["id"], "comment_count": 1}
 
 
 def test_resync_from_too_far_back_or_from_the_future_answers_reset(server: AsgiServer) -> None:
