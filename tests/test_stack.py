@@ -64,6 +64,7 @@ def test_every_config_is_written(rendered: StackConfig) -> None:
         "nginx.conf",
         "on-role-change-pg0.sh",
         "on-role-change-pg1.sh",
+        "options.json",
         "patroni-pg0.yml",
         "patroni-pg1.yml",
         "pgbouncer-databases.ini",

@@ -80,6 +80,8 @@ def render(config: StackConfig) -> Secrets:
         (config.run / "nginx" / sub).mkdir(parents=True, exist_ok=True)
     _write(config.run / "nginx.conf", nginx_conf(config))
     _write(config.run / "prometheus.yml", prometheus_yml(config))
+    # What this `up` was asked for, which `scale` keeps when it writes nginx.conf again.
+    _write(config.run / "options.json", json.dumps({"load_test": config.load_test}))
     # The recording and alert rules of deploy/prometheus/ (issue 16), as production loads them.
     rules = config.run / "prometheus-rules"
     rules.mkdir(exist_ok=True)
@@ -295,7 +297,8 @@ def scale_web(config: StackConfig, count: int) -> None:
         raise SystemExit("scale web: between 1 and 9 instances (ports base+1 .. base+9)")
     if running_pid(config, "nginx") is None:
         raise SystemExit("the stack is not running (make stack)")
-    config = dataclasses.replace(config, web_instances=count)
+    options = json.loads((config.run / "options.json").read_text())
+    config = dataclasses.replace(config, web_instances=count, load_test=options["load_test"])
     web = [proc for proc in app_tier(config) if proc.kind == "web"]
     _start_and_wait(config, _prepared(config, config.secrets(), web), db_user(), timeout=120)
     _write(config.run / "nginx.conf", nginx_conf(config))
