@@ -89,7 +89,7 @@ wal-archive: $(DEPS)
 wal-archive-stop: $(DEPS)
 	$(PY) -m deploy.backup wal-stop
 
-# The load test (docs/benchmarks.md "Load test (issue 17)"): locust against make stack
+# The load test (docs/benchmarks.md "Load test (issue 17)"): locust against `make stack LOAD=1`
 # (https://127.0.0.1:8443), e.g. LOAD_ARGS="--users 2000 --duration 120 --calibrate 50";
 # LOAD_ARGS="--local ..." starts a target of its own instead (PostgreSQL, Redis, nginx).
 LOAD_ARGS ?= --users 2000 --spawn-rate 20 --duration 120
