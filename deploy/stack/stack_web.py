@@ -228,6 +228,7 @@ def app_environment(config: StackConfig, secrets: Secrets) -> dict[str, str]:
         "STATIC_ROOT": str(config.var / "static"),
         "TASKBOARD_VAR_DIR": str(config.data / "app"),
         "LOG_LEVEL": "INFO",
+        **({"EMAIL_URL": config.email_url} if config.email_url else {}),
     }
 
 
