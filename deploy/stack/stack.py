@@ -226,10 +226,22 @@ def _static_up_to_date(config: StackConfig) -> bool:
     return manifest.stat().st_mtime > newest
 
 
+def _front_configs(config: StackConfig) -> dict[str, str]:
+    return {
+        name: path.read_text() if path.exists() else ""
+        for name, path in (
+            ("nginx", config.run / "nginx.conf"),
+            ("prometheus", config.run / "prometheus.yml"),
+        )
+    }
+
+
 def up(config: StackConfig) -> None:
     owner = db_user()
     pg_bindir()
+    before = _front_configs(config)
     secrets = render(config)
+    changed = [name for name, text in _front_configs(config).items() if text != before[name]]
     ensure_certificate(config)
     check_configs(config)
     procs = {proc.name: proc for proc in db_tier(config)}
@@ -252,9 +264,9 @@ def up(config: StackConfig) -> None:
     migrate(config, secrets)
     print(f"Starting the app: {config.web_instances} gunicorn, 2 uvicorn, 3 workers, beat...", flush=True)
     _start_and_wait(config, _prepared(config, secrets, app_tier(config)), owner, timeout=120)
-    reload = [name for name in ("nginx", "prometheus") if running_pid(config, name)]
+    reload = [name for name in changed if running_pid(config, name)]
     _start_and_wait(config, front_tier(config), owner, timeout=60)
-    # Already running: they read the configs render() rewrote (STACK_LOAD_TEST, a scale).
+    # Already running with another config (STACK_LOAD_TEST, STACK_WEB_INSTANCES): they reread it.
     _reload(config, reload)
     wait_for(
         f"https://127.0.0.1:{config.ports.https}/healthz through nginx",
