@@ -157,12 +157,16 @@ class Load:
     failures: list[Any] = field(default_factory=list)
     first_failure_at: float | None = None
     last_failure_at: float | None = None
+    # When the last request that failed was sent: every request sent after it succeeded (a
+    # request may fail long after it was sent: the client gives up after 15 s).
+    last_failure_sent_at: float | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _workers: list[threading.Thread] = field(default_factory=list)
 
     def _loop(self, index: int) -> None:
         while not self._stop.wait(self.pause):
+            sent = time.monotonic()
             try:
                 status, result = self.send(index)
             except (OSError, ValueError) as error:
@@ -178,6 +182,7 @@ class Load:
                     now = time.monotonic()
                     self.first_failure_at = self.first_failure_at or now
                     self.last_failure_at = now
+                    self.last_failure_sent_at = max(sent, self.last_failure_sent_at or sent)
 
     def __enter__(self) -> Load:
         self._workers = [
