@@ -89,7 +89,7 @@ wal-archive: $(DEPS)
 wal-archive-stop: $(DEPS)
 	$(PY) -m deploy.backup wal-stop
 
-# The load test (docs/benchmarks.md "Load test (issue 17)"): locust against make stack
+# The load test (docs/benchmarks.md "Load test (issue 17)"): locust against `make stack LOAD=1`
 # (https://127.0.0.1:8443), e.g. LOAD_ARGS="--users 2000 --duration 120 --calibrate 50";
 # LOAD_ARGS="--local ..." starts a target of its own instead (PostgreSQL, Redis, nginx).
 LOAD_ARGS ?= --users 2000 --spawn-rate 20 --duration 120
@@ -100,10 +100,11 @@ bench-load: $(DEPS)
 # The production topology on this machine (docs/operations.md "The stack on one machine"):
 # Patroni + etcd (primary and a synchronous replica), PgBouncer, Redis, 3 gunicorn,
 # 2 uvicorn, a worker per queue, beat, nginx on https://127.0.0.1:8443, Prometheus. Data in
-# var/stack/ survives stack-down; stack-reset wipes it.
+# var/stack/ survives stack-down; stack-reset wipes it. `make stack LOAD=1` (STACK_LOAD_TEST=1)
+# spares loopback from nginx's per-address limits, for the load test (make bench-load).
 stack: $(DEPS)
 	deploy/local/install-system-packages.sh stack
-	$(PY) deploy/stack/stack.py up
+	$(if $(LOAD),STACK_LOAD_TEST=1 )$(PY) deploy/stack/stack.py up
 
 stack-down:
 	$(PY) deploy/stack/stack.py down

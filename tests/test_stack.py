@@ -64,6 +64,7 @@ def test_every_config_is_written(rendered: StackConfig) -> None:
         "nginx.conf",
         "on-role-change-pg0.sh",
         "on-role-change-pg1.sh",
+        "options.json",
         "patroni-pg0.yml",
         "patroni-pg1.yml",
         "pgbouncer-databases.ini",
@@ -127,6 +128,47 @@ def test_nginx_balances_retries_only_safe_requests_and_adds_one_hop(rendered: St
         assert "proxy_set_header X-Request-ID $taskboard_request_id;" in block
     assert "limit_req zone=auth_per_ip" in _block(text, "location /api/v1/auth/")
     assert "immutable" in _block(text, "location /static/")
+
+
+def _limit_exemptions(conf: Path) -> list[str]:
+    block = _block(re.sub(r"#[^\n]*", "", conf.read_text()), "geo $taskboard_limit_exempt")
+    return re.findall(r"^\s*(\S+) 1;", block, re.MULTILINE)
+
+
+def test_nginx_limits_every_address_unless_a_load_test_asks_to_spare_loopback(
+    rendered: StackConfig, tmp_path: Path
+) -> None:
+    text = (rendered.run / "nginx.conf").read_text()
+    assert "limit_req_zone $taskboard_limit_key zone=per_ip" in text
+    assert "limit_req_zone $taskboard_limit_key zone=auth_per_ip" in text
+    assert _limit_exemptions(rendered.run / "nginx.conf") == []
+
+    result = _run("render", "--dir", str(tmp_path), env={"STACK_LOAD_TEST": "1"})
+
+    assert result.returncode == 0, result.stderr
+    assert _limit_exemptions(tmp_path / "run" / "nginx.conf") == ["127.0.0.0/8", "::1"]
+
+
+def test_the_web_instance_count_sets_nginx_s_and_prometheus_s_targets(tmp_path: Path) -> None:
+    result = _run("render", "--dir", str(tmp_path), env={"STACK_WEB_INSTANCES": "1"})
+
+    assert result.returncode == 0, result.stderr
+    conf = re.sub(r"#[^\n]*", "", (tmp_path / "run" / "nginx.conf").read_text())
+    assert re.findall(r"server (127\.0\.0\.1:\d+)", _block(conf, "upstream taskboard_wsgi")) == [
+        f"127.0.0.1:{PORT_BASE + 1}"
+    ]
+    web_job = (tmp_path / "run" / "prometheus.yml").read_text().split("job_name: web", 1)[1]
+    assert web_job.split("job_name:", 1)[0].count("127.0.0.1:") == 1
+
+
+def test_scale_needs_web_and_a_count_and_a_running_stack(tmp_path: Path) -> None:
+    assert _run("scale", "db", "2", "--dir", str(tmp_path)).returncode == 2
+    assert _run("scale", "web", "--dir", str(tmp_path)).returncode == 2
+
+    result = _run("scale", "web", "2", "--dir", str(tmp_path))
+
+    assert result.returncode == 1
+    assert "not running" in result.stderr
 
 
 def test_patroni_accepts_the_config(rendered: StackConfig) -> None:

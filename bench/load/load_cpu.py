@@ -89,9 +89,12 @@ def machine_busy_seconds() -> float:
 
 
 def pids_from_files(folder: Path) -> list[int]:
-    """The pids in make stack's pid files (those still running)."""
+    """The pids in make stack's pid files (those still running), and its PostgreSQL
+    postmasters': Patroni starts each one detached (its parent is init, not Patroni), so
+    they are roots of their own, found in <stack>/data/<node>/data/postmaster.pid."""
     pids = []
-    for path in sorted(folder.glob("*.pid")):
+    postmasters = sorted(folder.parent.parent.glob("data/*/data/postmaster.pid"))
+    for path in [*sorted(folder.glob("*.pid")), *postmasters]:
         try:
             pid = int(path.read_text().split()[0])
         except (OSError, ValueError, IndexError):

@@ -1,6 +1,8 @@
 """The load test of issue 17: many simulated people against the production topology.
 
-    make stack && .venv/bin/python bench/load/run.py --users 2000 --spawn-rate 20 --duration 120
+    make stack LOAD=1 && .venv/bin/python bench/load/run.py --users 2000 --spawn-rate 20 --duration 120
+    .venv/bin/python bench/load/run.py --users 500 --web-instances 1,2,3 \
+        --scale-command ".venv/bin/python deploy/stack/stack.py scale web"
     .venv/bin/python bench/load/run.py --local --users 200 --duration 60      # no make stack
     .venv/bin/python bench/load/run.py --local --users 1000 --web-instances 1,2,3
 
@@ -26,7 +28,9 @@ self-signed, so not verified), or with `--local` against a stack of its own
 
 `--web-instances 1,2,3` repeats the measurement with that many gunicorn instances: the
 local stack changes its own; for another target give `--scale-command` (run with the
-count appended, before each measurement). Results: docs/benchmarks.md ("Load test").
+count appended, before each measurement; make stack's is `deploy/stack/stack.py scale web`).
+make stack must run with `LOAD=1`: its nginx limits each address, and all the simulated
+people come from 127.0.0.1. Results: docs/benchmarks.md ("Load test").
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@
     python deploy/stack/stack.py reset    # stop and wipe var/stack/
     python deploy/stack/stack.py status   # each process, its health, Patroni's view
     python deploy/stack/stack.py render   # write the configs only (var/stack/run/)
+    python deploy/stack/stack.py scale web N   # N gunicorn instances behind nginx, now
+
+STACK_LOAD_TEST=1 (`make stack LOAD=1`) spares loopback from nginx's per-address limits, for
+the load test (bench/load/); STACK_WEB_INSTANCES sets the gunicorn count `up` starts (3).
 
 etcd + two Patroni nodes (PostgreSQL primary and a synchronous streaming replica), a
 PgBouncer in front of each node, Redis, 3 gunicorn and 2 uvicorn instances, a Celery worker per
@@ -16,11 +20,14 @@ docs/operations.md "The stack on one machine".
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +35,7 @@ from pathlib import Path
 from pgbouncer_route import write_routes
 from stack_config import NODES, DbUser, Secrets, StackConfig, db_user, pg_bindir, which
 from stack_db import patroni_yaml, pgbouncer_ini, pgbouncer_socket_dir, pgbouncer_userlist, role_change_script
-from stack_procs import Proc, start, stop, wait_for
+from stack_procs import Proc, running_pid, start, stop, wait_for
 from stack_status import cluster, https_ok, print_status, proc_health
 from stack_topology import PYTHON, all_procs, app_tier, db_tier, front_tier, patroni_conf
 from stack_web import app_environment, env_file, nginx_conf, prometheus_yml
@@ -73,6 +80,8 @@ def render(config: StackConfig) -> Secrets:
         (config.run / "nginx" / sub).mkdir(parents=True, exist_ok=True)
     _write(config.run / "nginx.conf", nginx_conf(config))
     _write(config.run / "prometheus.yml", prometheus_yml(config))
+    # What this `up` was asked for, which `scale` keeps when it writes nginx.conf again.
+    _write(config.run / "options.json", json.dumps({"load_test": config.load_test}))
     # The recording and alert rules of deploy/prometheus/ (issue 16), as production loads them.
     rules = config.run / "prometheus-rules"
     rules.mkdir(exist_ok=True)
@@ -217,10 +226,22 @@ def _static_up_to_date(config: StackConfig) -> bool:
     return manifest.stat().st_mtime > newest
 
 
+def _front_configs(config: StackConfig) -> dict[str, str]:
+    return {
+        name: path.read_text() if path.exists() else ""
+        for name, path in (
+            ("nginx", config.run / "nginx.conf"),
+            ("prometheus", config.run / "prometheus.yml"),
+        )
+    }
+
+
 def up(config: StackConfig) -> None:
     owner = db_user()
     pg_bindir()
+    before = _front_configs(config)
     secrets = render(config)
+    changed = [name for name, text in _front_configs(config).items() if text != before[name]]
     ensure_certificate(config)
     check_configs(config)
     procs = {proc.name: proc for proc in db_tier(config)}
@@ -241,23 +262,68 @@ def up(config: StackConfig) -> None:
     for name in ("pgbouncer", "redis"):
         start(config, procs[name], owner)
     migrate(config, secrets)
-    print("Starting the app: 3 gunicorn, 2 uvicorn, 3 workers, beat...", flush=True)
-    environment = app_environment(config, secrets)
-    app = app_tier(config)
-    for proc in app:
-        proc.env = {**environment, **proc.env}
-        multiproc = Path(proc.env["PROMETHEUS_MULTIPROC_DIR"])
-        # A fresh folder per start: the files of dead processes would add up forever.
-        shutil.rmtree(multiproc, ignore_errors=True)
-        multiproc.mkdir(parents=True)
-    _start_and_wait(config, app, owner, timeout=120)
+    print(f"Starting the app: {config.web_instances} gunicorn, 2 uvicorn, 3 workers, beat...", flush=True)
+    _start_and_wait(config, _prepared(config, secrets, app_tier(config)), owner, timeout=120)
+    reload = [name for name in changed if running_pid(config, name)]
     _start_and_wait(config, front_tier(config), owner, timeout=60)
+    # Already running with another config (STACK_LOAD_TEST, STACK_WEB_INSTANCES): they reread it.
+    _reload(config, reload)
     wait_for(
         f"https://127.0.0.1:{config.ports.https}/healthz through nginx",
         lambda: https_ok(config, "/healthz")[0],
         30,
     )
     print_summary(config)
+
+
+def _prepared(config: StackConfig, secrets: Secrets, procs: list[Proc]) -> list[Proc]:
+    """The app's environment on each process, and a fresh metrics folder for those not running
+    (the files of dead processes would add up forever)."""
+    environment = app_environment(config, secrets)
+    for proc in procs:
+        proc.env = {**environment, **proc.env}
+        if running_pid(config, proc.name) is None:
+            multiproc = Path(proc.env["PROMETHEUS_MULTIPROC_DIR"])
+            shutil.rmtree(multiproc, ignore_errors=True)
+            multiproc.mkdir(parents=True)
+    return procs
+
+
+def _reload(config: StackConfig, names: list[str]) -> None:
+    """SIGHUP: nginx and Prometheus reread their configs without dropping a connection."""
+    for name in names:
+        pid = running_pid(config, name)
+        if pid is not None:
+            os.kill(pid, signal.SIGHUP)
+
+
+def _web_pid_names(config: StackConfig) -> list[str]:
+    return sorted(p.stem for p in (config.run / "pids").glob("web-*.pid"))
+
+
+def scale_web(config: StackConfig, count: int) -> None:
+    """N gunicorn instances on the running stack: the new ones start and turn healthy, nginx
+    (and Prometheus) reload with N upstream servers, then the ones beyond N stop (SIGTERM:
+    gunicorn finishes its requests; nginx no longer sends it any)."""
+    if not 1 <= count <= 9:
+        raise SystemExit("scale web: between 1 and 9 instances (ports base+1 .. base+9)")
+    if running_pid(config, "nginx") is None:
+        raise SystemExit("the stack is not running (make stack)")
+    options = json.loads((config.run / "options.json").read_text())
+    config = dataclasses.replace(config, web_instances=count, load_test=options["load_test"])
+    web = [proc for proc in app_tier(config) if proc.kind == "web"]
+    _start_and_wait(config, _prepared(config, config.secrets(), web), db_user(), timeout=120)
+    _write(config.run / "nginx.conf", nginx_conf(config))
+    _write(config.run / "prometheus.yml", prometheus_yml(config))
+    check_configs(config)
+    _reload(config, ["nginx", "prometheus"])
+    # nginx's old workers finish their requests on the old upstreams; give them a moment.
+    time.sleep(1)
+    keep = {proc.name for proc in web}
+    for name in _web_pid_names(config):
+        if name not in keep and stop(config, name):
+            print(f"stopped {name}")
+    print(f"web: {count} gunicorn instance(s) behind nginx")
 
 
 def print_summary(config: StackConfig) -> None:
@@ -281,7 +347,9 @@ def down(config: StackConfig) -> None:
     patronis = [p.name for p in procs if p.name.startswith("patroni-")]
     if leader is not None:
         patronis.sort(key=lambda name: name == f"patroni-{leader['name']}")
-    for name in [*reversed(order), *patronis, "etcd"]:
+    # Instances beyond the topology's (a `scale web` up) first.
+    extra = [name for name in _web_pid_names(config) if name not in order]
+    for name in [*extra, *reversed(order), *patronis, "etcd"]:
         if stop(config, name, timeout=40 if name.startswith("patroni-") else 20):
             print(f"stopped {name}")
 
@@ -294,7 +362,8 @@ def reset(config: StackConfig) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="stack.py", description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=["up", "down", "reset", "status", "render"])
+    parser.add_argument("command", choices=["up", "down", "reset", "status", "render", "scale"])
+    parser.add_argument("scale", nargs="*", help="scale: web N")
     parser.add_argument("--dir", type=Path, help="the stack's folder (default var/stack, or STACK_DIR)")
     args = parser.parse_args(argv)
     config = StackConfig.from_environment(var=args.dir.resolve() if args.dir else None)
@@ -304,6 +373,10 @@ def main(argv: list[str] | None = None) -> int:
         down(config)
     elif args.command == "reset":
         reset(config)
+    elif args.command == "scale":
+        if len(args.scale) != 2 or args.scale[0] != "web" or not args.scale[1].isdigit():
+            parser.error("usage: stack.py scale web N")
+        scale_web(config, int(args.scale[1]))
     elif args.command == "render":
         render(config)
         print(f"configs written to {config.run}")

@@ -66,6 +66,11 @@ class Ports:
         return self.base + 29
 
     @property
+    def smtp_sink(self) -> int:
+        """No process of the stack's: where the drills' SMTP sink listens (STACK_EMAIL_URL)."""
+        return self.base + 25
+
+    @property
     def prometheus(self) -> int:
         return self.base + 90
 
@@ -127,6 +132,15 @@ class StackConfig:
     # survives losing the primary. STACK_SYNC=0 for asynchronous replication.
     synchronous: bool = True
     web_workers: int = 2
+    # Gunicorn instances behind nginx (`stack.py scale web N` changes the running stack).
+    web_instances: int = WEB_INSTANCES
+    # STACK_LOAD_TEST=1 (`make stack LOAD=1`): nginx's per-address limits spare loopback, where
+    # a load test's thousands of simulated people all come from. Off by default; production
+    # configs (deploy/nginx/) limit every address.
+    load_test: bool = False
+    # STACK_EMAIL_URL: the app's EMAIL_URL (an SMTP server; the drills start a sink). Unset,
+    # mail goes to the embedded default's folder (TASKBOARD_VAR_DIR/mail/*.eml).
+    email_url: str = ""
 
     @classmethod
     def from_environment(cls, var: Path | None = None) -> StackConfig:
@@ -141,6 +155,9 @@ class StackConfig:
             ports=ports,
             synchronous=environ.get("STACK_SYNC", "1") not in ("0", "false", "off", "no"),
             web_workers=int(environ.get("STACK_WEB_WORKERS", "2")),
+            web_instances=int(environ.get("STACK_WEB_INSTANCES", str(WEB_INSTANCES))),
+            load_test=environ.get("STACK_LOAD_TEST", "0") in ("1", "true", "on", "yes"),
+            email_url=environ.get("STACK_EMAIL_URL", ""),
         )
 
     # Folders.

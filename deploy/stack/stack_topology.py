@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from stack_config import ASGI_INSTANCES, NODES, QUEUES, WEB_INSTANCES, StackConfig, which
+from stack_config import ASGI_INSTANCES, NODES, QUEUES, StackConfig, which
 from stack_db import etcd_command
 from stack_procs import Proc
 
@@ -69,7 +69,7 @@ def app_tier(config: StackConfig) -> list[Proc]:
     ports = config.ports
     metrics = config.run / "prometheus-multiproc"
     procs = []
-    for i in range(WEB_INSTANCES):
+    for i in range(config.web_instances):
         procs.append(
             Proc(
                 f"web-{i}",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stack_config import ASGI_INSTANCES, QUEUES, WEB_INSTANCES, Secrets, StackConfig
+from stack_config import ASGI_INSTANCES, QUEUES, Secrets, StackConfig
 
 # Requests per second per client address on /api/v1/auth/ (token, register, reset...):
 # beyond the app's own per-account and per-address limits, nginx turns away a flood
@@ -14,7 +14,8 @@ AUTH_BURST = 20
 def _upstreams(config: StackConfig) -> str:
     ports = config.ports
     web = "\n".join(
-        f"    server 127.0.0.1:{ports.web(i)} max_fails=1 fail_timeout=5s;" for i in range(WEB_INSTANCES)
+        f"    server 127.0.0.1:{ports.web(i)} max_fails=1 fail_timeout=5s;"
+        for i in range(config.web_instances)
     )
     asgi = "\n".join(
         f"    server 127.0.0.1:{ports.asgi(i)} max_fails=1 fail_timeout=5s;" for i in range(ASGI_INSTANCES)
@@ -43,6 +44,19 @@ _WSGI = f"""            proxy_pass http://taskboard_wsgi;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
 {_PROXY_HEADERS}"""
+
+
+def _limit_key(config: StackConfig) -> str:
+    """The per-address limits' key: the client's address, or empty (nginx does not count a
+    request with an empty key) for the addresses exempted. Only loopback, and only with
+    STACK_LOAD_TEST=1: a load test's simulated people all come from 127.0.0.1."""
+    exempt = "\n        127.0.0.0/8 1;\n        ::1 1;" if config.load_test else ""
+    who = "loopback (STACK_LOAD_TEST=1)" if config.load_test else "none"
+    return f"""    # Exempt from the per-address limits: {who}.
+    geo $taskboard_limit_exempt {{
+        default 0;{exempt}
+    }}
+    map $taskboard_limit_exempt $taskboard_limit_key {{ 1 ""; default $binary_remote_addr; }}"""
 
 
 def nginx_conf(config: StackConfig) -> str:
@@ -74,8 +88,9 @@ http {{
     # A request id from the client (or a proxy in front) is kept, otherwise nginx makes one;
     # the app logs it and nginx returns it.
     map $http_x_request_id $taskboard_request_id {{ default $http_x_request_id; "" $request_id; }}
-    limit_req_zone $binary_remote_addr zone=per_ip:10m rate=50r/s;
-    limit_req_zone $binary_remote_addr zone=auth_per_ip:10m rate={AUTH_RATE};
+{_limit_key(config)}
+    limit_req_zone $taskboard_limit_key zone=per_ip:10m rate=50r/s;
+    limit_req_zone $taskboard_limit_key zone=auth_per_ip:10m rate={AUTH_RATE};
     limit_req_status 429;
     log_format taskboard '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
                          '"$http_referer" "$http_user_agent" rt=$request_time urt=$upstream_response_time '
@@ -160,7 +175,7 @@ def prometheus_yml(config: StackConfig) -> str:
 
     token_file = config.run / "metrics-token"
     app_jobs = [
-        ("web", [ports.web(i) for i in range(WEB_INSTANCES)]),
+        ("web", [ports.web(i) for i in range(config.web_instances)]),
         ("asgi", [ports.asgi(i) for i in range(ASGI_INSTANCES)]),
         ("worker", [ports.worker_metrics(i) for i in range(len(QUEUES))]),
         ("beat", [ports.beat_metrics]),
@@ -213,6 +228,7 @@ def app_environment(config: StackConfig, secrets: Secrets) -> dict[str, str]:
         "STATIC_ROOT": str(config.var / "static"),
         "TASKBOARD_VAR_DIR": str(config.data / "app"),
         "LOG_LEVEL": "INFO",
+        **({"EMAIL_URL": config.email_url} if config.email_url else {}),
     }
 
 

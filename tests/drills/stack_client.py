@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "deploy" / "stack"))
 
@@ -28,16 +30,31 @@ from stack_procs import running_pid, start, stop  # noqa: E402
 from stack_status import cluster, synchronous_mode  # noqa: E402
 from stack_topology import db_tier  # noqa: E402
 
-__all__ = ["cluster", "running_pid", "stop", "synchronous_mode"]
+__all__ = ["cluster", "db_tier", "db_user", "running_pid", "start", "stop", "synchronous_mode"]
 
 # Not var/stack: a developer's own stack (and its data) is left alone.
 DRILL_DIR = ROOT / "var" / "stack-drill"
 
 
+# What every `make stack` of the drills sets (the app processes inherit make's environment):
+# loopback spared from nginx's per-address limits (the drills' clients and their locust crowd
+# all come from 127.0.0.1), mail to the drills' SMTP sink (drill_load.SmtpSink), and the
+# outbox's windows shortened so that a lost claim is taken back within the drill: 20 s
+# instead of 10 min (no send to the local sink takes a second), a sweep every 3 s.
+DRILL_ENV = {
+    "STACK_LOAD_TEST": "1",
+    # The drills sign up ~20 users from one address in minutes (the default is 20 an hour).
+    "API_THROTTLE_REGISTER": "500/hour",
+    "OUTBOX_CLAIM_TIMEOUT_SECONDS": "20",
+    "OUTBOX_SWEEP_SECONDS": "3",
+}
+
+
 def make(
     target: str, extra: dict[str, str] | None = None, timeout: float = 600
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "STACK_DIR": str(DRILL_DIR), **(extra or {})}
+    sink = f"smtp://127.0.0.1:{config().ports.smtp_sink}"
+    env = {**os.environ, **DRILL_ENV, "STACK_EMAIL_URL": sink, "STACK_DIR": str(DRILL_DIR), **(extra or {})}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.pop("DATABASE_URL", None)
     env.pop("DATABASE_REPLICA_URLS", None)
@@ -55,6 +72,17 @@ def make(
 
 def config() -> StackConfig:
     return StackConfig.from_environment(var=DRILL_DIR)
+
+
+def primary(stack: StackConfig) -> psycopg.Connection[Any]:
+    """The taskboard database on the current primary, as the superuser (not through PgBouncer)."""
+    secrets = json.loads((stack.data / "secrets.json").read_text())
+    hosts = ",".join(f"127.0.0.1:{stack.ports.postgres(n)}" for n in range(2))
+    return psycopg.connect(
+        f"postgres://postgres:{secrets['superuser_password']}@{hosts}/taskboard?target_session_attrs=read-write",
+        autocommit=True,
+        connect_timeout=3,
+    )
 
 
 class ApiError(Exception):
@@ -116,8 +144,8 @@ class Api:
 class Load:
     """Threads sending one kind of request in a loop until stopped; every outcome counted.
     `send(i)` is called by thread i: each thread signs in as its own user, as the app's
-    per-account throttle (API_THROTTLE_USER, 600/min) would otherwise answer 429; the pause
-    keeps all of them under nginx's 50 requests/s per address (all come from 127.0.0.1)."""
+    per-account throttle (API_THROTTLE_USER, 600/min) would otherwise answer 429. (nginx's
+    per-address limits spare loopback in the drills' stack: STACK_LOAD_TEST, DRILL_ENV.)"""
 
     send: Callable[[int], tuple[int, Any]]
     threads: int = 4
@@ -129,12 +157,16 @@ class Load:
     failures: list[Any] = field(default_factory=list)
     first_failure_at: float | None = None
     last_failure_at: float | None = None
+    # When the last request that failed was sent: every request sent after it succeeded (a
+    # request may fail long after it was sent: the client gives up after 15 s).
+    last_failure_sent_at: float | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _workers: list[threading.Thread] = field(default_factory=list)
 
     def _loop(self, index: int) -> None:
         while not self._stop.wait(self.pause):
+            sent = time.monotonic()
             try:
                 status, result = self.send(index)
             except (OSError, ValueError) as error:
@@ -150,6 +182,7 @@ class Load:
                     now = time.monotonic()
                     self.first_failure_at = self.first_failure_at or now
                     self.last_failure_at = now
+                    self.last_failure_sent_at = max(sent, self.last_failure_sent_at or sent)
 
     def __enter__(self) -> Load:
         self._workers = [

@@ -2,35 +2,35 @@
 `make drills` only. Each drill prints its figures and asserts them.
 
 The stack runs in var/stack-drill/ (not a developer's var/stack/) on the default ports, so
-nginx must be free to take 127.0.0.1:8443: a developer's own `make stack` must be down.
+nginx must be free to take 127.0.0.1:8443: a developer's own `make stack` must be down
+(fixtures: conftest.py). Every drill runs under the load test's crowd (`crowd`: locust,
+bounded, local), beside its own measured clients; the crowd's failures are printed per
+drill, and asserted 0 for its idempotent requests (GET) where the drill asserts 0.
+The Redis and mail-worker drills: test_stack_mail_drills.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
-import socket
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
 import pytest
 
+from .drill_load import Crowd
 from .stack_client import (
-    DRILL_DIR,
     Api,
     Load,
     Writer,
-    config,
     kill_node,
     leader_and_replica,
     live_event_after_write,
     make,
+    primary,
     restart,
     running_pid,
     stop,
@@ -42,48 +42,8 @@ from .stack_client import synchronous_mode as stack_synchronous_mode
 pytestmark = pytest.mark.drill
 
 
-def _port_taken(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-@pytest.fixture(scope="module")
-def stack() -> Iterator[Any]:
-    stack = config()
-    if _port_taken(stack.ports.https) and not (DRILL_DIR / "run" / "pids" / "nginx.pid").exists():
-        pytest.fail(f"127.0.0.1:{stack.ports.https} is taken: stop the other stack (make stack-down) first")
-    started = time.monotonic()
-    result = make("stack")
-    print(f"make stack took {time.monotonic() - started:.0f}s")
-    try:
-        assert result.returncode == 0, result.stdout + result.stderr
-        yield stack
-    finally:
-        make("stack-status")
-        # STACK_DRILL_KEEP=1 leaves it running to look at (then: STACK_DIR=var/stack-drill make stack-reset).
-        if os.environ.get("STACK_DRILL_KEEP") != "1":
-            make("stack-reset")
-
-
-@pytest.fixture(scope="module")
-def api(stack: Any) -> Api:
-    client = Api.for_stack(stack)
-    client.sign_up()
-    return client
-
-
-def _primary(stack: Any) -> psycopg.Connection[Any]:
-    secrets = json.loads((stack.data / "secrets.json").read_text())
-    hosts = ",".join(f"127.0.0.1:{stack.ports.postgres(n)}" for n in range(2))
-    return psycopg.connect(
-        f"postgres://postgres:{secrets['superuser_password']}@{hosts}/taskboard?target_session_attrs=read-write",
-        autocommit=True,
-        connect_timeout=3,
-    )
-
-
 def _titles_in_database(stack: Any, titles: list[str]) -> dict[str, int]:
-    with _primary(stack) as conn:
+    with primary(stack) as conn:
         rows = conn.execute(
             "SELECT title, count(*) FROM tasks_task WHERE title = ANY(%s) GROUP BY title", (titles,)
         ).fetchall()
@@ -122,7 +82,7 @@ def test_make_stack_serves_a_login_and_a_board_write_through_nginx(stack: Any, a
     assert sorted(m["role"] for m in members) == ["leader", "sync_standby"]
 
 
-def test_a_gunicorn_killed_with_sigkill_costs_no_idempotent_request(stack: Any, api: Api) -> None:
+def test_a_gunicorn_killed_with_sigkill_costs_no_idempotent_request(stack: Any, crowd: Crowd) -> None:
     users = writers(stack, 5)
     pid = running_pid(stack, "web-0")
     assert pid is not None
@@ -139,8 +99,10 @@ def test_a_gunicorn_killed_with_sigkill_costs_no_idempotent_request(stack: Any, 
         f"kill -9 web-0: {reads.total} reads, {reads.failed} failed {reads.statuses}; "
         f"{writes.total} writes, {writes.failed} failed {writes.statuses}, {twice} applied twice"
     )
+    crowd_figures = crowd.stop()
     assert reads.failed == 0
     assert reads.total > 20
+    assert crowd_figures.failures.get("GET", 0) == 0
     assert twice == 0
     assert all(title in stored for title in writes.results)
     # `make stack` starts what is missing.
@@ -148,7 +110,7 @@ def test_a_gunicorn_killed_with_sigkill_costs_no_idempotent_request(stack: Any, 
     assert running_pid(stack, "web-0") is not None
 
 
-def test_stopping_the_replica_moves_reads_to_the_primary_and_back(stack: Any, api: Api) -> None:
+def test_stopping_the_replica_moves_reads_to_the_primary_and_back(stack: Any, crowd: Crowd) -> None:
     users = writers(stack, 2)
     _, replica = leader_and_replica(stack)
     assert replica is not None
@@ -163,6 +125,7 @@ def test_stopping_the_replica_moves_reads_to_the_primary_and_back(stack: Any, ap
         f"last ones read from: {after_stop}"
     )
     assert reads.failed == 0
+    assert crowd.stop().failures.get("GET", 0) == 0
     assert after_stop
     assert all("replica" not in read_from for read_from in after_stop)
 
@@ -180,7 +143,9 @@ def test_stopping_the_replica_moves_reads_to_the_primary_and_back(stack: Any, ap
 
 
 @pytest.mark.parametrize("name", ["pgbouncer", "etcd"])
-def test_restarting_pgbouncer_or_etcd_needs_no_restart_of_the_app(stack: Any, name: str) -> None:
+def test_restarting_pgbouncer_or_etcd_needs_no_restart_of_the_app(
+    stack: Any, crowd: Crowd, name: str
+) -> None:
     users = writers(stack, 2)
     leader, _ = leader_and_replica(stack)
     reads = Load(lambda i: _read_from(users[i]), threads=2)
@@ -201,6 +166,7 @@ def test_restarting_pgbouncer_or_etcd_needs_no_restart_of_the_app(stack: Any, na
         f"{writes.total} writes, {writes.failed} failed {writes.statuses}; "
         f"last failure {recovery:.1f}s after the restart"
     )
+    crowd.stop()
     assert late_failures == 0
     assert leader_and_replica(stack)[0] == leader
     acknowledged = list(writes.results)
@@ -234,7 +200,9 @@ def _kill_the_primary_under_writes(stack: Any) -> Failover:
             last = writes.last_failure_at
             if last is not None and last > killed_at and time.monotonic() - last > 5:
                 break
-    recovery = (writes.last_failure_at - killed_at) if writes.last_failure_at else 0.0
+    # Writes succeed again: every write sent after this moment succeeded.
+    recovery = (writes.last_failure_sent_at - killed_at) if writes.last_failure_sent_at else 0.0
+    answered = (writes.last_failure_at - killed_at) if writes.last_failure_at else 0.0
     acknowledged = list(writes.results)
     stored = _titles_in_database(stack, acknowledged)
     lost = [title for title in acknowledged if title not in stored]
@@ -242,7 +210,8 @@ def _kill_the_primary_under_writes(stack: Any) -> Failover:
     print(
         f"kill -9 primary {leader} (synchronous_mode {stack_synchronous_mode(stack)}): new primary "
         f"{result.new_leader}; {writes.total} writes ({before} before the kill), {writes.failed} failed "
-        f"{writes.statuses}; writes succeeded again after {recovery:.1f}s; "
+        f"{writes.statuses}; every write sent {recovery:.1f}s after the kill or later succeeded "
+        f"(the last failure answered at {answered:.1f}s); "
         f"{result.acknowledged} acknowledged, {result.lost} lost"
     )
     return result
@@ -256,8 +225,11 @@ def _rejoin(stack: Any, old_leader: str, env: dict[str, str] | None = None) -> N
     assert {m["name"]: m["role"] for m in members}[old_leader] in ("replica", "sync_standby")
 
 
-def test_killing_the_primary_promotes_the_replica_and_loses_no_acknowledged_write(stack: Any) -> None:
+def test_killing_the_primary_promotes_the_replica_and_loses_no_acknowledged_write(
+    stack: Any, crowd: Crowd
+) -> None:
     failover = _kill_the_primary_under_writes(stack)
+    crowd.stop()
 
     assert failover.new_leader == failover.replica
     assert failover.recovery < 30
@@ -265,12 +237,15 @@ def test_killing_the_primary_promotes_the_replica_and_loses_no_acknowledged_writ
     _rejoin(stack, failover.leader)
 
 
-def test_without_synchronous_replication_a_failover_may_lose_acknowledged_writes(stack: Any) -> None:
+def test_without_synchronous_replication_a_failover_may_lose_acknowledged_writes(
+    stack: Any, crowd: Crowd
+) -> None:
     # STACK_SYNC=0 turns Patroni's synchronous_mode off on the running cluster.
     assert make("stack", {"STACK_SYNC": "0"}).returncode == 0
     assert stack_synchronous_mode(stack) is False
 
     failover = _kill_the_primary_under_writes(stack)
+    crowd.stop()
 
     # Measured, not bounded: what the replica had not replayed when the primary died is gone
     # (on one machine the replica is milliseconds behind, so usually none of it).

@@ -84,7 +84,7 @@ def refused_status(server: AsgiServer, path: str, **kwargs: Any) -> int | None:
 class LiveClient:
     """One viewer. `applied` is the seqs it applied, in the order it applied them."""
 
-    def __init__(self, server: AsgiServer, board_id: int, headers: Callable[[], dict[str, str]]) -> None:
+    def __init__(self, server: Any, board_id: int, headers: Callable[[], dict[str, str]]) -> None:
         self.server = server
         self.board_id = board_id
         self.headers = headers
@@ -109,6 +109,8 @@ class LiveClient:
                     additional_headers=self.headers(),
                     proxy=None,
                     open_timeout=10,
+                    # Through make stack's nginx (tests/drills): wss with its certificate.
+                    ssl=getattr(self.server, "ssl_context", None),
                 ) as ws:
                     await self._session(ws, stop)
                     delay = 0.05
