@@ -68,7 +68,10 @@ daemon off;
 worker_processes 1;
 pid {run / "nginx.pid"};
 error_log {logs / "nginx.error.log"} warn;
-events {{ worker_connections 4096; }}
+# Each person holds a socket (a client and an upstream connection) and a keep-alive HTTP
+# connection: 4,096 refused connections at 2,000 simulated people (docs/benchmarks.md).
+worker_rlimit_nofile 19000;
+events {{ worker_connections 16384; }}
 
 http {{
     types_hash_max_size 2048;

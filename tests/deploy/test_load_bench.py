@@ -82,6 +82,26 @@ def test_percentiles_are_locusts() -> None:
     assert report.percentile(histogram, 100, 1.0) == 900
 
 
+def test_the_p95_of_all_requests_merges_the_kinds_histograms() -> None:
+    report = _module("load_report")
+
+    def row(name: str, histogram: dict[str, int]) -> object:
+        count = sum(histogram.values())
+        p95 = report.percentile(histogram, count, 0.95)
+        return report.Row("GET", name, count, 0, 1.0, 0.0, p95, 0.0, 0.0, histogram)
+
+    # A rare slow kind (p95 110 ms, 40 of 1,000 requests) and a common fast one: together,
+    # 96 % of the requests take at most 30 ms.
+    slow = row("page: board", {"50": 30, "110": 10})
+    fast = row("api: boards", {"20": 900, "30": 60})
+    assert report.p95_overall([slow, fast]) == 30
+    # Without histograms (an older JSON), the upper estimate: the slowest kinds' p95 that
+    # hold 5 % of the requests.
+    slow.histogram, fast.histogram = {}, {}
+    assert report.p95_overall([slow, fast]) == 30
+    assert report.p95_overall([slow, row("api: boards", {"20": 10})]) == 110
+
+
 def test_cpu_is_counted_per_kind_over_a_process_tree() -> None:
     cpu = _module("load_cpu")
     # A child that burns some CPU when told to, between the meter's two readings.
