@@ -120,18 +120,24 @@ def instructions_report(counted: dict[str, Any]) -> list[str]:
 
 def run(stack: Stack, args: argparse.Namespace) -> list[str]:
     """Both measurements; the report's lines."""
-    rounds, fx = interleaved(stack, args)
-    lines = ["", "req/s, interleaved rounds (cost: 1 - with / without, each round's pair):", ""]
-    lines += report(rounds)
-    lines += [
-        "",
-        "app CPU per request, medians with / without: "
-        + "; ".join(
-            f"{r.scenario.name} {statistics.median(r.app_cpu_ms[WITH]):.2f} / "
-            f"{statistics.median(r.app_cpu_ms[WITHOUT]):.2f} ms"
-            for r in rounds
-        ),
-    ]
+    lines: list[str] = []
+    if args.rounds > 0:
+        rounds, fx = interleaved(stack, args)
+        lines += ["", "req/s, interleaved rounds (cost: 1 - with / without, each round's pair):", ""]
+        lines += report(rounds)
+        lines += [
+            "",
+            "app CPU per request, medians with / without: "
+            + "; ".join(
+                f"{r.scenario.name} {statistics.median(r.app_cpu_ms[WITH]):.2f} / "
+                f"{statistics.median(r.app_cpu_ms[WITHOUT]):.2f} ms"
+                for r in rounds
+            ),
+        ]
+    else:
+        stack.start_gunicorn()
+        fx = fixture(stack.base_url)
+        stack.stop_gunicorn()
     if args.instructions > 0:
         counted = instructions(stack, fx, args)
         lines += ["", "CPU instructions per request (callgrind, in-process WSGI, (2N - N) / N):", ""]
@@ -146,7 +152,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="only the metrics' and logs' cost: interleaved rounds, then callgrind's instruction counts",
     )
     parser.add_argument(
-        "--rounds", type=int, default=10, help="--metrics-cost: rounds per scenario (default 10)"
+        "--rounds", type=int, default=10, help="--metrics-cost: rounds per scenario (default 10; 0: none)"
     )
     parser.add_argument(
         "--round-seconds", type=float, default=5, help="--metrics-cost: seconds per run (default 5)"

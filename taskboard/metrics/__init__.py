@@ -19,22 +19,6 @@ from prometheus_client import Counter, values
 from .collectors import scrape_collector
 
 
-def _use_a_remembered_pid() -> None:
-    """In multiprocess mode every increment first asks the kernel for the process id (to
-    notice a fork): a system call per write, a third of a counter's cost in the profiles of
-    bench/api.py. The id is remembered instead and renewed in a forked child (gunicorn's
-    workers, Celery's prefork children), through prometheus_client's documented
-    `process_identifier`. Runs before any metric exists: the project package is imported
-    before anything that defines one."""
-    remembered = [os.getpid()]
-
-    def forked() -> None:
-        remembered[0] = os.getpid()
-
-    os.register_at_fork(after_in_child=forked)
-    values.ValueClass = values.MultiProcessValue(process_identifier=lambda: remembered[0])
-
-
 class _NoValue:
     """A metric's value that keeps nothing: METRICS_ENABLED=false (bench/api.py's baseline
     for the metrics' cost) leaves the counting calls in the code with nothing to do."""
@@ -67,9 +51,13 @@ ENABLED = os.environ.get("METRICS_ENABLED", "true").lower().strip() in environ.E
 if not ENABLED:
     values.ValueClass = _NoValue
 elif os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    # Each process writes its files there from its first metric on.
+    # Each process writes its files there from its first metric on, once per request
+    # (taskboard/metrics/multiprocess.py). Before any metric exists: the project package is
+    # imported before anything that defines one.
     os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
-    _use_a_remembered_pid()
+    from .multiprocess import DeferredValue
+
+    values.ValueClass = DeferredValue
 
 # The _created series (each counter's start time) double the output and nothing reads them.
 prometheus_client.disable_created_metrics()

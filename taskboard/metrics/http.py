@@ -29,6 +29,8 @@ from django.http import HttpRequest, HttpResponseBase
 from django_prometheus.middleware import Metrics
 from prometheus_client import Counter, Histogram
 
+from .multiprocess import defer_writes, write_deferred
+
 UNNAMED = "<unnamed view>"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "OPTIONS", "CONNECT", "PATCH"})
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
@@ -59,7 +61,14 @@ class BeforeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         self.requests.inc()
-        response = self.get_response(request)
+        # In multiprocess mode, what the request changes is written to the files once, when
+        # it ends (taskboard/metrics/multiprocess.py); the two counts here at once, so that
+        # their difference is the requests in flight.
+        defer_writes()
+        try:
+            response = self.get_response(request)
+        finally:
+            write_deferred()
         self.responses.inc()
         return response
 

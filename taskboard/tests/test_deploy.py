@@ -177,4 +177,4 @@ def test_the_gunicorn_config_sets_up_multiprocess_metrics_before_the_project_is_
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True", "MmapedValue"]
+    assert result.stdout.split() == ["True", "DeferredValue"]
