@@ -10,7 +10,9 @@ registry (`Metrics.get_instance()`: every family, every name) and record what th
 dashboards read:
 
 - first in MIDDLEWARE: `django_http_requests_before_middlewares_total` and
-  `django_http_responses_before_middlewares_total` (their difference: requests in flight);
+  `django_http_responses_before_middlewares_total` (their difference: requests in flight),
+  written at once; everything in between is written once when the request ends
+  (taskboard/metrics/multiprocess.py);
 - last: `django_http_requests_total_by_view_transport_method_total`,
   `django_http_responses_total_by_status_view_method_total`,
   `django_http_requests_latency_seconds_by_view_method` (the view and the middlewares after
