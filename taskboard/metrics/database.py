@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.signals import request_finished
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -106,7 +107,10 @@ pool_sampler = PoolSampler()
 def connect() -> None:
     """Install the statement counting and the pool sampling (taskboard's AppConfig.ready)."""
     connection_created.connect(install_query_metrics, dispatch_uid="taskboard.metrics.query_metrics")
-    request_finished.connect(pool_sampler.maybe_sample, dispatch_uid="taskboard.metrics.pool_sampler")
+    if any(settings_dict.get("OPTIONS", {}).get("pool") for settings_dict in settings.DATABASES.values()):
+        # Without a pool (gunicorn's sync workers: DB_POOL=false) nothing to sample, and no
+        # receiver to call at the end of every request.
+        request_finished.connect(pool_sampler.maybe_sample, dispatch_uid="taskboard.metrics.pool_sampler")
     # Connections opened before this ran (a check at start) get the wrapper too.
     for connection in connections.all(initialized_only=True):
         if connection.connection is not None:

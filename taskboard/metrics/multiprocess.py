@@ -18,10 +18,14 @@ checks the process id before every write.
 """
 
 import os
+import struct
 import threading
 from typing import Any
 
 from prometheus_client.mmap_dict import MmapedDict, mmap_key
+
+# prometheus_client's layout of a value in the file: the value and a timestamp, two doubles.
+_pack_two_doubles = struct.Struct("dd").pack
 
 _lock = threading.Lock()
 _pid = os.getpid()
@@ -67,28 +71,36 @@ class DeferredValue:
 
     def _open(self) -> None:
         self._file = _file(self._prefix)
+        # read_value places the key in the file (at a position it keeps from then on).
         self._value, self._timestamp = self._file.read_value(self._key)
+        self._position = self._file._positions[self._key]
 
-    def _changed(self) -> None:
-        """Lock held: written now, or when the request ends."""
-        if _deferring:
-            if not self._pending:
-                self._pending = True
-                _pending.append(self)
-        else:
-            self._file.write_value(self._key, self._value, self._timestamp)
+    def _write(self) -> None:
+        """Lock held. MmapedDict.write_value's write, without looking the key up again; its
+        map is read each time (it is replaced when the file grows, under this lock)."""
+        position = self._position
+        self._file._m[position : position + 16] = _pack_two_doubles(self._value, self._timestamp)
 
     def inc(self, amount: float) -> None:
         with _lock:
             self._value += amount
             self._timestamp = 0.0
-            self._changed()
+            # Written now, or when the request ends (the test inline: it runs on every change).
+            if not _deferring:
+                self._write()
+            elif not self._pending:
+                self._pending = True
+                _pending.append(self)
 
     def set(self, value: float, timestamp: float | None = None) -> None:
         with _lock:
             self._value = value
             self._timestamp = timestamp or 0.0
-            self._changed()
+            if not _deferring:
+                self._write()
+            elif not self._pending:
+                self._pending = True
+                _pending.append(self)
 
     def set_exemplar(self, exemplar: Any) -> None:
         # As prometheus_client's: no exemplars in multiprocess mode.
@@ -115,7 +127,7 @@ def write_deferred() -> None:
         _deferring -= 1
         for value in _pending:
             value._pending = False
-            value._file.write_value(value._key, value._value, value._timestamp)
+            value._write()
         _pending.clear()
 
 
