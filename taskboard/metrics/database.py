@@ -24,6 +24,7 @@ from django.db.backends.signals import connection_created
 from prometheus_client import Counter
 
 from .families import db_pool_connections, db_query_errors, db_query_seconds, db_reads_routed
+from .fast import add, observe
 
 POOL_SAMPLE_SECONDS = 1.0
 
@@ -45,7 +46,7 @@ class QueryMetrics:
             raise
         finally:
             # Its count is also taskboard_db_queries_total (collectors.WithQueryCounts).
-            self.seconds.observe(time.perf_counter() - started)
+            observe(self.seconds, time.perf_counter() - started)
 
 
 _wrappers: dict[str, QueryMetrics] = {}
@@ -69,7 +70,7 @@ def count_read_routed(alias: str, reason: str, reads: int = 1) -> None:
     child = _routed.get((alias, reason))
     if child is None:
         child = _routed.setdefault((alias, reason), db_reads_routed.labels(alias, reason))
-    child.inc(reads)
+    add(child, reads)
 
 
 class PoolSampler:

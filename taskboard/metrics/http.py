@@ -31,6 +31,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django_prometheus.middleware import Metrics
 from prometheus_client import Counter, Histogram
 
+from .fast import add, observe
 from .multiprocess import defer_writes, write_deferred
 
 UNNAMED = "<unnamed view>"
@@ -62,7 +63,7 @@ class BeforeMiddleware:
         self.responses = metrics.responses_total
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        self.requests.inc()
+        add(self.requests)
         # In multiprocess mode, what the request changes is written to the files once, when
         # it ends (taskboard/metrics/multiprocess.py); the two counts here at once, so that
         # their difference is the requests in flight.
@@ -71,7 +72,7 @@ class BeforeMiddleware:
             response = self.get_response(request)
         finally:
             write_deferred()
-        self.responses.inc()
+        add(self.responses)
         return response
 
 
@@ -93,9 +94,9 @@ class AfterMiddleware:
         response = self.get_response(request)
         view = _view(request)
         method = request.method or ""
-        self.by_view(view, "https" if request.is_secure() else "http", _method(method)).inc()
-        self.by_status(str(response.status_code), view, _method(method)).inc()
-        self.latency(view, method).observe(time.perf_counter() - started)
+        add(self.by_view(view, "https" if request.is_secure() else "http", _method(method)))
+        add(self.by_status(str(response.status_code), view, _method(method)))
+        observe(self.latency(view, method), time.perf_counter() - started)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
