@@ -11,7 +11,8 @@ middleware stack) directly: warm board detail, then POST task, each `warmup` tim
 times, then 2N times. Between the parts it calls os.getppid(), which nothing else in the
 process calls: callgrind's --dump-before=getppid writes the count of each part to a file of
 its own. Per request: (count of the 2N part - count of the N part) / N, so whatever a part
-costs once (the marker itself) cancels. PYTHONHASHSEED is fixed: the same run counts the same.
+costs once (the marker, a full garbage collection at its end) cancels. PYTHONHASHSEED is
+fixed: the same run counts the same.
 
 gunicorn's own work per request (parsing, the socket) is the same with and without and is not
 counted here, so the ratio overstates the cost a server sees: a conservative bound.
@@ -20,6 +21,7 @@ counted here, so the ratio overstates the cost a server sees: a conservative bou
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import json
 import os
@@ -116,6 +118,11 @@ def _drive(args: argparse.Namespace) -> None:
                 statuses[f"{name} {status[0]}"] += 1
                 if not status[0].startswith(str(expected)):
                     sys.exit(f"{name}: {status[0]} (expected {expected})")
+            # Each part ends with a full collection, so that the next starts from the same
+            # state whatever the garbage collector's counters were (a full collection is
+            # millions of instructions: one more in the N part than in the 2N part would
+            # skew the difference); both parts then count one, and it cancels.
+            gc.collect()
             os.getppid()  # the marker: callgrind dumps the part's count here
     from django.conf import settings
     from prometheus_client import values
