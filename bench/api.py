@@ -20,9 +20,11 @@ Scenarios, in this order:
    floor of an authenticated board read: token, user and board rows, no body), a board's
    tasks with a filter, board detail warm for 5,000 tasks (8 connections), POST task and
    POST move (32 connections, one board);
-3. among them, warm board detail and POST task once more with `METRICS_ENABLED=false`, each
-   right after the same scenario with the metrics: their cost, printed as a difference
-   (issue 16; with --profile also the share of the workers' samples in the metrics' code).
+3. among them, warm board detail and POST task once more without issue 16's metrics and logs
+   (api_scenarios.BASELINE: bench/api_baseline_settings.py says what that removes), each
+   right after the same scenario with them: their cost, printed as a difference (with
+   --profile also the share of the workers' samples in the metrics' code). Runs minutes apart
+   drift by more than that cost on a shared machine: --metrics-cost (below) measures it fairly.
    After the scenarios, the median time of one scrape of /metrics.
 
     .venv/bin/python bench/api.py --metrics-cost       # only issue 16's cost, measured fairly
