@@ -13,6 +13,7 @@ process that answers a scrape; the replica monitor sets the lag as it measures i
 
 import threading
 import time
+from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any
 
@@ -21,10 +22,9 @@ from django.core.signals import request_finished
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
-from prometheus_client import Counter
 
 from .families import db_pool_connections, db_query_errors, db_query_seconds, db_reads_routed
-from .fast import add, observe
+from .fast import counter_value, histogram_parts
 
 POOL_SAMPLE_SECONDS = 1.0
 
@@ -35,7 +35,7 @@ class QueryMetrics:
     def __init__(self, alias: str) -> None:
         self.alias = alias
         self.errors = db_query_errors.labels(alias)
-        self.seconds = db_query_seconds.labels(alias)
+        self.seconds_sum, self.seconds_buckets, self.bounds = histogram_parts(db_query_seconds.labels(alias))
 
     def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
         started = time.perf_counter()
@@ -46,7 +46,10 @@ class QueryMetrics:
             raise
         finally:
             # Its count is also taskboard_db_queries_total (collectors.WithQueryCounts).
-            observe(self.seconds, time.perf_counter() - started)
+            # fast.observe, inline.
+            elapsed = time.perf_counter() - started
+            self.seconds_sum.inc(elapsed)
+            self.seconds_buckets[bisect_left(self.bounds, elapsed)].inc(1)
 
 
 _wrappers: dict[str, QueryMetrics] = {}
@@ -63,14 +66,14 @@ def install_query_metrics(sender: Any, connection: BaseDatabaseWrapper, **kwargs
         connection.execute_wrappers.insert(0, wrapper)
 
 
-_routed: dict[tuple[str, str], Counter] = {}
+_routed: dict[tuple[str, str], Any] = {}
 
 
 def count_read_routed(alias: str, reason: str, reads: int = 1) -> None:
-    child = _routed.get((alias, reason))
-    if child is None:
-        child = _routed.setdefault((alias, reason), db_reads_routed.labels(alias, reason))
-    add(child, reads)
+    value = _routed.get((alias, reason))
+    if value is None:
+        value = _routed.setdefault((alias, reason), counter_value(db_reads_routed.labels(alias, reason)))
+    value.inc(reads)
 
 
 class PoolSampler:
