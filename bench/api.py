@@ -20,10 +20,20 @@ Scenarios, in this order:
    floor of an authenticated board read: token, user and board rows, no body), a board's
    tasks with a filter, board detail warm for 5,000 tasks (8 connections), POST task and
    POST move (32 connections, one board);
-3. among them, warm board detail and POST task once more with `METRICS_ENABLED=false`, each
-   right after the same scenario with the metrics: their cost, printed as a difference
-   (issue 16; with --profile also the share of the workers' samples in the metrics' code).
+3. among them, warm board detail and POST task once more without issue 16's metrics and logs
+   (api_scenarios.BASELINE: bench/api_baseline_settings.py says what that removes), each
+   right after the same scenario with them: their cost, printed as a difference (with
+   --profile also the share of the workers' samples in the metrics' code). Runs minutes apart
+   drift by more than that cost on a shared machine: --metrics-cost (below) measures it fairly.
    After the scenarios, the median time of one scrape of /metrics.
+
+    .venv/bin/python bench/api.py --metrics-cost       # only issue 16's cost, measured fairly
+
+runs only that cost, in two ways (bench/api_metrics_cost.py): req/s in short rounds that
+alternate between two gunicorns served at once, one with and one without (with, without;
+without, with; ...), so that the host's drift falls on both; and CPU instructions per request
+counted by valgrind's callgrind in one Python process calling the WSGI application, which no
+neighbour can move.
 
 gunicorn is restarted before each scenario, so no scenario pays for the worker restarts
 (max_requests) that an earlier one's requests ran up. Besides requests/s and latencies it
@@ -66,6 +76,8 @@ from api_fixture import (
     seed,
 )
 from api_measurement import Result, judge, measure
+from api_metrics_cost import add_arguments, valgrind_missing
+from api_metrics_cost import run as run_metrics_cost
 from api_profiling import profile, summarize_profile
 from api_report import figures, machine, table
 from api_scenarios import Scenario, scenarios
@@ -140,6 +152,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="only start and seed the stack, print how to reach it, wait for Ctrl-C",
     )
+    add_arguments(parser)
     return parser
 
 
@@ -214,6 +227,8 @@ def main() -> None:
 
     if shutil.which("wrk") is None:
         sys.exit("bench/api.py needs wrk, the HTTP load generator: apt-get install -y wrk")
+    if args.metrics_cost and args.instructions > 0 and valgrind_missing():
+        sys.exit("--metrics-cost counts instructions with valgrind: apt-get install -y valgrind")
     profile_dir = _profile_dir(args)
     chosen = _chosen(args)
 
@@ -236,6 +251,11 @@ def main() -> None:
         seed(stack)
         if args.serve:
             serve(stack)
+            return
+        if args.metrics_cost:
+            lines = run_metrics_cost(stack, args)
+            print("\n".join(lines))
+            print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             return
         results = _run_scenarios(stack, chosen, args, profile_dir)
         scrape = scrape_cost(stack)

@@ -3,6 +3,7 @@ ports (the test suite's server helpers), with production's settings."""
 
 from __future__ import annotations
 
+import copy
 import os
 import signal
 import subprocess
@@ -43,6 +44,16 @@ class Stack:
 
     def start(self) -> None:
         self.servers.start(durable=self.durable)
+
+    def sibling(self) -> Stack:
+        """Another gunicorn on its own port, in front of the same PostgreSQL and Redis (the
+        interleaved rounds of --metrics-cost run two side by side). Stop it with
+        stop_gunicorn(), not stop(): the servers are this stack's."""
+        other = copy.copy(self)
+        other.port = free_port()
+        other.gunicorn = None
+        other.gunicorn_log = self.base_dir / f"gunicorn-{other.port}.log"
+        return other
 
     def env(self, **overrides: str) -> dict[str, str]:
         env = {

@@ -58,7 +58,7 @@ os.environ.setdefault("TRUSTED_PROXY_COUNT", "1")
 # of them. It must be set before the app is imported (prometheus_client reads it then, and
 # preload_app imports the app before gunicorn's on_starting hook runs): a folder of this
 # master's own when the environment names none, removed when it exits.
-# METRICS_ENABLED=false (bench/api.py's baseline) leaves it unset: values in memory only.
+# METRICS_ENABLED=false (bench/api.py's baseline) leaves it unset: no metrics at all.
 _own_metrics_dir = None
 _metrics_enabled = os.environ.get("METRICS_ENABLED", "true").lower() not in ("false", "0", "no", "off")
 if _metrics_enabled and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -19,6 +19,7 @@ from taskboard.logs.context import (
 )
 
 security_log = logging.getLogger("taskboard.security")
+REQUEST_ID_META_KEY = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")
 
 
 class RequestContextMiddleware:
@@ -26,7 +27,9 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
+        # META, not request.headers: that builds a dict of every header, which a POST to
+        # the API otherwise never needs (docs/benchmarks.md "Metrics' cost").
+        request_id = request_id_from(request.META.get(REQUEST_ID_META_KEY))
         # Set, not reset when the middleware returns: Django logs a 4xx/5xx (django.request)
         # after the middleware chain. request_finished clears them.
         request_id_var.set(request_id)

@@ -9,7 +9,9 @@ written to files there and read together by /metrics.
 """
 
 import os
+from typing import Any
 
+import environ
 import prometheus_client
 from django.db import transaction
 from prometheus_client import Counter, values
@@ -17,26 +19,45 @@ from prometheus_client import Counter, values
 from .collectors import scrape_collector
 
 
-def _use_a_remembered_pid() -> None:
-    """In multiprocess mode every increment first asks the kernel for the process id (to
-    notice a fork): a system call per write, a third of a counter's cost in the profiles of
-    bench/api.py. The id is remembered instead and renewed in a forked child (gunicorn's
-    workers, Celery's prefork children), through prometheus_client's documented
-    `process_identifier`. Runs before any metric exists: the project package is imported
-    before anything that defines one."""
-    remembered = [os.getpid()]
+class _NoValue:
+    """A metric's value that keeps nothing: METRICS_ENABLED=false (bench/api.py's baseline
+    for the metrics' cost) leaves the counting calls in the code with nothing to do."""
 
-    def forked() -> None:
-        remembered[0] = os.getpid()
+    _multiprocess = False
 
-    os.register_at_fork(after_in_child=forked)
-    values.ValueClass = values.MultiProcessValue(process_identifier=lambda: remembered[0])
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def inc(self, amount: float) -> None:
+        pass
+
+    def set(self, value: float, timestamp: float | None = None) -> None:
+        pass
+
+    def set_exemplar(self, exemplar: Any) -> None:
+        pass
+
+    def get(self) -> float:
+        return 0.0
+
+    def get_exemplar(self) -> None:
+        return None
 
 
-if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    # Each process writes its files there from its first metric on.
+# Read here, as settings.METRICS_ENABLED reads it (django-environ's truth values): the
+# families are created when the project package is imported, before Django's settings.
+ENABLED = os.environ.get("METRICS_ENABLED", "true").lower().strip() in environ.Env.BOOLEAN_TRUE_STRINGS
+
+if not ENABLED:
+    values.ValueClass = _NoValue
+elif os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Each process writes its files there from its first metric on, once per request
+    # (taskboard/metrics/multiprocess.py). Before any metric exists: the project package is
+    # imported before anything that defines one.
     os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
-    _use_a_remembered_pid()
+    from .multiprocess import DeferredValue
+
+    values.ValueClass = DeferredValue
 
 # The _created series (each counter's start time) double the output and nothing reads them.
 prometheus_client.disable_created_metrics()
@@ -48,5 +69,5 @@ def count_on_commit(counter: Counter, amount: float = 1) -> None:
     """Count a business event once the transaction that made it commits (at once outside a
     transaction): a rolled-back write is not a task created. `counter` may be a labelled
     child (`family.labels(...)`)."""
-    if amount > 0:
+    if amount > 0 and ENABLED:
         transaction.on_commit(lambda: counter.inc(amount))

@@ -13,16 +13,18 @@ process that answers a scrape; the replica monitor sets the lag as it measures i
 
 import threading
 import time
+from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.signals import request_finished
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
-from prometheus_client import Counter
 
 from .families import db_pool_connections, db_query_errors, db_query_seconds, db_reads_routed
+from .fast import counter_value, histogram_parts
 
 POOL_SAMPLE_SECONDS = 1.0
 
@@ -33,7 +35,7 @@ class QueryMetrics:
     def __init__(self, alias: str) -> None:
         self.alias = alias
         self.errors = db_query_errors.labels(alias)
-        self.seconds = db_query_seconds.labels(alias)
+        self.seconds_sum, self.seconds_buckets, self.bounds = histogram_parts(db_query_seconds.labels(alias))
 
     def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
         started = time.perf_counter()
@@ -44,7 +46,10 @@ class QueryMetrics:
             raise
         finally:
             # Its count is also taskboard_db_queries_total (collectors.WithQueryCounts).
-            self.seconds.observe(time.perf_counter() - started)
+            # fast.observe, inline.
+            elapsed = time.perf_counter() - started
+            self.seconds_sum.inc(elapsed)
+            self.seconds_buckets[bisect_left(self.bounds, elapsed)].inc(1)
 
 
 _wrappers: dict[str, QueryMetrics] = {}
@@ -61,14 +66,14 @@ def install_query_metrics(sender: Any, connection: BaseDatabaseWrapper, **kwargs
         connection.execute_wrappers.insert(0, wrapper)
 
 
-_routed: dict[tuple[str, str], Counter] = {}
+_routed: dict[tuple[str, str], Any] = {}
 
 
 def count_read_routed(alias: str, reason: str, reads: int = 1) -> None:
-    child = _routed.get((alias, reason))
-    if child is None:
-        child = _routed.setdefault((alias, reason), db_reads_routed.labels(alias, reason))
-    child.inc(reads)
+    value = _routed.get((alias, reason))
+    if value is None:
+        value = _routed.setdefault((alias, reason), counter_value(db_reads_routed.labels(alias, reason)))
+    value.inc(reads)
 
 
 class PoolSampler:
@@ -106,7 +111,10 @@ pool_sampler = PoolSampler()
 def connect() -> None:
     """Install the statement counting and the pool sampling (taskboard's AppConfig.ready)."""
     connection_created.connect(install_query_metrics, dispatch_uid="taskboard.metrics.query_metrics")
-    request_finished.connect(pool_sampler.maybe_sample, dispatch_uid="taskboard.metrics.pool_sampler")
+    if any(settings_dict.get("OPTIONS", {}).get("pool") for settings_dict in settings.DATABASES.values()):
+        # Without a pool (gunicorn's sync workers: DB_POOL=false) nothing to sample, and no
+        # receiver to call at the end of every request.
+        request_finished.connect(pool_sampler.maybe_sample, dispatch_uid="taskboard.metrics.pool_sampler")
     # Connections opened before this ran (a check at start) get the wrapper too.
     for connection in connections.all(initialized_only=True):
         if connection.connection is not None:

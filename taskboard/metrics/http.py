@@ -10,7 +10,9 @@ registry (`Metrics.get_instance()`: every family, every name) and record what th
 dashboards read:
 
 - first in MIDDLEWARE: `django_http_requests_before_middlewares_total` and
-  `django_http_responses_before_middlewares_total` (their difference: requests in flight);
+  `django_http_responses_before_middlewares_total` (their difference: requests in flight),
+  written at once; everything in between is written once when the request ends
+  (taskboard/metrics/multiprocess.py);
 - last: `django_http_requests_total_by_view_transport_method_total`,
   `django_http_responses_total_by_status_view_method_total`,
   `django_http_requests_latency_seconds_by_view_method` (the view and the middlewares after
@@ -22,12 +24,16 @@ body-size, charset, streaming and template families (their names stay registered
 """
 
 import time
+from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
 from django_prometheus.middleware import Metrics
 from prometheus_client import Counter, Histogram
+
+from .fast import HistogramParts, counter_value, histogram_parts
+from .multiprocess import defer_writes, write_deferred
 
 UNNAMED = "<unnamed view>"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "OPTIONS", "CONNECT", "PATCH"})
@@ -54,13 +60,20 @@ class BeforeMiddleware:
     def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
         metrics = Metrics.get_instance()
-        self.requests = metrics.requests_total
-        self.responses = metrics.responses_total
+        self.requests = counter_value(metrics.requests_total)
+        self.responses = counter_value(metrics.responses_total)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        self.requests.inc()
-        response = self.get_response(request)
-        self.responses.inc()
+        self.requests.inc(1)
+        # In multiprocess mode, what the request changes is written to the files once, when
+        # it ends (taskboard/metrics/multiprocess.py); the two counts here at once, so that
+        # their difference is the requests in flight.
+        defer_writes()
+        try:
+            response = self.get_response(request)
+        finally:
+            write_deferred()
+        self.responses.inc(1)
         return response
 
 
@@ -76,15 +89,37 @@ class AfterMiddleware:
         self.latency = _Children(metrics.requests_latency_by_view_method)
         self.exceptions_by_type = _Children(metrics.exceptions_by_type)
         self.exceptions_by_view = _Children(metrics.exceptions_by_view)
+        # (view, method, status, secure) -> the values a response of that kind changes: one
+        # lookup per request (fast.py).
+        self.values: dict[tuple[str, str, int, bool], tuple[Any, Any, HistogramParts]] = {}
+
+    def _values(self, view: str, method: str, status: int, secure: bool) -> tuple[Any, Any, HistogramParts]:
+        return (
+            counter_value(self.by_view(view, "https" if secure else "http", _method(method))),
+            counter_value(self.by_status(str(status), view, _method(method))),
+            histogram_parts(self.latency(view, method)),
+        )
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         started = time.perf_counter()
         response = self.get_response(request)
-        view = _view(request)
-        method = request.method or ""
-        self.by_view(view, "https" if request.is_secure() else "http", _method(method)).inc()
-        self.by_status(str(response.status_code), view, _method(method)).inc()
-        self.latency(view, method).observe(time.perf_counter() - started)
+        match = getattr(request, "resolver_match", None)
+        key = (
+            (match.view_name if match is not None else None) or UNNAMED,
+            request.method or "",
+            response.status_code,
+            request.is_secure(),
+        )
+        values = self.values.get(key)
+        if values is None:
+            values = self.values.setdefault(key, self._values(*key))
+        by_view, by_status, (latency_sum, latency_buckets, bounds) = values
+        by_view.inc(1)
+        by_status.inc(1)
+        # fast.observe, inline.
+        elapsed = time.perf_counter() - started
+        latency_sum.inc(elapsed)
+        latency_buckets[bisect_left(bounds, elapsed)].inc(1)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:

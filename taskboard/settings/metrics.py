@@ -7,8 +7,9 @@ default here (the embedded default, the suite); production allows no address unl
 
 from .environment import env
 
-# false: no HTTP middlewares, no statement counting, no multiprocess files (the counters in
-# the code still count, in memory): bench/api.py's baseline for the metrics' cost.
+# false: no HTTP middlewares, no statement counting, no multiprocess files, and the families'
+# values keep nothing (taskboard.metrics reads it too): bench/api.py's baseline for the
+# metrics' cost.
 METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
 # Empty: no token is accepted (only the allowed addresses).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

@@ -61,7 +61,8 @@ def test_the_gunicorn_config_makes_the_app_trust_that_one_proxy() -> None:
 
 
 def test_the_gunicorn_config_leaves_an_explicit_count_alone() -> None:
-    env = {**os.environ, "TRUSTED_PROXY_COUNT": "2"}
+    # METRICS_ENABLED=false: no metrics folder left behind by a config that never starts gunicorn.
+    env = {**os.environ, "TRUSTED_PROXY_COUNT": "2", "METRICS_ENABLED": "false"}
     script = f"import os, runpy; runpy.run_path({str(GUNICORN)!r}); print(os.environ['TRUSTED_PROXY_COUNT'])"
 
     result = subprocess.run(
@@ -177,4 +178,4 @@ def test_the_gunicorn_config_sets_up_multiprocess_metrics_before_the_project_is_
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True", "MmapedValue"]
+    assert result.stdout.split() == ["True", "DeferredValue"]
