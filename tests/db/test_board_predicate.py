@@ -66,17 +66,9 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
         'JOIN "tasks_task" r ON r."board_id" = b.id WHERE r."id" = ',
     ): "task id → lock its board",
     (
-        "api task update",
-        'UPDATE "tasks_task" SET',
-    ): "the row by its primary key, under the board lock (the deferred write's generic UPDATE)",
-    (
         "api task assign",
         'JOIN "tasks_task" r ON r."board_id" = b.id WHERE r."id" = ',
     ): "task id → lock its board",
-    (
-        "api task assign",
-        'UPDATE "tasks_task" SET',
-    ): "the row by its primary key, under the board lock (the deferred write's generic UPDATE)",
     (
         "api task assign",
         'LEFT OUTER JOIN "tasks_task" ON ("activity_notification"."task_id" = "tasks_task"."id")',
