@@ -21,7 +21,7 @@ from boards.models import Board, BoardList, Membership, Role
 from outbox.messages import message_id_for
 from reminders import selectors
 from reminders.services import mail_key
-from tasks.models import Task
+from tasks.models import Task, TaskAssignee
 
 BATCH = 2000
 DUE_INDEX = "tasks_task_due_open_idx"
@@ -90,9 +90,9 @@ def seed_tasks(*, people: list[User], count: int, due: Callable[[int], datetime 
         )
         recipients.append(people[(n + 1) % len(people)] if n % 2 else owner)
     created = Task.objects.bulk_create(tasks, batch_size=BATCH)
-    Task.assignees.through.objects.bulk_create(
+    TaskAssignee.objects.bulk_create(
         [
-            Task.assignees.through(task_id=task.pk, user_id=recipient.pk)
+            TaskAssignee(board_id=task.board_id, task_id=task.pk, user_id=recipient.pk)
             for n, (task, recipient) in enumerate(zip(created, recipients, strict=True))
             if n % 2
         ],

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from taskboard.db.compiled import columns_of, fetch_instance
 from taskboard.db.ids import MAX_ID
-from tasks.models import Task  # models are the data layer every app may read (docs/design.md)
+from tasks.models import Task, TaskAssignee  # models are the data layer every app may read (docs/design.md)
 
 from .models import Board, BoardList, Invitation, Label, Membership, Role
 from .permissions import role_of
@@ -118,7 +118,7 @@ def board_stats(*, board: Board) -> dict[str, Any]:
     ]
     by_assignee = [
         {"user_id": row["user_id"], "count": row["count"]}
-        for row in Task.assignees.through.objects.filter(task__board=board)
+        for row in TaskAssignee.objects.filter(board=board)
         .values("user_id")
         .annotate(count=Count("pk"))
         .order_by("user_id")

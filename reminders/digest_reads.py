@@ -21,13 +21,13 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Digest, NotificationSettings, User
 from accounts.notification_preferences import NotificationPreferences
-from tasks.models import Task
+from tasks.models import Task, TaskAssignee
 
 from .models import SentDigest
 
 DIGEST_AT = datetime.time(8, 0)
 DIGEST_UNTIL = datetime.time(12, 0)
-Assignment = Task.assignees.through
+Assignment = TaskAssignee
 
 
 @dataclass

@@ -75,7 +75,13 @@ def digests_send(*, now: datetime) -> DigestResult:
         taken = claim_digests(digests=[(d.user.pk, d.local_date) for d in due], sent_at=now)
         ours = [digest for digest in due if digest.user.pk in taken and digest.cards]
         overdue_claims = [
-            Claim(task_id=task.pk, user_id=digest.user.pk, offset_minutes=OVERDUE_OFFSET, due_at=task.due_at)
+            Claim(
+                board_id=task.board_id,
+                task_id=task.pk,
+                user_id=digest.user.pk,
+                offset_minutes=OVERDUE_OFFSET,
+                due_at=task.due_at,
+            )
             for digest in ours
             for task in digest.cards
             if task.due_at is not None and task.due_at <= now

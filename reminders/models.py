@@ -12,10 +12,13 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from boards.models import Board
 from tasks.models import Task
 
 
 class SentReminder(models.Model):
+    # The task's board (docs/scaling.md, "Past one primary"), written with the claim.
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="+", db_index=False)
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+", db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     offset_minutes = models.PositiveIntegerField()
@@ -29,6 +32,7 @@ class SentReminder(models.Model):
                 fields=["task", "user", "offset_minutes", "due_at"], name="reminders_sent_once"
             ),
         ]
+        indexes = [models.Index(fields=["board", "task"], name="reminders_sent_board_task_idx")]
 
     def __str__(self) -> str:
         return f"reminder of task {self.task_id} to {self.user_id} ({self.offset_minutes} min)"

@@ -20,6 +20,8 @@ CLAIM_BATCH = 1000  # rows per statement: 5,000 parameters, under SQLite's 32,76
 
 @dataclass(frozen=True)
 class Claim:
+    # The task's board, written with the record (docs/scaling.md, "Past one primary").
+    board_id: int
     task_id: int
     user_id: int
     offset_minutes: int
@@ -40,13 +42,13 @@ def _claim_batch(claims: Sequence[Claim], *, sent_at: datetime) -> set[tuple[int
     ops = connection.ops
     table = ops.quote_name(SentReminder._meta.db_table)
     stamp = ops.adapt_datetimefield_value(sent_at)
-    rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(claims))
+    rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(claims))
     params: list[Any] = []
     for item in claims:
         due = ops.adapt_datetimefield_value(item.due_at)
-        params.extend([item.task_id, item.user_id, item.offset_minutes, due, stamp])
+        params.extend([item.board_id, item.task_id, item.user_id, item.offset_minutes, due, stamp])
     sql = (
-        f"INSERT INTO {table} (task_id, user_id, offset_minutes, due_at, sent_at) VALUES {rows} "  # noqa: S608
+        f"INSERT INTO {table} (board_id, task_id, user_id, offset_minutes, due_at, sent_at) VALUES {rows} "  # noqa: S608
         "ON CONFLICT (task_id, user_id, offset_minutes, due_at) DO NOTHING "
         "RETURNING task_id, user_id, offset_minutes"
     )

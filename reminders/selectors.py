@@ -16,11 +16,11 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import NotificationSettings, User
 from accounts.notification_preferences import DEFAULT_SCHEDULE, NotificationPreferences
-from tasks.models import Task
+from tasks.models import Task, TaskAssignee
 
 from .models import SentReminder
 
-Assignment = Task.assignees.through
+Assignment = TaskAssignee
 
 
 @dataclass(frozen=True)

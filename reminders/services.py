@@ -75,6 +75,7 @@ def reminders_due(
         due, last = selectors.reminders_due(now=now, after=after, limit=limit)
         claims = [
             Claim(
+                board_id=item.task.board_id,
                 task_id=item.task.pk,
                 user_id=item.recipient.user.pk,
                 offset_minutes=offset,

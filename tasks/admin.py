@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.db import models
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
@@ -145,6 +146,18 @@ class TaskAdmin(ServiceAdmin):
     def get_inline_instances(self, request: HttpRequest, obj: Task | None = None) -> Any:
         return super().get_inline_instances(request, obj) if obj is not None else []
 
+    def formfield_for_manytomany(
+        self, db_field: "models.ManyToManyField[Any, Any]", request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        """The assignees and labels, although their tables are through models (TaskAssignee
+        and TaskLabel carry the board), which the admin would leave out: the form only
+        chooses them, the services write the rows (ServiceAdmin.save_related)."""
+        using = kwargs.get("using")
+        if db_field.name in self.autocomplete_fields:
+            kwargs.setdefault("widget", AutocompleteSelectMultiple(db_field, self.admin_site, using=using))
+        kwargs.setdefault("queryset", self.get_field_queryset(using, db_field, request))
+        return db_field.formfield(**kwargs)
+
     def get_form(
         self, request: HttpRequest, obj: Task | None = None, change: bool = False, **kwargs: Any
     ) -> Any:
@@ -222,7 +235,8 @@ class TaskAdmin(ServiceAdmin):
 @admin.register(Comment)
 class CommentAdmin(ServiceAdmin):
     list_display = ("excerpt", "task", "board", "author", "created_at")
-    list_select_related = ("task__board", "author")
+    # `board` is the comment's own key (the task's board).
+    list_select_related = ("task", "board", "author")
     list_filter = ("created_at",)
     search_fields = ("body", "author__email", "task__title")
     autocomplete_fields = ("task",)
@@ -231,7 +245,7 @@ class CommentAdmin(ServiceAdmin):
     delete_action = Action.COMMENT_CHANGE_OWN
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
-        return super().get_queryset(request).select_related("task__board", "author")
+        return super().get_queryset(request).select_related("task", "board", "author")
 
     def get_fields(self, request: HttpRequest, obj: Comment | None = None) -> Any:
         if obj is None:
@@ -242,7 +256,7 @@ class CommentAdmin(ServiceAdmin):
         return () if obj is None else ("task", "author", "body_html", "created_at", "updated_at")
 
     def board_id_of(self, obj: Comment) -> int:
-        return obj.task.board_id
+        return obj.board_id
 
     def required_action(self, request: HttpRequest, obj: Comment, *, deleting: bool) -> Action:
         own = obj.author_id is not None and obj.author_id == request.user.pk
@@ -251,10 +265,6 @@ class CommentAdmin(ServiceAdmin):
     @admin.display(description="comment")
     def excerpt(self, comment: Comment) -> str:
         return Truncator(comment.body).chars(80)
-
-    @admin.display(description="board", ordering="task__board__title")
-    def board(self, comment: Comment) -> str:
-        return comment.task.board.title
 
     def create_through_service(self, request: HttpRequest, form: forms.ModelForm) -> Comment:
         data = form.cleaned_data

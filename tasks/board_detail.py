@@ -11,7 +11,7 @@ from typing import Any
 from boards.models import Board, BoardList, Label, Membership
 from boards.representations import FormattedDateTime, board_representation
 from taskboard.db.compiled import CompiledRead
-from tasks.models import Task
+from tasks.models import Task, TaskAssignee, TaskLabel
 from tasks.representations import task_row_columns, task_row_representation
 
 
@@ -27,7 +27,7 @@ class BoardDetailReads:
 
 @functools.cache
 def board_detail_reads() -> BoardDetailReads:
-    assignment, labelling = Task.assignees.through, Task.labels.through
+    assignment, labelling = TaskAssignee, TaskLabel
     return BoardDetailReads(
         lists=CompiledRead(
             BoardList,
@@ -48,7 +48,7 @@ def board_detail_reads() -> BoardDetailReads:
         assignees=CompiledRead(
             assignment,
             lambda board_id: (
-                assignment.objects.filter(task__board_id=board_id)
+                assignment.objects.filter(board_id=board_id)
                 .order_by("user_id")
                 .values_list("task_id", "user_id", "user__name")
             ),
@@ -56,7 +56,7 @@ def board_detail_reads() -> BoardDetailReads:
         task_labels=CompiledRead(
             labelling,
             lambda board_id: (
-                labelling.objects.filter(task__board_id=board_id)
+                labelling.objects.filter(board_id=board_id)
                 .order_by("label_id")
                 .values_list("task_id", "label_id")
             ),

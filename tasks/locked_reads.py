@@ -95,8 +95,8 @@ def task_related(fresh: FreshTask) -> tuple[list[User], list[Label]]:
         assignee_rows, label_rows = fresh.related
     else:
         reads = task_detail_reads()
-        assignee_rows = reads.assignees.rows(fresh.task.pk, using=alias)
-        label_rows = reads.labels.rows(fresh.task.pk, using=alias)
+        assignee_rows = reads.assignees.rows(fresh.task.board_id, fresh.task.pk, using=alias)
+        label_rows = reads.labels.rows(fresh.task.board_id, fresh.task.pk, using=alias)
     return (
         [User.from_db(alias, ["id", "name"], row) for row in assignee_rows],
         [Label.from_db(alias, ["id", "name", "color"], row) for row in label_rows],

@@ -75,8 +75,10 @@ class Task(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     completed = models.BooleanField(default=False)
     completed_at = models.DateTimeField(null=True, blank=True)
-    assignees = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="assigned_tasks", blank=True)
-    labels = models.ManyToManyField(Label, related_name="tasks", blank=True)
+    assignees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="TaskAssignee", related_name="assigned_tasks", blank=True
+    )
+    labels = models.ManyToManyField(Label, through="TaskLabel", related_name="tasks", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -122,8 +124,49 @@ class Task(models.Model):
         return PRIORITY_NAMES[self.priority]
 
 
+# Every row of a board's tables carries its board (docs/scaling.md, "Past one primary"): the
+# rows below hang off a task, and `board` is the task's board, copied when the row is written
+# (tasks cannot move between boards). Each table's index that leads with the board serves the
+# reads that know it; the indexes that lead with the task serve the cascades from a task.
+
+
+class TaskAssignee(models.Model):
+    """A task's assignee: the table the assignees' many-to-many field had made itself
+    (tasks_task_assignees, the same columns), with the task's board."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="+", db_index=False)
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "tasks_task_assignees"
+        unique_together = [("task", "user")]
+        indexes = [models.Index(fields=["board", "task"], name="tasks_assignee_board_task_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} assigned to {self.task_id}"
+
+
+class TaskLabel(models.Model):
+    """A task's label: the table the labels' many-to-many field had made itself
+    (tasks_task_labels, the same columns), with the task's board."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="+", db_index=False)
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+")
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "tasks_task_labels"
+        unique_together = [("task", "label")]
+        indexes = [models.Index(fields=["board", "task"], name="tasks_label_board_task_idx")]
+
+    def __str__(self) -> str:
+        return f"label {self.label_id} on {self.task_id}"
+
+
 class Comment(models.Model):
-    # Indexed together with created_at below.
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # Indexed together with created_at below (the cascade from a task), and after the board.
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="comments", db_index=False)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="comments"
@@ -136,7 +179,10 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["task", "created_at", "id"]
-        indexes = [models.Index(fields=["task", "created_at"], name="tasks_comment_task_created_idx")]
+        indexes = [
+            models.Index(fields=["task", "created_at"], name="tasks_comment_task_created_idx"),
+            models.Index(fields=["board", "task", "created_at"], name="tasks_comment_board_task_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Comment {self.pk} on {self.task_id}"
@@ -147,6 +193,7 @@ class Watch(models.Model):
     another list, due-date changes. Kept by a member who is removed from the board, but
     only members are notified."""
 
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="+", db_index=False)
     # Covered by the unique constraint, whose index starts with the task.
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+", db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -154,6 +201,7 @@ class Watch(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["task", "user"], name="tasks_watch_task_user_unique")]
+        indexes = [models.Index(fields=["board", "task"], name="tasks_watch_board_task_idx")]
 
     def __str__(self) -> str:
         return f"{self.user_id} watches {self.task_id}"

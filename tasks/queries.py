@@ -8,7 +8,7 @@ from boards.models import BoardList, Label, Membership
 from taskboard.db import task_queries
 from taskboard.db.task_queries import Rows, SiblingsWindow, TaskQueries
 
-from .models import SEARCH_CONFIG, Task, task_search_vector
+from .models import SEARCH_CONFIG, Task, TaskAssignee, TaskLabel, task_search_vector
 
 __all__ = ["TASK_QUERIES", "FreshTask", "ListForWrite", "Rows", "SiblingsWindow"]
 
@@ -22,8 +22,8 @@ TASK_QUERIES: TaskQueries[Task, BoardList] = TaskQueries(
     label=Label,
     membership=Membership,
     user=User,
-    assignment=Task.assignees.through,
-    labelling=Task.labels.through,
+    assignment=TaskAssignee,
+    labelling=TaskLabel,
     search_config=SEARCH_CONFIG,
     search_vector=task_search_vector,
 )

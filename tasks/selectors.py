@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, OrderBy, Prefetch, QuerySet
+from django.db.models import F, OrderBy, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from boards.models import Board, Label, Membership, Role
@@ -17,7 +17,7 @@ from boards.selectors import role_subquery
 from taskboard.db.compiled import CompiledRead
 from taskboard.db.ids import MAX_ID
 
-from .models import Comment, Priority, Task
+from .models import Comment, Priority, Task, TaskAssignee, TaskLabel
 from .queries import TASK_QUERIES
 from .representations import task_row_columns, task_row_representation
 
@@ -40,11 +40,18 @@ def _authenticated(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False))
 
 
-def _with_related(tasks: QuerySet[Task]) -> QuerySet[Task]:
-    """What task_representation() reads, in a fixed number of queries."""
+def _with_related(tasks: QuerySet[Task], *, board_id: int | None = None) -> QuerySet[Task]:
+    """What task_representation() reads, in a fixed number of queries. Given the tasks'
+    board, the reads of the assignee and label tables name it (docs/scaling.md)."""
+    people = User.objects.only("id", "name").order_by("id")
+    labels = Label.objects.order_by("id")
+    if board_id is not None:
+        # The prefetch joins the through table under its own name (Django's prefetch itself
+        # reads `"<through table>"."task_id"` so): the board's predicate goes on that join.
+        people = people.extra(where=[f'"{TaskAssignee._meta.db_table}"."board_id" = %s'], params=[board_id])  # noqa: S610
+        labels = labels.extra(where=[f'"{TaskLabel._meta.db_table}"."board_id" = %s'], params=[board_id])  # noqa: S610
     return tasks.select_related("created_by").prefetch_related(
-        Prefetch("assignees", queryset=User.objects.only("id", "name").order_by("id")),
-        Prefetch("labels", queryset=Label.objects.order_by("id")),
+        Prefetch("assignees", queryset=people), Prefetch("labels", queryset=labels)
     )
 
 
@@ -118,7 +125,9 @@ def task_list(
         tasks = tasks.filter(due_at__gte=due_after)
     if q:
         tasks = _search(tasks, q)
-    return _with_related(tasks.order_by(*TASK_ORDERINGS[ordering]))
+    return _with_related(
+        tasks.order_by(*TASK_ORDERINGS[ordering]), board_id=None if board is None else board.pk
+    )
 
 
 def _search(tasks: QuerySet[Task], q: str) -> QuerySet[Task]:
@@ -136,7 +145,11 @@ def _search(tasks: QuerySet[Task], q: str) -> QuerySet[Task]:
 
 def comment_list(*, task: Task) -> QuerySet[Comment]:
     """The task's comments, oldest first, ready for comment_representation()."""
-    return Comment.objects.filter(task=task).select_related("author").order_by("created_at", "id")
+    return (
+        Comment.objects.filter(board_id=task.board_id, task=task)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
 
 
 def comment_settings(*, role: str | None, task_id: int) -> Board | None:
@@ -171,26 +184,29 @@ class TaskDetailReads:
 
 @functools.cache
 def task_detail_reads() -> TaskDetailReads:
-    assignment, labelling = Task.assignees.through, Task.labels.through
+    assignment, labelling = TaskAssignee, TaskLabel
     return TaskDetailReads(
         task=CompiledRead(
             Task, lambda task_id: Task.objects.filter(pk=task_id).values_list(*task_row_columns())
         ),
+        # (board id, task id): the task row, read first, names its board.
         assignees=CompiledRead(
             assignment,
-            lambda task_id: (
-                assignment.objects.filter(task_id=task_id)
+            lambda board_id, task_id: (
+                assignment.objects.filter(board_id=board_id, task_id=task_id)
                 .order_by("user_id")
                 .values_list("user_id", "user__name")
             ),
+            params=2,
         ),
         labels=CompiledRead(
             labelling,
-            lambda task_id: (
-                labelling.objects.filter(task_id=task_id)
+            lambda board_id, task_id: (
+                labelling.objects.filter(board_id=board_id, task_id=task_id)
                 .order_by("label_id")
                 .values_list("label_id", "label__name", "label__color")
             ),
+            params=2,
         ),
     )
 
@@ -203,10 +219,14 @@ def task_detail(*, task_id: int) -> dict[str, Any]:
     rows = reads.task.rows(task_id)
     if not rows:
         raise Task.DoesNotExist("Task not found.")
+    board_id = rows[0][1]  # task_row_columns(): id, board_id, …
     return task_row_representation(
         rows[0],
-        assignees=[{"id": pk, "name": name} for pk, name in reads.assignees.rows(task_id)],
-        labels=[{"id": pk, "name": name, "color": color} for pk, name, color in reads.labels.rows(task_id)],
+        assignees=[{"id": pk, "name": name} for pk, name in reads.assignees.rows(board_id, task_id)],
+        labels=[
+            {"id": pk, "name": name, "color": color}
+            for pk, name, color in reads.labels.rows(board_id, task_id)
+        ],
     )
 
 
@@ -222,10 +242,13 @@ def task_row_representations(rows: Sequence[tuple[Any, ...]]) -> list[dict[str, 
     if not rows:
         return []
     ids = [row[0] for row in rows]
+    # task_row_columns(): id, board_id, …: the rows' boards (one for a page of a board's tasks).
+    board_ids = {row[1] for row in rows}
+    boards = Q(board_id=rows[0][1]) if len(board_ids) == 1 else Q(board_id__in=board_ids)
     people: dict[int, dict[str, Any]] = {}
     assignees: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
     for task_id, user_id, name in (
-        Task.assignees.through.objects.filter(task_id__in=ids)
+        TaskAssignee.objects.filter(boards, task_id__in=ids)
         .order_by("user_id")
         .values_list("task_id", "user_id", "user__name")
     ):
@@ -236,7 +259,7 @@ def task_row_representations(rows: Sequence[tuple[Any, ...]]) -> list[dict[str, 
     kinds: dict[int, dict[str, Any]] = {}
     labels: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
     for task_id, label_id, name, color in (
-        Task.labels.through.objects.filter(task_id__in=ids)
+        TaskLabel.objects.filter(boards, task_id__in=ids)
         .order_by("label_id")
         .values_list("task_id", "label_id", "label__name", "label__color")
     ):

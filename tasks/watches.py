@@ -33,14 +33,20 @@ from .selectors import task_row_get_for_user
 def watch_new_task(write: BoardWrite, task: Task, user_ids: Iterable[int]) -> None:
     """The creator and the assignees of a task being created watch it (inserted with the
     task, in the write's closing statement on PostgreSQL)."""
-    write.insert_later(*(Watch(task_id=task.pk, user_id=user_id) for user_id in sorted(set(user_ids))))
+    write.insert_later(
+        *(
+            Watch(board_id=task.board_id, task_id=task.pk, user_id=user_id)
+            for user_id in sorted(set(user_ids))
+        )
+    )
 
 
 def watch_assigned(task: Task, users: Collection[User]) -> None:
     """New assignees of an existing task watch it (those who already do are left alone)."""
     if users:
         Watch.objects.bulk_create(
-            [Watch(task_id=task.pk, user_id=user.pk) for user in users], ignore_conflicts=True
+            [Watch(board_id=task.board_id, task_id=task.pk, user_id=user.pk) for user in users],
+            ignore_conflicts=True,
         )
 
 
@@ -54,7 +60,9 @@ def notify_watchers(
     """Notify the task's watchers who are members of its board, except the actor and
     `exclude` (notified of this change otherwise): one query to find them, one to insert."""
     watcher_ids = list(
-        Watch.objects.filter(task_id=task.pk, user__memberships__board_id=write.board.pk)
+        Watch.objects.filter(
+            board_id=write.board.pk, task_id=task.pk, user__memberships__board_id=write.board.pk
+        )
         .exclude(user_id__in={write.actor.pk, *exclude})
         .order_by("user_id")
         .values_list("user_id", flat=True)
@@ -117,16 +125,18 @@ def task_watch(*, task: Task | int, user: User) -> None:
     """`user` watches the task (any member; Task.DoesNotExist for others). Idempotent."""
     with transaction.atomic():
         row = task_row_get_for_user(user=user, task_id=pk_of(task))
-        Watch.objects.bulk_create([Watch(task_id=row.pk, user_id=user.pk)], ignore_conflicts=True)
+        Watch.objects.bulk_create(
+            [Watch(board_id=row.board_id, task_id=row.pk, user_id=user.pk)], ignore_conflicts=True
+        )
 
 
 def task_unwatch(*, task: Task | int, user: User) -> None:
     """`user` stops watching the task (any member; Task.DoesNotExist for others). Idempotent."""
     with transaction.atomic():
         row = task_row_get_for_user(user=user, task_id=pk_of(task))
-        Watch.objects.filter(task_id=row.pk, user_id=user.pk).delete()
+        Watch.objects.filter(board_id=row.board_id, task_id=row.pk, user_id=user.pk).delete()
 
 
 def task_watching(*, task: Task, user: User) -> bool:
     """Whether `user` watches `task` (a task the caller has already read as a member)."""
-    return Watch.objects.filter(task_id=task.pk, user_id=user.pk).exists()
+    return Watch.objects.filter(board_id=task.board_id, task_id=task.pk, user_id=user.pk).exists()

@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from boards.admin_writes import ServiceAdmin
 from boards.models import BoardList, Label
 from boards.permissions import Action
-from tasks.models import Comment, Task
+from tasks.models import Comment, Task, TaskLabel
 from writes import COLOR_RE
 
 from .columns import changelist_link, count_subquery
@@ -69,7 +69,7 @@ class LabelAdmin(LabelWrites, ServiceAdmin):
             super()
             .get_queryset(request)
             .select_related("board")
-            .annotate(task_count=count_subquery(Task.labels.through.objects.all(), "label"))
+            .annotate(task_count=count_subquery(TaskLabel.objects.all(), "label"))
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Label | None = None) -> Any:

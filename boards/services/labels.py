@@ -9,7 +9,7 @@ from accounts.models import User
 from boards.models import Board, Label
 from boards.permissions import Action
 from boards.representations import label_representation
-from tasks.models import Task
+from tasks.models import Task, TaskLabel
 from writes import FieldErrors, board_write, clean_color, clean_required_text
 
 from .changes import apply_changes
@@ -78,8 +78,10 @@ def label_delete(*, actor: User, label_id: int) -> Label:
         write.require(Action.LABEL_CHANGE, not_found=Label.DoesNotExist)
         current = Label.objects.get(pk=label_id, board=write.board)
         data = label_representation(current)
-        tagged = Task.labels.through.objects.filter(label_id=current.pk).values("task_id")
-        Task.objects.filter(pk__in=tagged).update(version=F("version") + 1, updated_at=timezone.now())
+        tagged = TaskLabel.objects.filter(board_id=write.board.pk, label_id=current.pk).values("task_id")
+        Task.objects.filter(board_id=write.board.pk, pk__in=tagged).update(
+            version=F("version") + 1, updated_at=timezone.now()
+        )
         current.delete()
         write.record(verb="label.deleted", target_id=data["id"], target_title=data["name"], data=data)
     return current

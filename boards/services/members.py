@@ -9,7 +9,7 @@ from accounts.models import User, normalize_email
 from boards.models import Invitation, Membership, Role
 from boards.permissions import Action
 from boards.representations import member_representation
-from tasks.models import Task
+from tasks.models import Task, TaskAssignee
 from writes import FieldErrors, board_write
 
 from .invitations import invite, pending_invitations_withdraw
@@ -97,8 +97,8 @@ def member_remove(*, actor: User, board_id: int, user_id: int) -> None:
                 if leaving
                 else "The owner can't be removed from the board."
             )
-        assignments = Task.assignees.through.objects.filter(user_id=user_id, task__board=write.board)
-        Task.objects.filter(pk__in=assignments.values("task_id")).update(
+        assignments = TaskAssignee.objects.filter(board_id=write.board.pk, user_id=user_id)
+        Task.objects.filter(board_id=write.board.pk, pk__in=assignments.values("task_id")).update(
             version=F("version") + 1, updated_at=timezone.now()
         )
         assignments.delete()

@@ -4,7 +4,7 @@ from typing import Any
 
 from activity.models import Activity, Notification
 from boards.models import Board, BoardList, Invitation, Label, Membership
-from tasks.models import Comment, Task
+from tasks.models import Comment, Task, TaskAssignee, TaskLabel
 
 
 def board_snapshot(board_id: int) -> dict[str, list[Any]]:
@@ -15,12 +15,8 @@ def board_snapshot(board_id: int) -> dict[str, list[Any]]:
         "lists": list(BoardList.objects.filter(board_id=board_id).order_by("id").values()),
         "labels": list(Label.objects.filter(board_id=board_id).order_by("id").values()),
         "tasks": list(Task.objects.filter(board_id=board_id).order_by("id").values()),
-        "assignees": list(
-            Task.assignees.through.objects.filter(task__board_id=board_id).order_by("id").values()
-        ),
-        "task_labels": list(
-            Task.labels.through.objects.filter(task__board_id=board_id).order_by("id").values()
-        ),
+        "assignees": list(TaskAssignee.objects.filter(task__board_id=board_id).order_by("id").values()),
+        "task_labels": list(TaskLabel.objects.filter(task__board_id=board_id).order_by("id").values()),
         "comments": list(Comment.objects.filter(task__board_id=board_id).order_by("id").values()),
         "activities": list(Activity.objects.filter(board_id=board_id).order_by("id").values()),
         "notifications": list(Notification.objects.filter(board_id=board_id).order_by("id").values()),

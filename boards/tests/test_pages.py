@@ -131,8 +131,8 @@ def test_a_card_shows_labels_assignee_initials_due_badge_and_comment_count(clien
     task = TaskFactory.create(
         list=board_list, title="Fix it", due_at=timezone.now() - timedelta(days=1), comment_count=3
     )
-    task.labels.add(label)
-    task.assignees.add(roles.member)
+    task.labels.add(label, through_defaults={"board_id": task.board_id})
+    task.assignees.add(roles.member, through_defaults={"board_id": task.board_id})
     login(client, roles.member)
 
     html = client.get(f"/boards/{roles.board.pk}/").content.decode()
@@ -229,8 +229,8 @@ def test_the_board_page_query_count_does_not_grow_with_lists_or_tasks(client: Cl
             board_list = BoardListFactory.create(board=roles.board)
             for _ in range(3):
                 task = TaskFactory.create(list=board_list, created_by=roles.member)
-                task.labels.add(label)
-                task.assignees.add(roles.member)
+                task.labels.add(label, through_defaults={"board_id": task.board_id})
+                task.assignees.add(roles.member, through_defaults={"board_id": task.board_id})
 
     login(client, roles.member)
     add_lists(1)
@@ -249,8 +249,8 @@ def test_filters_run_on_the_server(client: Client) -> None:
     board_list = BoardListFactory.create(board=roles.board)
     label = LabelFactory.create(board=roles.board, name="bug")
     mine = TaskFactory.create(list=board_list, title="Mine to fix", priority=4)
-    mine.assignees.add(roles.member)
-    mine.labels.add(label)
+    mine.assignees.add(roles.member, through_defaults={"board_id": mine.board_id})
+    mine.labels.add(label, through_defaults={"board_id": mine.board_id})
     TaskFactory.create(list=board_list, title="Someone else's", priority=4)
     TaskFactory.create(list=board_list, title="Overdue thing", due_at=timezone.now() - timedelta(hours=1))
     login(client, roles.member)

@@ -19,7 +19,7 @@ from boards.tests.factories import (
     board_with_roles,
 )
 from tasks.board_detail import board_detail
-from tasks.models import Task
+from tasks.models import Task, TaskAssignee, TaskLabel
 from tasks.representations import task_representation
 from tasks.tests.factories import TaskFactory
 from writes.ordering import POSITION_STEP
@@ -81,8 +81,8 @@ def test_board_detail_shape() -> None:
         created_by=None,
         due_at=datetime(2030, 1, 2, tzinfo=UTC),
     )
-    first.assignees.add(owner)
-    first.labels.add(label)
+    first.assignees.add(owner, through_defaults={"board_id": first.board_id})
+    first.labels.add(label, through_defaults={"board_id": first.board_id})
     board.refresh_from_db()
 
     detail = board_detail(board=board)
@@ -145,13 +145,15 @@ def seed_board(task_count: int) -> Board:
         )
         for i in range(task_count)
     )
-    Task.assignees.through.objects.bulk_create(
-        Task.assignees.through(task_id=task.pk, user_id=user.pk)
+    TaskAssignee.objects.bulk_create(
+        TaskAssignee(board_id=task.board_id, task_id=task.pk, user_id=user.pk)
         for task in tasks
         for user in (given.member, given.admin)
     )
-    Task.labels.through.objects.bulk_create(
-        Task.labels.through(task_id=task.pk, label_id=label.pk) for task in tasks for label in labels[:2]
+    TaskLabel.objects.bulk_create(
+        TaskLabel(board_id=task.board_id, task_id=task.pk, label_id=label.pk)
+        for task in tasks
+        for label in labels[:2]
     )
     return board
 
@@ -179,7 +181,7 @@ def test_board_stats() -> None:
     overdue = TaskFactory.create(list=todo, due_at=past)
     TaskFactory.create(list=todo, due_at=timezone.now() + timedelta(days=1))
     TaskFactory.create(list=done, due_at=past, completed=True)
-    overdue.assignees.add(given.member, given.admin)
+    overdue.assignees.add(given.member, given.admin, through_defaults={"board_id": overdue.board_id})
     TaskFactory.create()  # another board
 
     stats = selectors.board_stats(board=given.board)

@@ -378,7 +378,7 @@ def test_member_update_role_refused_changes_nothing(role: str, error: type[Excep
 def test_member_remove_by_an_admin_unassigns_the_member() -> None:
     given = board_with_roles()
     task = TaskFactory.create(list=BoardListFactory.create(board=given.board))
-    task.assignees.add(given.member, given.viewer)
+    task.assignees.add(given.member, given.viewer, through_defaults={"board_id": task.board_id})
 
     services.member_remove(board_id=given.board.pk, actor=given.admin, user_id=given.member.pk)
 
@@ -740,7 +740,7 @@ def test_deleting_a_label_takes_it_off_tasks_and_bumps_their_version() -> None:
     given = board_with_roles()
     label = LabelFactory.create(board=given.board)
     task = TaskFactory.create(list=BoardListFactory.create(board=given.board))
-    task.labels.add(label)
+    task.labels.add(label, through_defaults={"board_id": task.board_id})
 
     services.label_delete(label_id=label.pk, actor=given.admin)
 

@@ -18,7 +18,7 @@ def person(*, quiet: bool = False, **fields: object) -> User:
 
 def due_task(*, at: datetime, creator: User, assignees: tuple[User, ...] = (), **fields: object) -> Task:
     task = TaskFactory.create(due_at=at, created_by=creator, **fields)
-    task.assignees.set(assignees)
+    task.assignees.set(assignees, through_defaults={"board_id": task.board_id})
     return task
 
 

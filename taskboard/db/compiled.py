@@ -212,25 +212,48 @@ def insert_instance(instance: Model, *, using: str) -> None:
     instance._state.db = using
 
 
+# The column of a board's rows that names their board (docs/scaling.md "Past one primary").
+BOARD_COLUMN = "board_id"
+
+
 @functools.cache
 def _update_statement(
-    model: type[Model], names: tuple[str, ...]
+    model: type[Model], names: tuple[str, ...], with_board: bool
 ) -> "tuple[str, tuple[Field[Any, Any], ...]]":
     pk = model._meta.pk
     assert pk is not None
     fields = tuple(field_named(model, name) for name in names)
     assignments = ", ".join(f'"{field.column}" = %s' for field in fields)
-    sql = f'UPDATE "{model._meta.db_table}" SET {assignments} WHERE "{pk.column}" = %s'  # noqa: S608
+    board = f' AND "{BOARD_COLUMN}" = %s' if with_board else ""
+    sql = f'UPDATE "{model._meta.db_table}" SET {assignments} WHERE "{pk.column}" = %s{board}'  # noqa: S608
     return sql, fields
+
+
+@functools.cache
+def _has_board_column(model: type[Model]) -> bool:
+    return any(field.column == BOARD_COLUMN for field in model._meta.concrete_fields)
+
+
+def _board_of(instance: Model, names: Sequence[str]) -> int | None:
+    """The board of a row that carries one (a `board_id` column, loaded and not being
+    written): its UPDATE names the board too, so a sharded database routes it to one
+    node. None for other rows, and where reading the value would cost a query."""
+    if not _has_board_column(type(instance)) or BOARD_COLUMN not in instance.__dict__:
+        return None
+    if BOARD_COLUMN in names or "board" in names:
+        return None
+    value = instance.__dict__[BOARD_COLUMN]
+    return value if isinstance(value, int) else None
 
 
 def update_values(instance: Model, names: Sequence[str], *, using: str) -> tuple[str, list[Any]]:
     """The UPDATE that update_fields() runs, with its parameters: for composing into a
-    larger statement."""
+    larger statement. A row that carries its board is updated by primary key and board."""
     connection = connections[using]
-    sql, fields = _update_statement(type(instance), tuple(names))
+    board_id = _board_of(instance, names)
+    sql, fields = _update_statement(type(instance), tuple(names), board_id is not None)
     params = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
-    return sql, [*params, instance.pk]
+    return sql, [*params, instance.pk, *([] if board_id is None else [board_id])]
 
 
 def update_fields(instance: Model, names: Sequence[str], *, using: str) -> None:

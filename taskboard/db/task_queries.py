@@ -12,7 +12,7 @@ queries, builds its statements once, and the tasks app keeps the one instance
 (tasks/queries.py). The task model has `board`, `list`, `created_by`, `position`, `title`,
 `description`; the list model `board`, `wip_limit`; the user and label models `name` (the
 label also `color`); the membership model `board`, `user`, `role`; the assignment and
-labelling models (the task's many-to-many tables) `task` and `user` or `label`.
+labelling models (the task's many-to-many tables) `board`, `task` and `user` or `label`.
 
 What the queries found comes back as dataclasses, not as attributes set on the model
 instances.
@@ -146,10 +146,10 @@ class TaskQueries(Generic[TaskT, ListT]):
         task_related = (
             "(SELECT json_agg(json_build_array(a.user_id, au.name)) "  # noqa: S608
             f'FROM "{assignment._meta.db_table}" a JOIN "{user_table}" au ON au.id = a.user_id '
-            "WHERE a.task_id = t.id) AS assignee_rows, "
+            "WHERE a.board_id = t.board_id AND a.task_id = t.id) AS assignee_rows, "
             "(SELECT json_agg(json_build_array(x.label_id, xl.name, xl.color)) "
             f'FROM "{labelling._meta.db_table}" x JOIN "{label._meta.db_table}" xl ON xl.id = x.label_id '
-            "WHERE x.task_id = t.id) AS label_rows"
+            "WHERE x.board_id = t.board_id AND x.task_id = t.id) AS label_rows"
         )
 
         # The list a task goes to: one written-out query instead of three ORM ones, whose

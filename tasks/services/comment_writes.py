@@ -62,6 +62,7 @@ def comment_create(*, task: Task | int, actor: User, body: str) -> Comment:
         mentioned = mentioned_members(board=write.board, text=text)
         now = timezone.now()
         comment = Comment.objects.create(
+            board_id=write.board.pk,
             task=current,
             author=actor,
             body=text,
@@ -69,7 +70,9 @@ def comment_create(*, task: Task | int, actor: User, body: str) -> Comment:
             created_at=now,
             updated_at=now,
         )
-        Task.objects.filter(pk=current.pk).update(comment_count=F("comment_count") + 1)
+        Task.objects.filter(board_id=write.board.pk, pk=current.pk).update(
+            comment_count=F("comment_count") + 1
+        )
         notified = notify_mentions(write, current, mentioned)
         # Watchers who were mentioned have heard of this comment already.
         watches.notify_comment(write, current, mentioned=notified)
@@ -90,7 +93,7 @@ def _comment_change(comment: Comment | int, actor: User) -> Iterator[tuple[Board
     read nothing before."""
     comment_id = pk_of(comment)
     board_id = (
-        Comment.objects.filter(pk=comment_id).values_list("task__board_id", flat=True).first()
+        Comment.objects.filter(pk=comment_id).values_list("board_id", flat=True).first()
         if 1 <= comment_id <= MAX_ID
         else None
     )
@@ -99,7 +102,7 @@ def _comment_change(comment: Comment | int, actor: User) -> Iterator[tuple[Board
     with board_write(board_id=board_id, actor=actor) as write:
         if write.role is None:
             raise Comment.DoesNotExist("Comment not found.")
-        current = Comment.objects.select_related("author", "task").get(pk=comment_id, task__board=write.board)
+        current = Comment.objects.select_related("author", "task").get(pk=comment_id, board=write.board)
         _require_comment_change(write, current)
         yield write, current
 
@@ -132,7 +135,9 @@ def comment_delete(*, comment: Comment | int, actor: User) -> Comment:
     with _comment_change(comment, actor) as (write, current):
         data = comment_representation(current)
         current.delete()
-        Task.objects.filter(pk=current.task_id).update(comment_count=F("comment_count") - 1)
+        Task.objects.filter(board_id=write.board.pk, pk=current.task_id).update(
+            comment_count=F("comment_count") - 1
+        )
         write.record(
             verb="comment.deleted",
             target_id=data["id"],

@@ -16,7 +16,7 @@ from .. import watches
 from ..locked_reads import ListForWrite, clean_list
 from ..mention_highlighting import highlight_mentions
 from ..mentions import mentioned_members
-from ..models import Task
+from ..models import Task, TaskAssignee, TaskLabel
 from ..representations import task_representation
 from .notifying import newly_mentioned, notify_assigned, notify_mentions
 from .task_fields import (
@@ -92,23 +92,29 @@ def _replace_assignees(task: Task, *, old: list[User], new: list[User]) -> list[
     """Set the task's assignees to `new`; returns the users who were not assigned before."""
     old_ids = {user.pk for user in old}
     new_ids = {user.pk for user in new}
-    through = Task.assignees.through
     if old_ids - new_ids:
-        through.objects.filter(task_id=task.pk, user_id__in=old_ids - new_ids).delete()
+        TaskAssignee.objects.filter(
+            board_id=task.board_id, task_id=task.pk, user_id__in=old_ids - new_ids
+        ).delete()
     added = [user for user in new if user.pk not in old_ids]
     if added:
-        through.objects.bulk_create(through(task_id=task.pk, user_id=user.pk) for user in added)
+        TaskAssignee.objects.bulk_create(
+            TaskAssignee(board_id=task.board_id, task_id=task.pk, user_id=user.pk) for user in added
+        )
     return added
 
 
 def _replace_labels(task: Task, *, old: list[Label], new: list[Label]) -> None:
     old_ids = {label.pk for label in old}
     new_ids = {label.pk for label in new}
-    through = Task.labels.through
     if old_ids - new_ids:
-        through.objects.filter(task_id=task.pk, label_id__in=old_ids - new_ids).delete()
+        TaskLabel.objects.filter(
+            board_id=task.board_id, task_id=task.pk, label_id__in=old_ids - new_ids
+        ).delete()
     if new_ids - old_ids:
-        through.objects.bulk_create(through(task_id=task.pk, label_id=pk) for pk in new_ids - old_ids)
+        TaskLabel.objects.bulk_create(
+            TaskLabel(board_id=task.board_id, task_id=task.pk, label_id=pk) for pk in new_ids - old_ids
+        )
 
 
 def _replace_related(update: UpdateWrite, cleaned: CleanChanges) -> None:

@@ -25,7 +25,7 @@ from ..field_merge import merged_changes
 from ..locked_reads import clean_list, fresh_task, task_data, task_related
 from ..mention_highlighting import highlight_mentions
 from ..mentions import mentioned_members
-from ..models import Task
+from ..models import Task, TaskAssignee, TaskLabel
 from ..representations import task_representation
 from .notifying import notify_assigned, notify_mentions
 from .task_fields import (
@@ -112,14 +112,19 @@ def task_create_written(
         write.insert_later(task)
         assert task.pk is not None
         if assignees:
-            assignment = Task.assignees.through
-            write.insert_later(*(assignment(task_id=task.pk, user_id=user.pk) for user in assignees))
+            write.insert_later(
+                *(
+                    TaskAssignee(board_id=write.board.pk, task_id=task.pk, user_id=user.pk)
+                    for user in assignees
+                )
+            )
             notify_assigned(write, task, assignees)
         notify_mentions(write, task, mentioned)
         watches.watch_new_task(write, task, [actor.pk, *(user.pk for user in assignees)])
         if labels:
-            labelling = Task.labels.through
-            write.insert_later(*(labelling(task_id=task.pk, label_id=label.pk) for label in labels))
+            write.insert_later(
+                *(TaskLabel(board_id=write.board.pk, task_id=task.pk, label_id=label.pk) for label in labels)
+            )
         representation = record_task(
             write,
             "task.created",

@@ -28,6 +28,7 @@ class CommentFactory(factory.django.DjangoModelFactory[Comment]):
         model = Comment
 
     task = factory.SubFactory(TaskFactory)
+    board = factory.SelfAttribute("task.board")
     author = factory.SubFactory(UserFactory)
     body = factory.Sequence(lambda n: f"Comment {n}")
     body_html = factory.LazyAttribute(lambda comment: render_markdown(comment.body))
@@ -61,8 +62,8 @@ def tasks_to_filter(given: BoardWithRoles, todo: BoardList, done: BoardList) -> 
     for title, task in made.items():
         Task.objects.filter(pk=task.pk).update(title=title, created_at=day(10 + len(title)))
         task.refresh_from_db()
-    made["Fix login"].assignees.add(given.member)
-    made["Deploy"].assignees.add(given.admin)
-    made["Fix login"].labels.add(bug)
-    made["Review reports"].labels.add(bug)
+    made["Fix login"].assignees.add(given.member, through_defaults={"board_id": made["Fix login"].board_id})
+    made["Deploy"].assignees.add(given.admin, through_defaults={"board_id": made["Deploy"].board_id})
+    made["Fix login"].labels.add(bug, through_defaults={"board_id": made["Fix login"].board_id})
+    made["Review reports"].labels.add(bug, through_defaults={"board_id": made["Review reports"].board_id})
     return made

@@ -137,8 +137,9 @@ def test_my_tasks_cover_every_board_of_the_caller_and_no_other(
     mine_elsewhere = TaskFactory.create(
         list=BoardListFactory.create(board=elsewhere.board), title="Elsewhere"
     )
-    mine_elsewhere.assignees.add(given.member)
-    TaskFactory.create(title="Not my board").assignees.add(given.member)
+    mine_elsewhere.assignees.add(given.member, through_defaults={"board_id": mine_elsewhere.board_id})
+    not_mine = TaskFactory.create(title="Not my board")
+    not_mine.assignees.add(given.member, through_defaults={"board_id": not_mine.board_id})
 
     assert sorted(titles(selectors.task_list(user=given.member, assignee="me"))) == ["Elsewhere", "Fix login"]
     assert len(selectors.task_list(user=given.outsider)) == 0
@@ -152,8 +153,8 @@ def test_task_list_costs_the_same_queries_whatever_the_size(
     label = LabelFactory.create(board=given.board)
     for i in range(count):
         task = TaskFactory.create(list=lists[i % 2])
-        task.assignees.add(given.member)
-        task.labels.add(label)
+        task.assignees.add(given.member, through_defaults={"board_id": task.board_id})
+        task.labels.add(label, through_defaults={"board_id": task.board_id})
 
     # The tasks, their assignees, their labels.
     with django_assert_num_queries(3):
@@ -197,8 +198,10 @@ def test_task_detail_and_task_rows_read_as_task_representation_shows_a_task(
     given: BoardWithRoles, tasks: dict[str, Task]
 ) -> None:
     second_label = LabelFactory.create(board=given.board, name="aaa")
-    tasks["Fix login"].labels.add(second_label)
-    tasks["Fix login"].assignees.add(given.admin, given.member)
+    tasks["Fix login"].labels.add(second_label, through_defaults={"board_id": tasks["Fix login"].board_id})
+    tasks["Fix login"].assignees.add(
+        given.admin, given.member, through_defaults={"board_id": tasks["Fix login"].board_id}
+    )
     ordered = list(selectors.task_list(user=given.viewer, board=given.board))
 
     details = [selectors.task_detail(task_id=task.pk) for task in ordered]

@@ -407,7 +407,10 @@ def test_a_move_writes_one_task_row_however_long_the_list(given: BoardWithRoles,
     assert len(writes) == 1
     assert writes[0].startswith(f'WITH w0 AS (UPDATE "tasks_task" SET "list_id" = {todo.pk}, "position" = ')
     assert writes[0].count('UPDATE "tasks_task"') == 1
-    assert f'WHERE "id" = {tasks[0].pk}), w1 AS (INSERT INTO "activity_activity"' in writes[0]
+    assert (
+        f'WHERE "id" = {tasks[0].pk} AND "board_id" = {given.board.pk}), '
+        'w1 AS (INSERT INTO "activity_activity"' in writes[0]
+    )
     assert 'UPDATE "boards_board"' in writes[0]
 
 

@@ -7,8 +7,8 @@ from django.db import connections
 
 from accounts.tests.factories import UserFactory
 from activity.models import Activity
-from boards.models import Board, Label
-from boards.tests.factories import BoardFactory, LabelFactory
+from boards.models import Board, BoardList, Label
+from boards.tests.factories import BoardFactory, BoardListFactory, LabelFactory
 from taskboard.db.compiled import (
     CompiledRead,
     columns_of,
@@ -170,3 +170,17 @@ def test_fetch_instance_refuses_extra_columns_the_sql_names_otherwise() -> None:
     assert fetch_instance(Board, sql, [board.pk], extra=["one"], using="default").one == 1  # type: ignore[union-attr]
     with pytest.raises(ValueError, match="named"):
         fetch_instance(Board, sql, [board.pk], extra=["user_role"], using="default")
+
+
+def test_update_values_of_a_row_that_carries_its_board_names_the_board() -> None:
+    """docs/scaling.md "Past one primary": the UPDATE goes to the board's node on Citus."""
+    board_list = BoardListFactory.create(title="Before")
+    board_list.title = "After"
+
+    sql, params = update_values(board_list, ["title"], using="default")
+    with connections["default"].cursor() as cursor:
+        cursor.execute(sql, params)
+
+    assert sql == 'UPDATE "boards_list" SET "title" = %s WHERE "id" = %s AND "board_id" = %s'
+    assert params == ["After", board_list.pk, board_list.board_id]
+    assert BoardList.objects.values_list("title", flat=True).get(pk=board_list.pk) == "After"

@@ -9,7 +9,7 @@ from accounts.models import User
 from boards.models import BoardList, Label, Membership
 from boards.tests.factories import BoardListFactory, LabelFactory, board_with_roles
 from taskboard.db.task_queries import FreshTask, OwnList, SiblingsWindow, TaskQueries
-from tasks.models import SEARCH_CONFIG, Task, task_search_vector
+from tasks.models import SEARCH_CONFIG, Task, TaskAssignee, TaskLabel, task_search_vector
 from tasks.queries import TASK_QUERIES
 from tasks.tests.factories import TaskFactory
 from writes.ordering import POSITION_STEP
@@ -24,8 +24,8 @@ def test_the_statements_are_built_from_the_models_given() -> None:
         label=Label,
         membership=Membership,
         user=User,
-        assignment=Task.assignees.through,
-        labelling=Task.labels.through,
+        assignment=TaskAssignee,
+        labelling=TaskLabel,
         search_config=SEARCH_CONFIG,
         search_vector=task_search_vector,
     )
@@ -39,8 +39,8 @@ def test_a_fresh_task_comes_with_its_creator_assignees_and_labels_in_one_query()
     given = board_with_roles()
     task = TaskFactory.create(list=BoardListFactory.create(board=given.board), created_by=given.owner)
     label = LabelFactory.create(board=given.board)
-    task.assignees.add(given.member)
-    task.labels.add(label)
+    task.assignees.add(given.member, through_defaults={"board_id": task.board_id})
+    task.labels.add(label, through_defaults={"board_id": task.board_id})
 
     with CaptureQueriesContext(connection) as queries:
         fresh = TASK_QUERIES.fresh_task(task_id=task.pk, board_id=given.board.pk)

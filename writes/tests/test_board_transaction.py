@@ -82,7 +82,10 @@ def test_deferred_rows_of_a_write_that_records_nothing_are_still_written() -> No
         write.update_later(label, ["name"])
 
     assert Label.objects.get(pk=label.pk).name == "new"
-    assert writes_in(queries) == [f'UPDATE "boards_label" SET "name" = \'new\' WHERE "id" = {label.pk}']
+    assert writes_in(queries) == [
+        f'UPDATE "boards_label" SET "name" = \'new\' WHERE "id" = {label.pk} '
+        f'AND "board_id" = {given.board.pk}'
+    ]
     assert Board.objects.get(pk=given.board.pk).version == given.board.version
 
 

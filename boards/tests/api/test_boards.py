@@ -23,7 +23,7 @@ from boards.tests.factories import (
 from boards.tests.snapshots import board_snapshot
 from tasks import services as task_services
 from tasks.board_cache import board_detail_key, cache_get
-from tasks.models import Task
+from tasks.models import Task, TaskAssignee, TaskLabel
 from tasks.tests.factories import TaskFactory
 from tests.api.http import Api, error_of
 from writes.ordering import POSITION_STEP
@@ -246,8 +246,8 @@ def test_detail_has_lists_with_their_tasks_in_order_labels_and_members(given: Bo
         due_at=datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC),
         priority=4,
     )
-    first.assignees.set([given.member, given.admin])
-    first.labels.set([label])
+    first.assignees.set([given.member, given.admin], through_defaults={"board_id": first.board_id})
+    first.labels.set([label], through_defaults={"board_id": first.board_id})
 
     response = Api(given.viewer).get(f"boards/{board.pk}/")
 
@@ -467,12 +467,12 @@ def add_tasks(
         Task(board=board, list=board_list, title=f"Task {i}", position=(i + 1) * POSITION_STEP)
         for i in range(start, start + count)
     )
-    Task.assignees.through.objects.bulk_create(
-        Task.assignees.through(task_id=task.pk, user_id=assignees[i % len(assignees)].pk)
+    TaskAssignee.objects.bulk_create(
+        TaskAssignee(board_id=task.board_id, task_id=task.pk, user_id=assignees[i % len(assignees)].pk)
         for i, task in enumerate(tasks)
     )
-    Task.labels.through.objects.bulk_create(
-        Task.labels.through(task_id=task.pk, label_id=labels[i % len(labels)].pk)
+    TaskLabel.objects.bulk_create(
+        TaskLabel(board_id=task.board_id, task_id=task.pk, label_id=labels[i % len(labels)].pk)
         for i, task in enumerate(tasks)
     )
 
@@ -670,8 +670,9 @@ def test_stats(given: BoardWithRoles) -> None:
     todo = BoardListFactory.create(board=given.board, title="To do")
     done = BoardListFactory.create(board=given.board, title="Done")
     overdue = TaskFactory.create(list=todo, due_at=timezone.now() - timedelta(days=1))
-    overdue.assignees.set([given.member])
-    TaskFactory.create(list=todo, due_at=timezone.now() + timedelta(days=1)).assignees.set([given.member])
+    overdue.assignees.set([given.member], through_defaults={"board_id": overdue.board_id})
+    later = TaskFactory.create(list=todo, due_at=timezone.now() + timedelta(days=1))
+    later.assignees.set([given.member], through_defaults={"board_id": later.board_id})
     TaskFactory.create(list=done, completed=True, due_at=timezone.now() - timedelta(days=1))
 
     response = Api(given.viewer).get(f"boards/{given.board.pk}/stats/")

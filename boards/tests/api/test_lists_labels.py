@@ -235,7 +235,7 @@ def test_changing_a_label_refuses_invalid_input(
 def test_deleting_a_label_takes_it_off_its_tasks(given: BoardWithRoles) -> None:
     label = LabelFactory.create(board=given.board)
     task = TaskFactory.create(list=BoardListFactory.create(board=given.board))
-    task.labels.set([label])
+    task.labels.set([label], through_defaults={"board_id": task.board_id})
 
     response = Api(given.admin).delete(f"labels/{label.pk}/")
 

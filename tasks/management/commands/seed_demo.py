@@ -48,7 +48,7 @@ from tasks.management.demo_data import (
     LARGE_TASK_SUBJECTS,
     large_board_title,
 )
-from tasks.models import Task
+from tasks.models import Task, TaskAssignee, TaskLabel
 from tasks.representations import task_representation
 from writes import POSITION_STEP, board_write
 
@@ -194,17 +194,17 @@ def bulk_create_tasks(
         labelled.append([labels[index % len(labels)]] if labels and number % 4 == 0 else [])
 
     Task.objects.bulk_create(tasks, batch_size=BULK_BATCH_SIZE)
-    Task.assignees.through.objects.bulk_create(
+    TaskAssignee.objects.bulk_create(
         [
-            Task.assignees.through(task_id=task.pk, user_id=user.pk)
+            TaskAssignee(board_id=task.board_id, task_id=task.pk, user_id=user.pk)
             for task, users in zip(tasks, assigned, strict=True)
             for user in users
         ],
         batch_size=BULK_BATCH_SIZE,
     )
-    Task.labels.through.objects.bulk_create(
+    TaskLabel.objects.bulk_create(
         [
-            Task.labels.through(task_id=task.pk, label_id=label.pk)
+            TaskLabel(board_id=task.board_id, task_id=task.pk, label_id=label.pk)
             for task, task_labels in zip(tasks, labelled, strict=True)
             for label in task_labels
         ],

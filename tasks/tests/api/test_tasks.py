@@ -17,7 +17,7 @@ from boards.tests.factories import (
     board_with_roles,
 )
 from boards.tests.snapshots import board_snapshot
-from tasks.models import Priority, Task
+from tasks.models import Priority, Task, TaskAssignee, TaskLabel
 from tasks.tests.factories import TaskFactory, tasks_to_filter
 from tasks.tests.markdown_inputs import DEEPLY_NESTED, DEEPLY_NESTED_HTML
 from tests.api.http import Api, error_of
@@ -566,7 +566,7 @@ def test_my_tasks_cover_every_board_of_the_caller_and_no_other(
     elsewhere = TaskFactory.create(
         list=BoardListFactory.create(board=mine_elsewhere.board), title="Elsewhere"
     )
-    elsewhere.assignees.add(given.member)
+    elsewhere.assignees.add(given.member, through_defaults={"board_id": elsewhere.board_id})
     TaskFactory.create(title="Not my board")
     api = Api(given.member)
 
@@ -584,11 +584,11 @@ def add_tasks(board_list: BoardList, count: int, given: BoardWithRoles) -> None:
         Task(board=board_list.board, list=board_list, title=f"Bulk {i}", position=(i + 10) * POSITION_STEP)
         for i in range(Task.objects.filter(list=board_list).count(), count)
     )
-    Task.assignees.through.objects.bulk_create(
-        Task.assignees.through(task_id=task.pk, user_id=given.member.pk) for task in made
+    TaskAssignee.objects.bulk_create(
+        TaskAssignee(board_id=task.board_id, task_id=task.pk, user_id=given.member.pk) for task in made
     )
-    Task.labels.through.objects.bulk_create(
-        Task.labels.through(task_id=task.pk, label_id=label.pk) for task in made
+    TaskLabel.objects.bulk_create(
+        TaskLabel(board_id=task.board_id, task_id=task.pk, label_id=label.pk) for task in made
     )
 
 
