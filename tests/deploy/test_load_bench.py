@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -85,7 +86,7 @@ def test_percentiles_are_locusts() -> None:
 def test_the_p95_of_all_requests_merges_the_kinds_histograms() -> None:
     report = _module("load_report")
 
-    def row(name: str, histogram: dict[str, int]) -> object:
+    def row(name: str, histogram: dict[str, int]) -> Any:
         count = sum(histogram.values())
         p95 = report.percentile(histogram, count, 0.95)
         return report.Row("GET", name, count, 0, 1.0, 0.0, p95, 0.0, 0.0, histogram)
