@@ -15,7 +15,9 @@ ended by a request to a URL only the bench's settings have (bench/api_marker_set
 bench/api_marker_urls.py: production's URLconf plus one pattern after all of them): its view
 collects garbage and calls os.getsid(), which callgrind's --dump-before=getsid turns into a
 dump. The marker request's own work falls partly before and partly after the dump, the same
-in every part, so it cancels in (2N part - N part) / N, like the rest of a part's fixed cost.
+in every part, so it cancels in (2N part - N part) / N, like the rest of a part's fixed cost
+(its first request, which adds its label sets to the metrics' files, is made before the
+parts, without a dump).
 PYTHONHASHSEED is fixed. gunicorn's timeout is raised (valgrind runs it 50-100 times slower),
 and the once-a-minute write of a user's activity happens once, in the warm-up (below).
 """
@@ -67,6 +69,9 @@ def _drive(port: int, fx: Fixture, *, requests: int, warmup: int) -> Counter[str
     tasks = f"/api/v1/boards/{fx.small_board_id}/tasks/"
     statuses: Counter[str] = Counter()
     number = 0
+    # The marker URL's first request, undumped (bench/api_marker_urls.py).
+    if _request(port, "GET", MARKER + "?warm").status != 204:
+        raise RuntimeError("the marker URL does not answer: not the bench's marker settings?")
     for name, expected in SCENARIOS:
         for part in PARTS_PER_SCENARIO:
             for _ in range({"warmup": warmup, "n": requests, "2n": 2 * requests}[part]):
