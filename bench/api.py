@@ -33,7 +33,9 @@ runs only that cost, in two ways (bench/api_metrics_cost.py): req/s in short rou
 alternate between two gunicorns served at once, one with and one without (with, without;
 without, with; ...), so that the host's drift falls on both; and CPU instructions per request
 counted by valgrind's callgrind in one Python process calling the WSGI application, which no
-neighbour can move.
+neighbour can move. With --served-instructions N also the instructions per request of one
+gunicorn sync worker under callgrind serving them over its socket (gunicorn's own work
+included: bench/api_served_instructions.py).
 
 gunicorn is restarted before each scenario, so no scenario pays for the worker restarts
 (max_requests) that an earlier one's requests ran up. Besides requests/s and latencies it
@@ -227,7 +229,7 @@ def main() -> None:
 
     if shutil.which("wrk") is None:
         sys.exit("bench/api.py needs wrk, the HTTP load generator: apt-get install -y wrk")
-    if args.metrics_cost and args.instructions > 0 and valgrind_missing():
+    if args.metrics_cost and (args.instructions > 0 or args.served_instructions > 0) and valgrind_missing():
         sys.exit("--metrics-cost counts instructions with valgrind: apt-get install -y valgrind")
     profile_dir = _profile_dir(args)
     chosen = _chosen(args)

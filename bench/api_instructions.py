@@ -141,7 +141,8 @@ def _drive(args: argparse.Namespace) -> None:
 # -- the counts, in bench/api.py's process ------------------------------------------------------
 
 
-def _summary(path: Path) -> int:
+def summary(path: Path) -> int:
+    """The instructions a callgrind dump counted (its `summary:` line)."""
     match = re.search(r"^summary:\s+(\d+)", path.read_text(errors="replace"), re.MULTILINE)
     if match is None:
         raise RuntimeError(f"no summary line in {path}")
@@ -174,12 +175,28 @@ def run_callgrind(
             f"callgrind run failed ({result.returncode}):\n{result.stdout}{result.stderr[-3000:]}"
         )
     setup = json.loads(result.stdout.split("SETUP ", 1)[1])
-    dumps = sorted(out_dir.glob("callgrind.out.*"), key=lambda p: int(p.suffix[1:]))
-    expected = len(SCENARIOS) * len(PARTS_PER_SCENARIO)
-    if len(dumps) != expected:
-        raise RuntimeError(f"{len(dumps)} dumps in {out_dir}, expected {expected}: getppid called elsewhere?")
-    counts = [_summary(path) for path in dumps]
+    dumps = numbered_dumps(out_dir, "callgrind.out")
     figures: dict[str, Any] = {"setup": setup}
+    figures.update(per_request([summary(path) for path in dumps], requests, where=f"{out_dir} (getppid)"))
+    return figures
+
+
+def numbered_dumps(out_dir: Path, prefix: str) -> list[Path]:
+    """A process's dumps, `prefix`.1, `prefix`.2, ... in the order callgrind wrote them (not
+    `prefix` itself: what the process counted after its last dump, written when it exits)."""
+    dumps = [path for path in out_dir.glob(f"{prefix}.*") if path.name[len(prefix) + 1 :].isdigit()]
+    return sorted(dumps, key=lambda path: int(path.name[len(prefix) + 1 :]))
+
+
+def per_request(counts: list[int], requests: int, *, where: str) -> dict[str, dict[str, float]]:
+    """Each scenario's instructions per request from the counts of its parts (warm-up, N, 2N,
+    in SCENARIOS' order): (2N part - N part) / N, and the parts' own averages (a check)."""
+    expected = len(SCENARIOS) * len(PARTS_PER_SCENARIO)
+    if len(counts) != expected:
+        raise RuntimeError(
+            f"{len(counts)} dumps in {where}, expected {expected}: the marker called elsewhere?"
+        )
+    figures = {}
     for index, (name, _) in enumerate(SCENARIOS):
         _warm, once, twice = counts[index * 3 : index * 3 + 3]
         figures[name] = {

@@ -4,7 +4,9 @@ POST task (budget: 5 %), measured two ways in one run against the same seeded st
 1. req/s in interleaved rounds, production's settings against the baseline, both served by
    gunicorn at once (bench/api_interleaved.py);
 2. CPU instructions per request, counted by callgrind in one Python process that calls the
-   WSGI application directly (bench/api_instructions.py).
+   WSGI application directly (bench/api_instructions.py);
+3. with --served-instructions N: CPU instructions per request of one gunicorn sync worker
+   under callgrind, the request served over a socket (bench/api_served_instructions.py).
 
 "Without" is scenarios.BASELINE: what it removes is listed in bench/api_baseline_settings.py.
 """
@@ -20,6 +22,7 @@ from api_fixture import Fixture, fixture, remove_posted_tasks
 from api_instructions import SCENARIOS, run_callgrind
 from api_interleaved import WITH, WITHOUT, Rounds, interleave, report
 from api_scenarios import BASELINE, Scenario, scenarios
+from api_served_instructions import count_served, served_report
 from api_stack import Stack, opener
 
 VARIANTS = {WITH: (), WITHOUT: BASELINE}
@@ -96,6 +99,30 @@ def instructions(stack: Stack, fx: Fixture, args: argparse.Namespace) -> dict[st
     return counted
 
 
+def served_instructions(stack: Stack, fx: Fixture, args: argparse.Namespace) -> dict[str, Any]:
+    """The served counts, one gunicorn under callgrind after the other."""
+    counted: dict[str, Any] = {}
+    for variant, settings in VARIANTS.items():
+        remove_posted_tasks(stack, fx)
+        print(
+            f"  callgrind, gunicorn worker, {variant}: {args.served_instructions} and "
+            f"{2 * args.served_instructions} requests ...",
+            flush=True,
+        )
+        counted[variant] = count_served(
+            stack,
+            dict(settings),
+            stack.base_dir / f"callgrind-served-{variant}",
+            requests=args.served_instructions,
+            warmup=args.instructions_warmup,
+            fx=fx,
+        )
+        print(f"    {counted[variant]}", flush=True)
+    if counted[WITH]["setup"]["x_request_id"] is not True or counted[WITHOUT]["setup"]["x_request_id"]:
+        raise RuntimeError("served: X-Request-ID should be on with and off without")
+    return counted
+
+
 def instructions_report(counted: dict[str, Any]) -> list[str]:
     lines = [
         "| scenario | instructions/request with | without | cost (with / without - 1) | "
@@ -138,10 +165,19 @@ def run(stack: Stack, args: argparse.Namespace) -> list[str]:
         stack.start_gunicorn()
         fx = fixture(stack.base_url)
         stack.stop_gunicorn()
+    counted = None
     if args.instructions > 0:
         counted = instructions(stack, fx, args)
         lines += ["", "CPU instructions per request (callgrind, in-process WSGI, (2N - N) / N):", ""]
         lines += instructions_report(counted)
+    if args.served_instructions > 0:
+        served = served_instructions(stack, fx, args)
+        lines += [
+            "",
+            "CPU instructions per served request (callgrind, gunicorn sync worker, (2N - N) / N):",
+            "",
+        ]
+        lines += served_report(served, counted)
     return lines
 
 
@@ -166,6 +202,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--instructions-warmup", type=int, default=50, help="requests before the counted ones"
+    )
+    parser.add_argument(
+        "--served-instructions",
+        type=int,
+        default=0,
+        metavar="N",
+        help="--metrics-cost: callgrind counts a gunicorn worker serving N, then 2N requests (0: skip)",
     )
 
 

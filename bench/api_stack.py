@@ -107,11 +107,24 @@ class Stack:
         return result.stdout
 
     def start_gunicorn(self, **settings: str) -> None:
+        self.start_gunicorn_under((), settings)
+
+    def start_gunicorn_under(
+        self, under: tuple[str, ...], settings: dict[str, str], *, ready_timeout: float = 60
+    ) -> None:
+        """gunicorn with deploy/gunicorn.conf.py and `settings` in its environment, run by
+        `under` (valgrind: the master and every worker it forks) unless that is empty."""
         self.stop_gunicorn()
+        # Under another command, the interpreter itself (valgrind then counts Python, not a
+        # shell script's loader).
+        program = (
+            [sys.executable, "-m", "gunicorn"] if under else [str(Path(sys.executable).parent / "gunicorn")]
+        )
         with self.gunicorn_log.open("ab") as log:
             self.gunicorn = subprocess.Popen(
                 [
-                    str(Path(sys.executable).parent / "gunicorn"),
+                    *under,
+                    *program,
                     "--config",
                     str(PROJECT_DIR / "deploy" / "gunicorn.conf.py"),
                     "taskboard.wsgi",
@@ -129,10 +142,10 @@ class Stack:
                 raise RuntimeError(
                     f"gunicorn exited with {process.returncode}\n{log_tail(self.gunicorn_log)}"
                 )
-            with opener.open(f"{self.base_url}/healthz", timeout=2) as response:
+            with opener.open(f"{self.base_url}/healthz", timeout=60 if under else 2) as response:
                 return True if response.status == 200 else None
 
-        wait_until(ready, timeout=60, interval=0.2, what="gunicorn")
+        wait_until(ready, timeout=ready_timeout, interval=0.5 if under else 0.2, what="gunicorn")
         # The first worker answers while the master is still forking the others.
         configured = self.env(**settings).get("GUNICORN_WORKERS")
         expected = int(configured) if configured else (os.cpu_count() or 1) * 2 + 1  # gunicorn.conf.py's
