@@ -43,6 +43,10 @@ class Command(BaseCommand):
                 f"Taskboard on {local_address(host, port)}/ (listening on {host}:{port}; Ctrl-C stops)"
             )
             self.stdout.write(f"Links in mail: {settings.SITE_URL}/")
+            # uvicorn stops on SIGTERM, then raises it again once it has put the previous
+            # handler back: with Python's default one the process would die there and leave
+            # the worker and beat running. This one unwinds through the `finally` below.
+            signal.signal(signal.SIGTERM, _exit_on_sigterm)
             uvicorn.run(
                 "taskboard.asgi:application",
                 host=options["host"],
@@ -107,3 +111,7 @@ class Command(BaseCommand):
             command += [f"--schedule={schedule_file}"]
         self.stdout.write("Starting celery beat (the outbox sweep and housekeeping)")
         return subprocess.Popen(command, env=dict(os.environ))
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
