@@ -14,7 +14,7 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
-from tests.plugins.bench_servers import BenchServers  # noqa: E402
+from tests.plugins.bench_servers import BenchServers, manage_py  # noqa: E402
 from tests.plugins.processes import free_port, log_tail, wait_until  # noqa: E402
 
 DATABASE = "taskboard_bench"
@@ -94,17 +94,7 @@ class Stack:
         return env
 
     def manage(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=PROJECT_DIR,
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
-        return result.stdout
+        return manage_py(self.env(), *args)
 
     def start_gunicorn(self, **settings: str) -> None:
         self.start_gunicorn_under((), settings)

@@ -19,7 +19,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
-from tests.plugins.bench_servers import BenchServers  # noqa: E402
+from tests.plugins.bench_servers import BenchServers, manage_py  # noqa: E402
 from tests.plugins.processes import free_port, log_tail, terminate, wait_until  # noqa: E402
 
 DATABASE = "taskboard_bench"
@@ -107,16 +107,7 @@ class Stack:
         }
 
     def manage(self, *args: str) -> None:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=PROJECT_DIR,
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+        manage_py(self.env(), *args)
 
     def start_worker(self, *extra: str) -> None:
         """`celery -A taskboard worker` as production runs it: no -P, no -c (prefork, one

@@ -25,7 +25,7 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(PROJECT_DIR))
 
-from tests.plugins.bench_servers import BenchServers  # noqa: E402
+from tests.plugins.bench_servers import BenchServers, manage_py  # noqa: E402
 from tests.plugins.processes import free_port, log_tail, wait_until  # noqa: E402
 
 DATABASE = "taskboard_load"
@@ -216,16 +216,7 @@ class LocalStack:
         self._wait(f"{self.url}/healthz", "nginx-error.log")
 
     def manage(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=PROJECT_DIR,
-            env=self.env(),
-            capture_output=True,
-            text=True,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
-        return result.stdout
+        return manage_py(self.env(), *args)
 
     def _spawn(self, argv: list[str], env: dict[str, str], log_name: str) -> subprocess.Popen[bytes]:
         with (self.base_dir / log_name).open("ab") as log:

@@ -20,9 +20,8 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-@pytest.mark.drill  # ~15 s: migrations, then a server, a worker and beat starting
-def test_make_run_serves_the_metrics_of_its_server_worker_and_beat(tmp_path: Path) -> None:
-    port = free_port()
+def _embedded_default_env(tmp_path: Path, port: int, **extra: str) -> dict[str, str]:
+    """make run's environment (the embedded default) in tmp_path, none of the suite's servers."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -32,15 +31,16 @@ def test_make_run_serves_the_metrics_of_its_server_worker_and_beat(tmp_path: Pat
         DJANGO_SETTINGS_MODULE="taskboard.settings.local",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         TASKBOARD_VAR_DIR=str(tmp_path / "var"),
-        OUTBOX_SWEEP_SECONDS="1",
         PORT=str(port),
+        **extra,
     )
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--verbosity", "0"], cwd=PROJECT_DIR, env=env, check=True
-    )
-    log = tmp_path / "run_local.log"
+    return env
+
+
+def _start_run_local(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    # In a session of its own: the clean-up can stop the whole group if the test fails.
     with log.open("ab") as out:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "manage.py", "run_local"],
             cwd=PROJECT_DIR,
             env=env,
@@ -48,6 +48,17 @@ def test_make_run_serves_the_metrics_of_its_server_worker_and_beat(tmp_path: Pat
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+
+@pytest.mark.drill  # ~15 s: migrations, then a server, a worker and beat starting
+def test_make_run_serves_the_metrics_of_its_server_worker_and_beat(tmp_path: Path) -> None:
+    port = free_port()
+    env = _embedded_default_env(tmp_path, port, OUTBOX_SWEEP_SECONDS="1")
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--verbosity", "0"], cwd=PROJECT_DIR, env=env, check=True
+    )
+    log = tmp_path / "run_local.log"
+    process = _start_run_local(env, log)
 
     def scrape() -> str | None:
         assert process.poll() is None, log_tail(log)
@@ -101,27 +112,9 @@ def test_make_run_stopped_by_sigterm_stops_its_worker_and_beat(tmp_path: Path) -
     # raises the signal again after its shutdown, which used to kill the command before it
     # stopped its worker and beat, and left both running.
     port = free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DATABASE_", "REDIS_", "CELERY_", "EMAIL_", "DJANGO_", "PROMETHEUS_"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="taskboard.settings.local",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        TASKBOARD_VAR_DIR=str(tmp_path / "var"),
-        PORT=str(port),
-    )
+    env = _embedded_default_env(tmp_path, port)
     log = tmp_path / "run_local.log"
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "run_local"],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = _start_run_local(env, log)
     try:
 
         def serving() -> set[int] | None:

@@ -5,6 +5,8 @@ suite's server helpers in the benchmark's folder, on free ports, with production
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from .postgres import PrimaryServer, find_bindir
@@ -19,6 +21,24 @@ DURABLE_POSTGRES_SETTINGS = (
     "autovacuum = on\n"
     "shared_buffers = 128MB\n"
 )
+
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def manage_py(env: dict[str, str], *args: str) -> str:
+    """`manage.py <args>` with a benchmark's environment; its output, or RuntimeError with it."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+    return result.stdout
 
 
 class BenchServers:
