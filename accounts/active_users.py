@@ -14,11 +14,11 @@ one authenticate: only a user already resolved is recorded.
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest
 from django.utils.functional import empty
 from django_redis import get_redis_connection
 from prometheus_client.core import GaugeMetricFamily
@@ -44,20 +44,23 @@ def _redis() -> Any | None:
 
 class ActiveUsers:
     def __init__(self) -> None:
-        self.recorded_at: dict[int, float] = {}
+        # User id -> when this process records the user again (time.monotonic()): the setting
+        # is read when a user is recorded, not on every request (a Django setting costs a
+        # request a Python-level attribute lookup: docs/benchmarks.md "Metrics' cost").
+        self.due_at: dict[int, float] = {}
         # Without Redis: user id -> last activity (time.time()).
         self.local: dict[int, float] = {}
         self.lock = threading.Lock()
 
     def touch(self, user_id: int) -> None:
         now = time.monotonic()
-        last = self.recorded_at.get(user_id)
-        if last is not None and now - last < settings.ACTIVE_USERS_TOUCH_SECONDS:
+        due = self.due_at.get(user_id)
+        if due is not None and now < due:
             return
         with self.lock:
-            if len(self.recorded_at) >= MAX_REMEMBERED:
-                self.recorded_at.clear()
-            self.recorded_at[user_id] = now
+            if len(self.due_at) >= MAX_REMEMBERED:
+                self.due_at.clear()
+            self.due_at[user_id] = now + settings.ACTIVE_USERS_TOUCH_SECONDS
         client = _redis()
         if client is None:
             self.local[user_id] = time.time()
@@ -105,16 +108,12 @@ def _resolved_user_id(request: HttpRequest) -> int | None:
     return pk if isinstance(pk, int) else None
 
 
-class ActiveUsersMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        response = self.get_response(request)
-        user_id = _resolved_user_id(request)
-        if user_id is not None:
-            active_users.touch(user_id)
-        return response
+def record_active_user(request: HttpRequest) -> None:
+    """After a request's view (taskboard.metrics.http's response hook, registered in
+    AccountsConfig.ready): its user, if something authenticated one, was active."""
+    user_id = _resolved_user_id(request)
+    if user_id is not None:
+        active_users.touch(user_id)
 
 
 def collect_active_users() -> Iterator[Metric]:

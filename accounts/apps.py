@@ -7,7 +7,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from taskboard.metrics import scrape_collector
+        from taskboard.metrics.http import on_response
 
-        from .active_users import collect_active_users
+        from .active_users import collect_active_users, record_active_user
 
         scrape_collector("active_users", collect_active_users)
+        on_response(record_active_user)

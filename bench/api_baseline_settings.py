@@ -4,8 +4,9 @@ the gunicorn config and taskboard.metrics read before these settings exist.
 
 What "without" removes (docs/benchmarks.md "Metrics' cost"):
 
-- METRICS_ENABLED=false: the two HTTP middlewares and the active-users middleware
-  (taskboard/settings/base.py), the per-statement execute wrapper and the pool sampler
+- METRICS_ENABLED=false: the two HTTP middlewares, with the active-users record the last one
+  calls (taskboard/settings/base.py; the first one's request context is left to
+  RequestContextMiddleware, removed below), the per-statement execute wrapper and the pool sampler
   (taskboard/apps.py), gunicorn's multiprocess folder (deploy/gunicorn.conf.py), and every
   family's values (taskboard.metrics: a value class that keeps nothing, so the counting
   calls left in the code do nothing; count_on_commit queues nothing);

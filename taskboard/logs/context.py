@@ -25,7 +25,8 @@ request_id_var: ContextVar[str | None] = ContextVar("taskboard_request_id", defa
 user_id_var: ContextVar[int | None] = ContextVar("taskboard_user_id", default=None)
 board_id_var: ContextVar[int | None] = ContextVar("taskboard_board_id", default=None)
 task_var: ContextVar[tuple[str, str] | None] = ContextVar("taskboard_task", default=None)
-# The HttpRequest being served: its user is read lazily, once authentication has run.
+# The HttpRequest being served: its user and board are read lazily, when a line is logged
+# (the user once authentication has run, the board once the URL is resolved).
 request_var: ContextVar[Any] = ContextVar("taskboard_request", default=None)
 
 # The fields ContextFilter sets on every record (None when unknown).
@@ -51,6 +52,30 @@ def request_id_from(value: object) -> str:
 
 def current_request_id() -> str | None:
     return request_id_var.get()
+
+
+def enter_request(request_id_header: object, request: Any) -> str:
+    """A request starts: its id (the caller's if we accept it, a new one otherwise) and the
+    request itself, from which a log line reads its user and board (ContextFilter). Two
+    context variables set per request, not four: each set is a copy of the context's
+    mapping and a token (docs/benchmarks.md "Metrics' cost")."""
+    request_id = (request_id_header is not None and valid_request_id(request_id_header)) or new_request_id()
+    request_id_var.set(request_id)
+    request_var.set(request)
+    return request_id
+
+
+def leave_request(**kwargs: Any) -> None:
+    """A request has ended (Django's request_finished, after it logged a 4xx or 5xx): a
+    sync worker's thread keeps its context between requests, and a line logged between two
+    must not carry the last one's id. The user and the board were set only if a write or a
+    socket learnt them (bind_board, bind_user)."""
+    request_id_var.set(None)
+    request_var.set(None)
+    if user_id_var.get() is not None:
+        user_id_var.set(None)
+    if board_id_var.get() is not None:
+        board_id_var.set(None)
 
 
 @contextmanager
@@ -82,6 +107,15 @@ def bind_user(user_id: int) -> None:
     user_id_var.set(user_id)
 
 
+def _request_board_id(request: Any) -> int | None:
+    """The board the request's URL names (`<int:board_id>`), once Django has resolved it."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return None
+    board_id = match.kwargs.get("board_id")
+    return board_id if isinstance(board_id, int) else None
+
+
 def _request_user_id(request: Any) -> int | None:
     """The authenticated user's id if authentication has already run: never a query from a
     log line. Django's middleware leaves a lazy object, DRF puts the user it found there."""
@@ -103,14 +137,19 @@ class ContextFilter(logging.Filter):
         if getattr(record, "_taskboard_context", False):
             return True
         record._taskboard_context = True
-        user_id = user_id_var.get()
-        if user_id is None and (request := request_var.get()) is not None:
-            user_id = _request_user_id(request)
+        user_id, board_id = user_id_var.get(), board_id_var.get()
+        request = request_var.get()
+        if request is not None:
+            # Read from the request when a line is logged, not set on every request.
+            if user_id is None:
+                user_id = _request_user_id(request)
+            if board_id is None:
+                board_id = _request_board_id(request)
         task = task_var.get()
         values = {
             "request_id": request_id_var.get(),
             "user_id": user_id,
-            "board_id": board_id_var.get(),
+            "board_id": board_id,
             "task_id": task[0] if task else None,
             "task_name": task[1] if task else None,
         }

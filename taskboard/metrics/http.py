@@ -12,11 +12,13 @@ dashboards read:
 - first in MIDDLEWARE: `django_http_requests_before_middlewares_total` and
   `django_http_responses_before_middlewares_total` (their difference: requests in flight),
   written at once; everything in between is written once when the request ends
-  (taskboard/metrics/multiprocess.py);
+  (taskboard/metrics/multiprocess.py); and the request's log context, in
+  RequestContextMiddleware's place;
 - last: `django_http_requests_total_by_view_transport_method_total`,
   `django_http_responses_total_by_status_view_method_total`,
   `django_http_requests_latency_seconds_by_view_method` (the view and the middlewares after
   this one), and on an exception `django_http_exceptions_total_by_type` / `_by_view`;
+  then the apps' per-request hooks (`on_response`: accounts' active users);
 
 each labelled child looked up once per process and label values, then kept. Not recorded:
 `django_http_requests_latency_including_middlewares_seconds` and the by-method, by-transport,
@@ -28,16 +30,36 @@ from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django_prometheus.middleware import Metrics
 from prometheus_client import Counter, Histogram
 
-from .fast import HistogramParts, counter_value, histogram_parts
+from taskboard.logs.context import enter_request
+from taskboard.logs.middleware import (
+    REQUEST_ID_META_KEY,
+    RequestContextMiddleware,
+    log_permission_denied,
+    set_request_id_header,
+)
+
+from .fast import counter_value, histogram_parts, inc_all_for
 from .multiprocess import defer_writes, write_deferred
 
 UNNAMED = "<unnamed view>"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "OPTIONS", "CONNECT", "PATCH"})
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
+ResponseHook = Callable[[HttpRequest], None]
+
+# What the apps above count per request (accounts' active users), called by AfterMiddleware
+# once the view has run: a call costs a request less than a middleware of their own.
+_response_hooks: list[ResponseHook] = []
+
+
+def on_response(hook: ResponseHook) -> None:
+    """Call `hook(request)` after every request's view (from an AppConfig.ready())."""
+    if hook not in _response_hooks:
+        _response_hooks.append(hook)
 
 
 class _Children:
@@ -54,26 +76,34 @@ class _Children:
         return child
 
 
-class BeforeMiddleware:
-    """First in MIDDLEWARE: every request and every response, before routing."""
+class BeforeMiddleware(RequestContextMiddleware):
+    """First in MIDDLEWARE, in RequestContextMiddleware's place: every request and every
+    response, before routing, and the request's log context. One middleware rather than two:
+    each layer of Django's chain costs a request two Python frames and its exception
+    handler (docs/benchmarks.md "Metrics' cost")."""
 
     def __init__(self, get_response: GetResponse) -> None:
-        self.get_response = get_response
+        super().__init__(get_response)
         metrics = Metrics.get_instance()
         self.requests = counter_value(metrics.requests_total)
         self.responses = counter_value(metrics.responses_total)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         self.requests.inc(1)
+        request_id = enter_request(request.META.get(REQUEST_ID_META_KEY), request)
         # In multiprocess mode, what the request changes is written to the files once, when
-        # it ends (taskboard/metrics/multiprocess.py); the two counts here at once, so that
-        # their difference is the requests in flight.
+        # it ends (taskboard/metrics/multiprocess.py), the response's count with it; the
+        # request's count at once, so that the difference is the requests in flight.
         defer_writes()
         try:
             response = self.get_response(request)
+            self.responses.inc(1)
         finally:
             write_deferred()
-        self.responses.inc(1)
+        # RequestContextMiddleware's end, inline.
+        if response.status_code == 403:
+            log_permission_denied(request)
+        set_request_id_header(response, request_id)
         return response
 
 
@@ -89,37 +119,45 @@ class AfterMiddleware:
         self.latency = _Children(metrics.requests_latency_by_view_method)
         self.exceptions_by_type = _Children(metrics.exceptions_by_type)
         self.exceptions_by_view = _Children(metrics.exceptions_by_view)
-        # (view, method, status, secure) -> the values a response of that kind changes: one
-        # lookup per request (fast.py).
-        self.values: dict[tuple[str, str, int, bool], tuple[Any, Any, HistogramParts]] = {}
+        # Read as Django's HttpRequest.scheme reads it: the proxy's header, if configured.
+        self.proxy_header: str = (settings.SECURE_PROXY_SSL_HEADER or ("",))[0]
+        # (view, method, status, the proxy's header, the server's scheme) -> the values a
+        # response of that kind changes: one lookup per request (fast.py). The scheme's two
+        # inputs rather than request.is_secure(), which reads two settings through the lazy
+        # settings object: three times the instructions (docs/benchmarks.md "Metrics' cost").
+        self.values: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.inc_all = inc_all_for(counter_value(metrics.responses_total))
+        self.hooks = tuple(_response_hooks)
 
-    def _values(self, view: str, method: str, status: int, secure: bool) -> tuple[Any, Any, HistogramParts]:
+    def _values(self, view: str, method: str, status: int, secure: bool) -> tuple[Any, ...]:
         return (
             counter_value(self.by_view(view, "https" if secure else "http", _method(method))),
             counter_value(self.by_status(str(status), view, _method(method))),
-            histogram_parts(self.latency(view, method)),
+            *histogram_parts(self.latency(view, method)),
         )
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         started = time.perf_counter()
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
-        key = (
-            (match.view_name if match is not None else None) or UNNAMED,
-            request.method or "",
-            response.status_code,
-            request.is_secure(),
-        )
+        view = (match.view_name if match is not None else None) or UNNAMED
+        method = request.method or ""
+        # The server's scheme: WSGIRequest's and ASGIRequest's hook (not in django-stubs).
+        server: Any = request
+        key = (view, method, response.status_code, request.META.get(self.proxy_header), server._get_scheme())
         values = self.values.get(key)
         if values is None:
-            values = self.values.setdefault(key, self._values(*key))
-        by_view, by_status, (latency_sum, latency_buckets, bounds) = values
-        by_view.inc(1)
-        by_status.inc(1)
-        # fast.observe, inline.
+            values = self.values.setdefault(
+                key, self._values(view, method, response.status_code, request.is_secure())
+            )
+        by_view, by_status, latency_sum, latency_buckets, bounds = values
+        # fast.observe inline, and the four values in one call.
         elapsed = time.perf_counter() - started
-        latency_sum.inc(elapsed)
-        latency_buckets[bisect_left(bounds, elapsed)].inc(1)
+        self.inc_all(
+            by_view, 1, by_status, 1, latency_sum, elapsed, latency_buckets[bisect_left(bounds, elapsed)], 1
+        )
+        for hook in self.hooks:
+            hook(request)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:

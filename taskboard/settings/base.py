@@ -70,12 +70,12 @@ MIDDLEWARE = [
 ]
 if METRICS_ENABLED:
     # First and last: django-prometheus' HTTP metrics, the families the rules read
-    # (taskboard/metrics/http.py, docs/operations.md); who was active, once the view has
-    # authenticated the user (accounts/active_users.py).
+    # (taskboard/metrics/http.py, docs/operations.md). The first one sets the request's log
+    # context too, in RequestContextMiddleware's place; the last one calls the apps'
+    # per-request hooks (accounts/active_users.py), once the view has authenticated the user.
     MIDDLEWARE = [
         "taskboard.metrics.http.BeforeMiddleware",
-        *MIDDLEWARE,
-        "accounts.active_users.ActiveUsersMiddleware",
+        *(name for name in MIDDLEWARE if name != "taskboard.logs.middleware.RequestContextMiddleware"),
         "taskboard.metrics.http.AfterMiddleware",
     ]
 
