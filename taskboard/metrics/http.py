@@ -47,6 +47,7 @@ from .fast import counter_value, histogram_parts, inc_all_for
 from .multiprocess import defer_writes, write_deferred
 
 UNNAMED = "<unnamed view>"
+INVALID_METHOD = "<invalid method>"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "OPTIONS", "CONNECT", "PATCH"})
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
 ResponseHook = Callable[[HttpRequest], None]
@@ -119,20 +120,20 @@ class AfterMiddleware:
         self.latency = _Children(metrics.requests_latency_by_view_method)
         self.exceptions_by_type = _Children(metrics.exceptions_by_type)
         self.exceptions_by_view = _Children(metrics.exceptions_by_view)
-        # Read as Django's HttpRequest.scheme reads it: the proxy's header, if configured.
-        self.proxy_header: str = (settings.SECURE_PROXY_SSL_HEADER or ("",))[0]
-        # (view, method, status, the proxy's header, the server's scheme) -> the values a
-        # response of that kind changes: one lookup per request (fast.py). The scheme's two
-        # inputs rather than request.is_secure(), which reads two settings through the lazy
-        # settings object: three times the instructions (docs/benchmarks.md "Metrics' cost").
-        self.values: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        # Django's SECURE_PROXY_SSL_HEADER: the header nginx sets and its value for https.
+        proxy_ssl_header: tuple[str, str | None] = settings.SECURE_PROXY_SSL_HEADER or ("", None)
+        self.proxy_header, self.proxy_secure = proxy_ssl_header
+        # (view, method, status, secure) -> the values a response of that kind changes: one
+        # lookup per request (fast.py). A bounded key: the view is a URL name, the method one
+        # of METHODS or "<invalid method>", the status a number.
+        self.values: dict[tuple[str, str, int, bool], tuple[Any, ...]] = {}
         self.inc_all = inc_all_for(counter_value(metrics.responses_total))
         self.hooks = tuple(_response_hooks)
 
     def _values(self, view: str, method: str, status: int, secure: bool) -> tuple[Any, ...]:
         return (
-            counter_value(self.by_view(view, "https" if secure else "http", _method(method))),
-            counter_value(self.by_status(str(status), view, _method(method))),
+            counter_value(self.by_view(view, "https" if secure else "http", method)),
+            counter_value(self.by_status(str(status), view, method)),
             *histogram_parts(self.latency(view, method)),
         )
 
@@ -140,16 +141,26 @@ class AfterMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
-        view = (match.view_name if match is not None else None) or UNNAMED
-        method = request.method or ""
-        # The server's scheme: WSGIRequest's and ASGIRequest's hook (not in django-stubs).
-        server: Any = request
-        key = (view, method, response.status_code, request.META.get(self.proxy_header), server._get_scheme())
+        method = request.method if request.method in METHODS else INVALID_METHOD
+        # request.is_secure(), inline: Django's reads two settings through the lazy settings
+        # object, three times these instructions (docs/benchmarks.md "Metrics' cost").
+        proxy = request.META.get(self.proxy_header)
+        if proxy is None:
+            # The server's own scheme: WSGIRequest's and ASGIRequest's hook (not in
+            # django-stubs).
+            server: Any = request
+            secure = server._get_scheme() == "https"
+        else:
+            secure = proxy.split(",", 1)[0].strip() == self.proxy_secure
+        key = (
+            (match.view_name if match is not None else None) or UNNAMED,
+            method,
+            response.status_code,
+            secure,
+        )
         values = self.values.get(key)
         if values is None:
-            values = self.values.setdefault(
-                key, self._values(view, method, response.status_code, request.is_secure())
-            )
+            values = self.values.setdefault(key, self._values(*key))
         by_view, by_status, latency_sum, latency_buckets, bounds = values
         # fast.observe inline, and the four values in one call.
         elapsed = time.perf_counter() - started
@@ -168,7 +179,3 @@ class AfterMiddleware:
 def _view(request: HttpRequest) -> str:
     match = getattr(request, "resolver_match", None)
     return (match.view_name if match is not None else None) or UNNAMED
-
-
-def _method(method: str) -> str:
-    return method if method in METHODS else "<invalid method>"

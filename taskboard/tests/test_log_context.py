@@ -7,7 +7,9 @@ import re
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.http import HttpRequest, HttpResponse
+from django.test import Client, override_settings
+from django.urls import path
 
 from accounts.tests.factories import UserFactory
 from taskboard.logs.context import ContextFilter, bound
@@ -62,6 +64,43 @@ def test_every_line_of_a_request_has_its_id_user_and_board(caplog: pytest.LogCap
     }
     [security] = records_of(caplog, "taskboard.security")
     assert security.getMessage() == "Permission denied: DELETE route=api/v1/tasks/<int:task_id>/ status=403"
+
+
+def board_page(request: HttpRequest, board_id: int) -> HttpResponse:
+    logging.getLogger("taskboard.test").warning("inside a board's URL")
+    return HttpResponse()
+
+
+urlpatterns = [path("boards/<int:board_id>/logged", board_page, name="logged")]
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_line_logged_under_a_board_s_url_has_that_board(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    client.get("/boards/31/logged", HTTP_X_REQUEST_ID="req-board")
+
+    [record] = records_of(caplog, "taskboard.test")
+    assert (record.request_id, record.board_id, record.user_id) == ("req-board", 31, None)  # type: ignore[attr-defined]
+
+
+@pytest.mark.django_db
+def test_after_a_write_the_next_lines_have_no_board_or_user(caplog: pytest.LogCaptureFixture) -> None:
+    world = make_world()
+    client = Client()
+    client.force_login(world.roles.user("owner"))
+    response = client.post(
+        f"/api/v1/boards/{world.board_id}/tasks/",
+        {"list_id": world.board_list.pk, "title": "Logged"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    caplog.set_level(logging.INFO)
+
+    logging.getLogger("taskboard.test").info("after the write")
+
+    [record] = records_of(caplog, "taskboard.test")
+    assert (record.request_id, record.board_id, record.user_id) == (None, None, None)  # type: ignore[attr-defined]
 
 
 def test_a_line_logged_after_the_request_has_no_request_id(

@@ -63,6 +63,46 @@ def test_requests_are_counted_by_view_and_status(client: Client) -> None:
     )
 
 
+@override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"))
+def test_the_transport_is_the_proxy_s_scheme_per_request() -> None:
+    # One client, so one middleware chain: a kind of response counted over https first must
+    # not make the same kind over http count as https (the middleware keeps its values by
+    # the scheme's inputs).
+    client = Client()
+
+    def get(proto: str | None) -> Callable[[], Any]:
+        headers = {"HTTP_X_FORWARDED_PROTO": proto} if proto else {}
+        return lambda: client.get("/healthz", **headers)  # type: ignore[arg-type]
+
+    name = "django_http_requests_total_by_view_transport_method_total"
+    labels = {"view": "healthz", "method": "GET"}
+    assert moved(name, get("https"), transport="https", **labels) == 1
+    assert moved(name, get("http"), transport="https", **labels) == 0
+    assert moved(name, get(None), transport="http", **labels) == 1
+    assert moved(name, get("https"), transport="http", **labels) == 0
+
+
+def test_a_method_nobody_uses_is_counted_as_invalid_not_as_a_series_of_its_own(client: Client) -> None:
+    # A client can send any token as a method: each must not become a label value (a series
+    # kept in every worker's file for good).
+    def odd() -> None:
+        for method in ("FROBNICATE", "BREW"):
+            client.generic(method, "/healthz")
+
+    assert (
+        moved(
+            "django_http_requests_latency_seconds_by_view_method_count",
+            odd,
+            view="healthz",
+            method="<invalid method>",
+        )
+        == 2
+    )
+    assert (
+        value("django_http_requests_latency_seconds_by_view_method_count", view="healthz", method="BREW") == 0
+    )
+
+
 def boom(request: HttpRequest) -> HttpResponse:
     raise RuntimeError("a view that crashes")
 
