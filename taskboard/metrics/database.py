@@ -24,7 +24,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 
 from .families import db_pool_connections, db_query_errors, db_query_seconds, db_reads_routed
-from .fast import counter_value, histogram_parts, inc_all_for
+from .fast import counter_value, histogram_parts
 
 POOL_SAMPLE_SECONDS = 1.0
 
@@ -36,7 +36,6 @@ class QueryMetrics:
         self.alias = alias
         self.errors = db_query_errors.labels(alias)
         self.seconds_sum, self.seconds_buckets, self.bounds = histogram_parts(db_query_seconds.labels(alias))
-        self.inc_all = inc_all_for(self.seconds_sum)
 
     def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
         started = time.perf_counter()
@@ -47,11 +46,10 @@ class QueryMetrics:
             raise
         finally:
             # Its count is also taskboard_db_queries_total (collectors.WithQueryCounts).
-            # fast.observe, inline: the sum and the bucket in one call.
+            # fast.observe, inline.
             elapsed = time.perf_counter() - started
-            self.inc_all(
-                self.seconds_sum, elapsed, self.seconds_buckets[bisect_left(self.bounds, elapsed)], 1
-            )
+            self.seconds_sum.inc(elapsed)
+            self.seconds_buckets[bisect_left(self.bounds, elapsed)].inc(1)
 
 
 _wrappers: dict[str, QueryMetrics] = {}

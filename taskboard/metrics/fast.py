@@ -9,7 +9,6 @@ the calls were a fifth of the metrics' instructions on a warm board read (docs/b
 counts are prometheus_client's."""
 
 from bisect import bisect_left
-from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import Counter, Histogram
@@ -34,18 +33,3 @@ def observe(parts: HistogramParts, amount: float) -> None:
     total, buckets, bounds = parts
     total.inc(amount)
     buckets[bisect_left(bounds, amount)].inc(1)
-
-
-def inc_each(*values_and_amounts: Any) -> None:
-    """`value.inc(amount)` for each (value, amount, value, amount, ...)."""
-    for index in range(0, len(values_and_amounts), 2):
-        values_and_amounts[index].inc(values_and_amounts[index + 1])
-
-
-def inc_all_for(value: Any) -> Callable[..., None]:
-    """What adds to several values like `value` at once: in multiprocess mode one lock for all
-    of them (multiprocess.inc_all), else a call each. Chosen once, by the caller's __init__."""
-    # Imported here: the module registers a fork hook, which only multiprocess mode needs.
-    from .multiprocess import DeferredValue, inc_all
-
-    return inc_all if isinstance(value, DeferredValue) else inc_each

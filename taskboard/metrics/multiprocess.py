@@ -123,25 +123,6 @@ class DeferredValue:
         return None
 
 
-def inc_all(*values_and_amounts: Any) -> None:
-    """`value.inc(amount)` for each (value, amount, value, amount, ...) under one lock: the
-    writes a request's end and a statement make together (fast.inc_all_for). DeferredValue.inc's
-    body, not a call to it: a call per value is what this saves."""
-    _lock.acquire()
-    try:
-        for index in range(0, len(values_and_amounts), 2):
-            value = values_and_amounts[index]
-            value._value += values_and_amounts[index + 1]
-            value._timestamp = 0.0
-            if not _deferring:
-                value._write()
-            elif not value._pending:
-                value._pending = True
-                _pending.append(value)
-    finally:
-        _lock.release()
-
-
 def defer_writes() -> None:
     """From here until write_deferred(), changes are written once, at its call."""
     global _deferring

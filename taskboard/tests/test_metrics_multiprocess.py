@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = """
@@ -40,16 +38,6 @@ if pid == 0:
     os._exit(0)
 os.waitpid(pid, 0)
 print(scraped()["t_requests_total"], len(os.listdir(os.environ["PROMETHEUS_MULTIPROC_DIR"])))
-from taskboard.metrics.fast import inc_all_for
-inc_all = inc_all_for(counter._value)
-print(inc_all.__module__)
-inc_all(counter._value, 2, seconds._sum, 0.5)
-print(scraped()["t_requests_total"], scraped()["t_seconds_sum"])
-defer_writes()
-inc_all(counter._value, 3, seconds._sum, 0.25)
-print(scraped()["t_requests_total"], counter._value.get())
-write_deferred()
-print(scraped()["t_requests_total"], scraped()["t_seconds_sum"])
 """
 
 
@@ -75,18 +63,12 @@ def test_a_request_s_changes_reach_the_files_when_it_ends_and_a_fork_writes_its_
     total_after_fork, files = lines[4].split()
     assert float(total_after_fork) == 14
     assert int(files) >= 4  # counter and histogram, each for both processes
-    # Several values under one lock (the middlewares' and the statement wrapper's writes):
-    # at once outside a request, when it ends inside one.
-    assert lines[5] == "taskboard.metrics.multiprocess"
-    assert [float(x) for x in lines[6].split()] == pytest.approx([16, 0.65])
-    assert [float(x) for x in lines[7].split()] == [16, 9]
-    assert [float(x) for x in lines[8].split()] == pytest.approx([19, 0.9])
 
 
 def test_the_fast_paths_count_what_prometheus_client_s_calls_count() -> None:
     from prometheus_client import Counter, Histogram
 
-    from taskboard.metrics.fast import counter_value, histogram_parts, inc_all_for, inc_each, observe
+    from taskboard.metrics.fast import counter_value, histogram_parts, observe
 
     buckets = (0.001, 0.01, 1)
     ours, theirs = (Histogram(f"t_{n}", "t", ["alias"], buckets=buckets, registry=None) for n in "ab")
@@ -94,12 +76,8 @@ def test_the_fast_paths_count_what_prometheus_client_s_calls_count() -> None:
     for amount in (0.0, 0.0005, 0.001, 0.002, 0.01, 0.5, 1, 7):
         observe(histogram_parts(ours.labels("default")), amount)
         theirs.labels("default").observe(amount)
-        # Outside multiprocess mode, several values at once are a call each.
-        inc_all = inc_all_for(counter_value(counted.labels("default")))
-        assert inc_all is inc_each
-        inc_all(counter_value(counted.labels("default")), 2, counter_value(counted.labels("other")), 1)
+        counter_value(counted.labels("default")).inc(2)
         reference.labels("default").inc(2)
-        reference.labels("other").inc(1)
 
     def samples(family: Histogram | Counter) -> list[tuple[str, dict[str, str], float]]:
         return [(s.name[3:], s.labels, s.value) for m in family.collect() for s in m.samples]
