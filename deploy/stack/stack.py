@@ -35,7 +35,7 @@ from pathlib import Path
 from pgbouncer_route import write_routes
 from stack_config import NODES, DbUser, Secrets, StackConfig, db_user, pg_bindir, which
 from stack_db import patroni_yaml, pgbouncer_ini, pgbouncer_socket_dir, pgbouncer_userlist, role_change_script
-from stack_procs import Proc, running_pid, start, stop, wait_for
+from stack_procs import Proc, program, running_pid, start, stop, wait_for
 from stack_status import cluster, https_ok, print_status, proc_health
 from stack_topology import PYTHON, all_procs, app_tier, db_tier, front_tier, patroni_conf
 from stack_web import app_environment, env_file, nginx_conf, prometheus_yml
@@ -237,6 +237,9 @@ def _front_configs(config: StackConfig) -> dict[str, str]:
 
 
 def up(config: StackConfig) -> None:
+    # Every program there before anything starts.
+    for proc in all_procs(config):
+        program(proc.argv[0])
     owner = db_user()
     pg_bindir()
     before = _front_configs(config)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stack_config import DbUser, StackConfig
+from stack_config import DbUser, StackConfig, which
 
 
 @dataclass
@@ -35,6 +35,12 @@ class Proc:
     # What `make stack` prints for it.
     where: str = ""
     kind: str = ""
+
+
+def program(name: str) -> str:
+    """A command's program: a path as it is, a name found on PATH or in /usr/sbin (exits with
+    what to install when it is not there)."""
+    return name if "/" in name else which(name)
 
 
 def pid_file(config: StackConfig, name: str) -> Path:
@@ -86,7 +92,7 @@ def start(config: StackConfig, proc: Proc, db_user: DbUser) -> int:
         )
         out.flush()
         child = subprocess.Popen(
-            proc.argv,
+            [program(proc.argv[0]), *proc.argv[1:]],
             cwd=config.root,
             env=env,
             stdin=subprocess.DEVNULL,

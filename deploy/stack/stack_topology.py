@@ -1,11 +1,13 @@
-"""Which processes `make stack` runs, in start order, with their commands and health URLs."""
+"""Which processes `make stack` runs, in start order, with their commands and health URLs.
+A command names its program; stack_procs.program() finds it when the process starts, so that
+`stack.py status` needs none of them installed."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from stack_config import ASGI_INSTANCES, NODES, QUEUES, StackConfig, which
+from stack_config import ASGI_INSTANCES, NODES, QUEUES, StackConfig
 from stack_db import etcd_command
 from stack_procs import Proc
 
@@ -22,7 +24,7 @@ def db_tier(config: StackConfig) -> list[Proc]:
     procs = [
         Proc(
             "etcd",
-            [which("etcd"), *etcd_command(config)[1:]],
+            ["etcd", *etcd_command(config)[1:]],
             health=f"http://127.0.0.1:{ports.etcd_client}/health",
             where=f"http://127.0.0.1:{ports.etcd_client}",
             kind="etcd",
@@ -32,7 +34,7 @@ def db_tier(config: StackConfig) -> list[Proc]:
         procs.append(
             Proc(
                 f"patroni-{name}",
-                [which("patroni"), str(patroni_conf(config, node))],
+                ["patroni", str(patroni_conf(config, node))],
                 as_db_user=True,
                 # 200 while its PostgreSQL runs (primary or replica).
                 health=f"http://127.0.0.1:{ports.patroni(node)}/health",
@@ -43,7 +45,7 @@ def db_tier(config: StackConfig) -> list[Proc]:
     procs.append(
         Proc(
             "pgbouncer",
-            [which("pgbouncer"), str(config.run / "pgbouncer.ini")],
+            ["pgbouncer", str(config.run / "pgbouncer.ini")],
             as_db_user=True,
             where=f"127.0.0.1:{ports.pgbouncer} (taskboard -> primary, taskboard_standby -> replica)",
             kind="pgbouncer",
@@ -53,7 +55,7 @@ def db_tier(config: StackConfig) -> list[Proc]:
         Proc(
             "redis",
             [
-                which("redis-server"),
+                "redis-server",
                 *("--bind", "127.0.0.1", "--port", str(ports.redis), "--protected-mode", "yes"),
                 *("--dir", str(config.data / "redis"), "--appendonly", "yes", "--save", ""),
                 *("--daemonize", "no", "--loglevel", "warning"),
@@ -158,7 +160,7 @@ def front_tier(config: StackConfig) -> list[Proc]:
     return [
         Proc(
             "nginx",
-            [which("nginx"), "-p", str(config.run / "nginx"), "-c", str(config.run / "nginx.conf")],
+            ["nginx", "-p", str(config.run / "nginx"), "-c", str(config.run / "nginx.conf")],
             health=f"https://127.0.0.1:{ports.https}/healthz",
             where=f"https://127.0.0.1:{ports.https} (http :{ports.http} redirects)",
             kind="nginx",
@@ -166,7 +168,7 @@ def front_tier(config: StackConfig) -> list[Proc]:
         Proc(
             "prometheus",
             [
-                which("prometheus"),
+                "prometheus",
                 f"--config.file={config.run / 'prometheus.yml'}",
                 f"--storage.tsdb.path={config.data / 'prometheus'}",
                 f"--web.listen-address=127.0.0.1:{ports.prometheus}",
