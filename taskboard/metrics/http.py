@@ -163,7 +163,7 @@ class AfterMiddleware:
         by_view, by_status, latency_sum, latency_buckets, bounds = values
         by_view.inc(1)
         by_status.inc(1)
-        # fast.observe, inline.
+        # histogram.observe(elapsed), inline (fast.histogram_parts).
         elapsed = time.perf_counter() - started
         latency_sum.inc(elapsed)
         latency_buckets[bisect_left(bounds, elapsed)].inc(1)

@@ -3,7 +3,11 @@
 
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +21,7 @@ from taskboard.logs.formatting import ConsoleFormatter, JsonFormatter, redact
 from tests.api.matrix import make_world
 
 HEX_ID = re.compile(r"[0-9a-f]{32}")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def records_of(caplog: pytest.LogCaptureFixture, logger: str) -> list[logging.LogRecord]:
@@ -43,6 +48,45 @@ def test_a_plain_short_request_id_is_kept(client: Client, given: str) -> None:
 @pytest.mark.parametrize("given", ["", "x" * 65, "has space", "new\nline", 'quote"d', "{json}", "é"])
 def test_a_request_id_too_long_or_with_other_characters_is_replaced(client: Client, given: str) -> None:
     assert HEX_ID.fullmatch(client.get("/healthz", HTTP_X_REQUEST_ID=given)["X-Request-ID"])
+
+
+METRICS_OFF = """
+import logging
+import django
+django.setup()
+from django.conf import settings
+from django.test import Client
+from taskboard.logs.context import ContextFilter
+
+class Kept(logging.Handler):
+    records = []
+    def emit(self, record):
+        ContextFilter().filter(record)
+        self.records.append(record)
+
+kept = Kept()
+logging.getLogger("django.request").addHandler(kept)
+print("\\n".join(name for name in settings.MIDDLEWARE if "metrics" in name or "logs" in name))
+response = Client().get("/no-such-page/", HTTP_X_REQUEST_ID="req-off", HTTP_HOST="localhost")
+print(response.status_code, response["X-Request-ID"], [r.request_id for r in kept.records])
+logging.getLogger("django.request").warning("between requests")
+print(kept.records[-1].request_id)
+"""
+
+
+def test_without_the_metrics_the_request_context_is_the_same() -> None:
+    # METRICS_ENABLED is read when the settings load: a process of its own.
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "taskboard.settings.local", "METRICS_ENABLED": "false"}
+
+    result = subprocess.run(
+        [sys.executable, "-c", METRICS_OFF], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 0, result.stderr
+    middleware, response, after = result.stdout.strip().split("\n")
+    assert middleware == "taskboard.logs.middleware.RequestContextMiddleware"
+    assert response == "404 req-off ['req-off']"
+    assert after == "None"
 
 
 @pytest.mark.django_db

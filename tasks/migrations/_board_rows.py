@@ -48,15 +48,15 @@ class AddIndexConcurrentlyOnPostgreSQL(AddIndexConcurrently):
     def database_forwards(
         self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState, to_state: ProjectState
     ) -> None:
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+        self._operation(schema_editor).database_forwards(self, app_label, schema_editor, from_state, to_state)
 
     def database_backwards(
         self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState, to_state: ProjectState
     ) -> None:
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+        self._operation(schema_editor).database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+    @staticmethod
+    def _operation(schema_editor: BaseDatabaseSchemaEditor) -> type[migrations.AddIndex]:
+        """Whose database_forwards/backwards run: CONCURRENTLY's on PostgreSQL, AddIndex's
+        elsewhere."""
+        return AddIndexConcurrently if schema_editor.connection.vendor == "postgresql" else migrations.AddIndex
